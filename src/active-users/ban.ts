@@ -1,0 +1,14 @@
+/** A user's ban; times are epoch milliseconds. */
+export interface Ban {
+  readonly email: string;
+  readonly bannedAt: number;
+  readonly until: number;
+  readonly bannedBy: string;
+  readonly reason: string;
+}
+
+/** Outcome of the admission check on one request. */
+export type Admission =
+  | { readonly kind: 'admitted' }
+  | { readonly kind: 'not-allowlisted' }
+  | { readonly kind: 'banned'; readonly remainingMs: number };

@@ -1,0 +1,25 @@
+/** The gateway: feature modules plus the global guard, validation pipe and exception filter. */
+import { Module, ValidationPipe } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { ActiveUsersModule } from './active-users/active-users.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { AuthenticationGuard } from './auth/authentication.guard.js';
+import { HttpExceptionFilter } from './common/http-exception.filter.js';
+import { ConfigModule } from './config/config.module.js';
+import { HealthModule } from './health/health.module.js';
+import { ProxyModule } from './proxy/proxy.module.js';
+import { RedisModule } from './redis/redis.module.js';
+import { TokensModule } from './tokens/tokens.module.js';
+
+@Module({
+  imports: [ConfigModule, RedisModule, TokensModule, ActiveUsersModule, AuthModule, ProxyModule, HealthModule],
+  providers: [
+    { provide: APP_GUARD, useClass: AuthenticationGuard },
+    {
+      provide: APP_PIPE,
+      useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+    },
+    { provide: APP_FILTER, useClass: HttpExceptionFilter },
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,19 @@
+/**
+ * Everything main.ts does to a created app before listen(), shared with the e2e harness so tests
+ * run exactly the production wiring: the proxy ahead of the body parsers, then Nest's routes.
+ */
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { APP_CONFIG, type AppConfig } from './config/app-config.js';
+import { ProxyMiddleware } from './proxy/proxy.middleware.js';
+
+export function setupApp(app: NestExpressApplication): AppConfig {
+  const config = app.get<AppConfig>(APP_CONFIG);
+  app.set('trust proxy', config.trustProxy);
+  app.disable('x-powered-by');
+  app.enableShutdownHooks();
+  // Mounted before the body parsers so /v1 bodies stream untouched to the proxy.
+  app.use(app.get(ProxyMiddleware).handle);
+  app.useBodyParser('json', { limit: config.bodyLimitBytes });
+  app.useBodyParser('urlencoded', { limit: config.bodyLimitBytes, extended: false });
+  return config;
+}

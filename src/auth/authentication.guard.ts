@@ -1,0 +1,37 @@
+/**
+ * The global guard: every Nest route needs credentials unless it is marked @Public().
+ * Bearer/x-api-key tokens go through passport-jwt; forgetting a decorator closes a route.
+ */
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import type { Request } from 'express';
+import { IS_PUBLIC } from '../common/auth-metadata.decorators.js';
+import { InvalidCredentialsError } from '../common/domain-errors.js';
+import { JWT_STRATEGY } from './jwt.strategy.js';
+import { readCredentials } from './request-credentials.js';
+
+class PassportJwtGuard extends AuthGuard(JWT_STRATEGY) {
+  override handleRequest<TUser>(err: unknown, user: TUser | false): TUser {
+    if (err) throw err;
+    if (!user) throw new InvalidCredentialsError();
+    return user;
+  }
+}
+
+@Injectable()
+export class AuthenticationGuard implements CanActivate {
+  private readonly jwtGuard = new PassportJwtGuard();
+
+  constructor(private readonly reflector: Reflector) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
+    if (isPublic) return true;
+    const request = context.switchToHttp().getRequest<Request>();
+    const credentials = readCredentials(request.headers);
+    if (credentials.kind === 'invalid') throw new InvalidCredentialsError('Conflicting or malformed credentials');
+    if (credentials.kind === 'token') return (await this.jwtGuard.canActivate(context)) as boolean;
+    throw new InvalidCredentialsError();
+  }
+}

@@ -1,0 +1,70 @@
+/** One exception filter for every Nest route: domain errors and HttpExceptions become one JSON shape. */
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError, UserBannedError } from './domain-errors.js';
+import { restErrorBody, sdkErrorBody, statusOfDomainError } from './error-shapes.js';
+
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request>();
+    const response = http.getResponse<Response>();
+    const { status, message, code, bannedUntil } = this.describe(exception, request);
+    if (response.headersSent) {
+      response.end();
+      return;
+    }
+    const body = request.path.startsWith('/v1/')
+      ? sdkErrorBody(status, Array.isArray(message) ? message.join('; ') : message, code, { bannedUntil })
+      : restErrorBody(status, message, code, { bannedUntil });
+    response.status(status).json(body);
+  }
+
+  private describe(exception: unknown, request: Request): { status: number; message: string | string[]; code: string; bannedUntil?: Date } {
+    if (exception instanceof DomainError) {
+      return {
+        status: statusOfDomainError(exception),
+        message: exception.message,
+        code: exception.code,
+        bannedUntil: exception instanceof UserBannedError ? exception.bannedUntil : undefined,
+      };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const res = exception.getResponse();
+      const message =
+        typeof res === 'string' ? res : ((res as { message?: string | string[] }).message ?? exception.message);
+      const code = (typeof res === 'object' && (res as { code?: string }).code) || codeOfStatus(status);
+      return { status, message, code };
+    }
+    // body-parser and other Express errors carry their status; anything else is a 500 that says nothing internal.
+    const status = (exception as { status?: unknown } | null)?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return { status, message: (exception as Error).message, code: codeOfStatus(status) };
+    }
+    this.logger.error(`Unhandled error on ${request.method} ${request.path}`, (exception as Error)?.stack ?? String(exception));
+    return { status: 500, message: 'Internal server error', code: 'internal_error' };
+  }
+}
+
+function codeOfStatus(status: number): string {
+  switch (status) {
+    case 400:
+      return 'invalid_input';
+    case 401:
+      return 'invalid_credentials';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not_found';
+    case 413:
+      return 'body_too_large';
+    case 429:
+      return 'rate_limited';
+    default:
+      return status >= 500 ? 'internal_error' : 'error';
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The gateway's whole configuration: one typed object, read from the environment once at boot.
+ * Every variable here is listed in .env.example with its default.
+ */
+export type AuthFailMode = 'closed' | 'open';
+
+export interface AppConfig {
+  readonly nodeEnv: string;
+  readonly port: number;
+  readonly host: string;
+  /** Origin the gateway is reached at by browsers, without a trailing slash. */
+  readonly publicUrl: string;
+  readonly trustProxy: boolean | number | string;
+  readonly logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+
+  readonly redis: {
+    readonly url: string;
+    readonly keyPrefix: string;
+    readonly connectTimeoutMs: number;
+    readonly commandTimeoutMs: number;
+  };
+
+  readonly jwt: {
+    readonly secret: string;
+    readonly issuer: string;
+    readonly audience: string;
+  };
+
+  readonly tokens: {
+    readonly maxDays: number;
+    readonly defaultDays: number;
+    readonly perUserMax: number;
+  };
+
+  readonly upstream: {
+    readonly url: string;
+    readonly apiKey: string;
+    /** Header that carries UPSTREAM_API_KEY: "authorization" (Bearer, LiteLLM/OpenAI) or "x-api-key" (Anthropic). */
+    readonly authHeader: 'authorization' | 'x-api-key';
+    readonly timeoutMs: number;
+    /** Path prefixes under /v1 that may reach the upstream, e.g. "/v1/chat/completions". */
+    readonly allowedPaths: readonly string[];
+  };
+
+  readonly banTtlSeconds: number;
+  readonly activeUserTtlSeconds: number;
+  readonly authFailMode: AuthFailMode;
+  /** Largest request body accepted, in bytes. */
+  readonly bodyLimitBytes: number;
+
+  readonly auth0: {
+    /** False when AUTH0_DOMAIN, AUTH0_CLIENT_ID or AUTH0_CLIENT_SECRET is missing: browser login is off. */
+    readonly enabled: boolean;
+    readonly domain: string;
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly callbackUrl: string;
+    /** Issuer base URL (https://DOMAIN/ by default); tests and the demo point it at a local provider. */
+    readonly issuerBaseUrl: string;
+    /** PEM file of an extra CA to trust for the IdP's certificate (local providers only). */
+    readonly caFile: string | undefined;
+  };
+
+  readonly session: {
+    readonly secret: string;
+    readonly ttlSeconds: number;
+    readonly idleSeconds: number;
+    readonly cookieName: string;
+    readonly secureCookie: boolean;
+  };
+
+  readonly admins: {
+    readonly emails: readonly string[];
+    readonly domains: readonly string[];
+    readonly superAdminEmail: string | undefined;
+  };
+
+  readonly cleanup: {
+    readonly logRetentionDays: number;
+    /** 0 turns the scheduled run off. */
+    readonly intervalMinutes: number;
+  };
+
+  readonly audit: {
+    readonly retentionDays: number;
+  };
+
+  readonly docs: {
+    readonly enabled: boolean;
+  };
+}
+
+/** Injection token for the typed configuration object. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

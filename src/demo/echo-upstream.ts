@@ -1,0 +1,183 @@
+/**
+ * A small LLM backend that speaks enough of the OpenAI and Anthropic APIs (JSON and SSE) to try
+ * the gateway without a real provider: it answers by echoing the last user message. Used by
+ * `npm run demo`, the benchmark and the end-to-end tests (which also read what it received).
+ */
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ReceivedRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** Parsed JSON body, when it was JSON. */
+  json?: Record<string, unknown>;
+  /** True when the client went away before the answer was complete. */
+  aborted: boolean;
+}
+
+export interface EchoUpstream {
+  readonly url: string;
+  readonly port: number;
+  readonly requests: ReceivedRequest[];
+  close(): Promise<void>;
+}
+
+export interface EchoUpstreamOptions {
+  port?: number;
+  host?: string;
+  /** Delay between SSE events in ms (default 5). */
+  eventDelayMs?: number;
+  /** Keep at most this many received requests (default 1000). */
+  keepRequests?: number;
+}
+
+export async function startEchoUpstream(options: EchoUpstreamOptions = {}): Promise<EchoUpstream> {
+  const requests: ReceivedRequest[] = [];
+  const keep = options.keepRequests ?? 1000;
+  const delay = options.eventDelayMs ?? 5;
+
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const received: ReceivedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, aborted: false };
+      try {
+        if (body) received.json = JSON.parse(body) as Record<string, unknown>;
+      } catch {
+        // Not JSON: recorded as text.
+      }
+      requests.push(received);
+      if (requests.length > keep) requests.shift();
+      res.on('close', () => {
+        if (!res.writableFinished) received.aborted = true;
+      });
+      route(req, res, received, delay);
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function route(req: IncomingMessage, res: ServerResponse, received: ReceivedRequest, delay: number): void {
+  const path = (req.url ?? '').split('?')[0];
+  const body = received.json ?? {};
+  if (req.method === 'GET' && path === '/v1/models') {
+    return json(res, 200, { object: 'list', data: [{ id: 'echo-1', object: 'model', created: 0, owned_by: 'echo' }] });
+  }
+  if (req.method === 'POST' && path === '/v1/chat/completions') return chatCompletions(res, body, delay);
+  if (req.method === 'POST' && path === '/v1/messages/count_tokens') {
+    return json(res, 200, { input_tokens: countWords(lastUserText(body)) });
+  }
+  if (req.method === 'POST' && path === '/v1/messages') return anthropicMessages(res, body, delay);
+  if (req.method === 'POST' && path === '/v1/embeddings') {
+    return json(res, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2, 0.3] }], model: String(body.model ?? 'echo-1'), usage: { prompt_tokens: 1, total_tokens: 1 } });
+  }
+  if (path === '/v1/status/429') {
+    return json(res, 429, { error: { message: 'Rate limit reached (echo)', type: 'rate_limit_error', code: 'rate_limited' } });
+  }
+  return json(res, 404, { error: { message: `echo upstream has no route ${req.method} ${path}`, type: 'not_found_error' } });
+}
+
+function chatCompletions(res: ServerResponse, body: Record<string, unknown>, delay: number): void {
+  const text = `echo: ${lastUserText(body)}`;
+  const model = String(body.model ?? 'echo-1');
+  const id = `chatcmpl-echo-${Date.now()}`;
+  if (body.stream === true) {
+    const words = model === 'slow-stream' ? Array.from({ length: 600 }, (_, i) => `w${i} `) : splitWords(text);
+    const events = words.map((w) => ({ id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: { content: w }, finish_reason: null }] }));
+    events.push({ id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] } as never);
+    return sse(res, events.map((e) => `data: ${JSON.stringify(e)}\n\n`).concat('data: [DONE]\n\n'), model === 'slow-stream' ? 50 : delay);
+  }
+  return json(res, 200, {
+    id,
+    object: 'chat.completion',
+    created: 0,
+    model,
+    choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+  });
+}
+
+function anthropicMessages(res: ServerResponse, body: Record<string, unknown>, delay: number): void {
+  const text = `echo: ${lastUserText(body)}`;
+  const model = String(body.model ?? 'echo-1');
+  const id = `msg_echo_${Date.now()}`;
+  if (body.stream === true) {
+    const words = model === 'slow-stream' ? Array.from({ length: 600 }, (_, i) => `w${i} `) : splitWords(text);
+    const frames: string[] = [];
+    const ev = (type: string, data: unknown): void => {
+      frames.push(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    ev('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 1, output_tokens: 0 } } });
+    ev('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
+    for (const w of words) ev('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: w } });
+    ev('content_block_stop', { type: 'content_block_stop', index: 0 });
+    ev('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: words.length } });
+    ev('message_stop', { type: 'message_stop' });
+    return sse(res, frames, model === 'slow-stream' ? 50 : delay);
+  }
+  return json(res, 200, {
+    id,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: [{ type: 'text', text }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage: { input_tokens: 1, output_tokens: 1 },
+  });
+}
+
+function sse(res: ServerResponse, frames: string[], delay: number): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  let i = 0;
+  const next = (): void => {
+    if (res.destroyed) return;
+    if (i >= frames.length) {
+      res.end();
+      return;
+    }
+    res.write(frames[i++]);
+    setTimeout(next, delay);
+  };
+  next();
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function lastUserText(body: Record<string, unknown>): string {
+  const messages = Array.isArray(body.messages) ? (body.messages as Array<{ role?: string; content?: unknown }>) : [];
+  const last = [...messages].reverse().find((m) => m.role === 'user');
+  if (!last) return String(body.input ?? body.prompt ?? '');
+  if (typeof last.content === 'string') return last.content;
+  if (Array.isArray(last.content)) {
+    return (last.content as Array<{ type?: string; text?: string }>).map((p) => p.text ?? '').join(' ');
+  }
+  return '';
+}
+
+function splitWords(text: string): string[] {
+  return text.split(/(?<= )/);
+}
+
+function countWords(text: string): number {
+  return text.split(/\s+/).filter(Boolean).length;
+}

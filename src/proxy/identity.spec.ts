@@ -1,0 +1,75 @@
+import { describe, expect, it } from '@jest/globals';
+import { identityHeaderNames, stampBodyIdentity } from './identity.js';
+
+describe('identityHeaderNames', () => {
+  it('drops credentials and identity headers in any spelling', () => {
+    const names = identityHeaderNames({
+      authorization: 'Bearer x',
+      'x-api-key': 'k',
+      x_user_email: 'evil@example.com',
+      'X-Forwarded-User': 'evil',
+      'x-forwarded-email': 'evil@example.com',
+      'x-litellm-customer-id': 'evil',
+      x_litellm_end_user_id: 'evil',
+      'x-gateway-user-email': 'evil',
+      cookie: 'a=b',
+      'anthropic-version': '2023-06-01',
+      'anthropic-beta': 'tools-2024',
+      'content-type': 'application/json',
+      'openai-organization': 'org',
+    });
+    expect(names.sort()).toEqual(
+      [
+        'authorization',
+        'x-api-key',
+        'x_user_email',
+        'X-Forwarded-User',
+        'x-forwarded-email',
+        'x-litellm-customer-id',
+        'x_litellm_end_user_id',
+        'x-gateway-user-email',
+        'cookie',
+      ].sort(),
+    );
+  });
+});
+
+describe('stampBodyIdentity', () => {
+  const email = 'alice@example.com';
+
+  it('overwrites every identity field LiteLLM reads on an OpenAI body', () => {
+    const body: Record<string, unknown> = {
+      model: 'm',
+      user: 'mallory',
+      safety_identifier: 'mallory',
+      metadata: { user_id: 'mallory', trace_user_id: 'mallory', other: 1 },
+      litellm_metadata: { user: 'mallory' },
+    };
+    stampBodyIdentity(body, email, '/v1/chat/completions');
+    expect(body).toEqual({
+      model: 'm',
+      user: email,
+      safety_identifier: email,
+      metadata: { user_id: email, trace_user_id: email, other: 1 },
+      litellm_metadata: { user: email },
+    });
+  });
+
+  it('sets user on an OpenAI body that had none', () => {
+    const body: Record<string, unknown> = { model: 'm' };
+    stampBodyIdentity(body, email, '/v1/chat/completions');
+    expect(body).toEqual({ model: 'm', user: email });
+  });
+
+  it('sets metadata.user_id on an Anthropic body and adds no user field', () => {
+    const body: Record<string, unknown> = { model: 'm' };
+    stampBodyIdentity(body, email, '/v1/messages');
+    expect(body).toEqual({ model: 'm', metadata: { user_id: email } });
+  });
+
+  it('replaces a non-object metadata', () => {
+    const body: Record<string, unknown> = { metadata: 'mallory' };
+    stampBodyIdentity(body, email, '/v1/chat/completions');
+    expect(body.metadata).toEqual({ user_id: email });
+  });
+});

@@ -1,0 +1,203 @@
+/**
+ * The /v1 hot path, mounted with app.use() ahead of Nest's router and body parser:
+ * authenticate the token, pick an allowed LLM path, replace credentials and identity,
+ * then stream to the upstream with http-proxy-middleware.
+ */
+import { randomUUID } from 'node:crypto';
+import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { createProxyMiddleware } from 'http-proxy-middleware';
+import { readCredentials } from '../auth/request-credentials.js';
+import { TokenVerifier } from '../auth/token-verifier.service.js';
+import type { AuthenticatedUser } from '../common/authenticated-user.js';
+import { DomainError, UserBannedError } from '../common/domain-errors.js';
+import { sdkErrorBody, statusOfDomainError } from '../common/error-shapes.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { identityHeaderNames, identityHeaders, stampBodyIdentity } from './identity.js';
+import { allowedLlmPath } from './llm-path.js';
+import { BodyTooLargeError, readBody } from './request-body.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** What the middleware works out before handing the request to http-proxy. */
+interface ProxyState {
+  user: AuthenticatedUser;
+  requestId: string;
+  body?: Buffer;
+  timedOut?: boolean;
+}
+
+type ProxiedRequest = IncomingMessage & { gateway?: ProxyState };
+
+@Injectable()
+export class ProxyMiddleware implements OnModuleDestroy {
+  private readonly logger = new Logger('Proxy');
+  private readonly agent: HttpAgent;
+  private readonly proxy: RequestHandler;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly verifier: TokenVerifier,
+  ) {
+    const isHttps = config.upstream.url.startsWith('https:');
+    const agentOptions = { keepAlive: true, maxSockets: 512, maxFreeSockets: 64, scheduling: 'lifo' as const };
+    this.agent = isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    this.proxy = createProxyMiddleware<Request, Response>({
+      target: config.upstream.url,
+      changeOrigin: true,
+      xfwd: false,
+      agent: this.agent,
+      logger: undefined,
+      on: {
+        proxyReq: (proxyReq, req, res) => this.onProxyReq(proxyReq, req as ProxiedRequest, res),
+        proxyRes: (proxyRes, req, res) => {
+          const state = (req as ProxiedRequest).gateway;
+          if (state) res.setHeader('x-request-id', state.requestId);
+          // Flush SSE events as they come: no proxy buffering in front of us either.
+          if (String(proxyRes.headers['content-type'] ?? '').startsWith('text/event-stream')) res.setHeader('x-accel-buffering', 'no');
+        },
+        error: (err, req, res) => this.onProxyError(err, req as ProxiedRequest, res as ServerResponse),
+      },
+    });
+  }
+
+  /** The Express handler; non-/v1 requests go on to Nest. */
+  readonly handle = (req: Request, res: Response, next: NextFunction): void => {
+    if (req.url !== '/v1' && !req.url.startsWith('/v1/') && !req.url.startsWith('/v1?')) {
+      next();
+      return;
+    }
+    void this.serve(req, res, next);
+  };
+
+  private async serve(req: Request, res: Response, next: NextFunction): Promise<void> {
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('x-request-id', requestId);
+
+    const credentials = readCredentials(req.headers);
+    if (credentials.kind !== 'token') {
+      this.fail(res, 401, credentials.kind === 'invalid' ? 'Conflicting or malformed credentials' : 'Missing API token', 'invalid_credentials');
+      return;
+    }
+    let user: AuthenticatedUser;
+    try {
+      user = await this.verifier.authenticate(credentials.token);
+    } catch (err) {
+      if (err instanceof DomainError) {
+        this.fail(res, statusOfDomainError(err), err.message, err.code, err instanceof UserBannedError ? err.bannedUntil : undefined);
+        return;
+      }
+      this.logger.error(`Auth failed unexpectedly: ${(err as Error).message}`);
+      this.fail(res, 500, 'Internal error', 'internal_error');
+      return;
+    }
+
+    const path = allowedLlmPath(req.url, this.config.upstream.allowedPaths);
+    if (path === null) {
+      this.fail(res, 404, 'Not found: this path is not an LLM API route of the gateway', 'route_not_found');
+      return;
+    }
+
+    const state: ProxyState = { user, requestId };
+    const limit = this.config.bodyLimitBytes;
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      this.fail(res, 413, `Request body is larger than ${limit} bytes`, 'body_too_large', undefined, true);
+      return;
+    }
+    const isJson = /^application\/([\w.+-]+\+)?json/i.test(req.headers['content-type'] ?? '');
+    const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+    if (hasBody && (isJson || req.headers['content-length'] === undefined)) {
+      try {
+        const raw = await readBody(req, limit);
+        state.body = isJson && raw.length > 0 ? this.restampJson(raw, user.email, path) : raw;
+      } catch (err) {
+        if (err instanceof BodyTooLargeError) {
+          this.fail(res, 413, `Request body is larger than ${limit} bytes`, 'body_too_large', undefined, true);
+        } else if (err instanceof InvalidJsonError) {
+          this.fail(res, 400, 'Request body is not valid JSON', 'invalid_json');
+        }
+        // Otherwise the client went away while sending: nothing to answer.
+        return;
+      }
+    }
+    (req as ProxiedRequest).gateway = state;
+    await this.proxy(req, res, next);
+  }
+
+  private restampJson(raw: Buffer, email: string, path: string): Buffer {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new InvalidJsonError();
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidJsonError();
+    stampBodyIdentity(parsed as Record<string, unknown>, email, path);
+    return Buffer.from(JSON.stringify(parsed), 'utf8');
+  }
+
+  private onProxyReq(proxyReq: ClientRequest, req: ProxiedRequest, res: ServerResponse): void {
+    const state = req.gateway;
+    if (!state) {
+      proxyReq.destroy();
+      return;
+    }
+    for (const name of identityHeaderNames(req.headers)) proxyReq.removeHeader(name);
+    for (const [name, value] of Object.entries(identityHeaders({ email: state.user.email, tokenId: state.user.tokenId, requestId: state.requestId }))) {
+      proxyReq.setHeader(name, value);
+    }
+    if (this.config.upstream.apiKey) {
+      if (this.config.upstream.authHeader === 'x-api-key') proxyReq.setHeader('x-api-key', this.config.upstream.apiKey);
+      else proxyReq.setHeader('authorization', `Bearer ${this.config.upstream.apiKey}`);
+    }
+    if (state.body !== undefined) {
+      proxyReq.removeHeader('transfer-encoding');
+      proxyReq.setHeader('content-length', state.body.length);
+      proxyReq.write(state.body);
+    }
+    proxyReq.setTimeout(this.config.upstream.timeoutMs, () => {
+      state.timedOut = true;
+      proxyReq.destroy(new Error('upstream timeout'));
+    });
+    // The client hung up (e.g. stopped a stream): stop the upstream call too.
+    res.once('close', () => {
+      if (!res.writableFinished) proxyReq.destroy();
+    });
+  }
+
+  private onProxyError(err: Error, req: ProxiedRequest, res: ServerResponse): void {
+    if (res.destroyed || res.writableEnded) return;
+    if (res.headersSent) {
+      // Mid-stream failure: the status is gone; cut the stream so the client sees it end early.
+      res.destroy(err);
+      return;
+    }
+    const timedOut = req.gateway?.timedOut === true;
+    this.logger.warn(`Upstream ${timedOut ? 'timed out' : 'failed'} for ${req.gateway?.requestId ?? '-'}: ${err.message}`);
+    if (timedOut) this.fail(res, 504, 'The upstream did not answer in time', 'upstream_timeout');
+    else this.fail(res, 502, 'The upstream LLM service is unreachable', 'upstream_unavailable');
+  }
+
+  private fail(res: ServerResponse, status: number, message: string, code: string, bannedUntil?: Date, close = false): void {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const body = JSON.stringify(sdkErrorBody(status, message, code, { bannedUntil }));
+    res.statusCode = status;
+    res.setHeader('content-type', 'application/json');
+    res.setHeader('content-length', Buffer.byteLength(body));
+    if (close) res.setHeader('connection', 'close');
+    res.end(body);
+  }
+
+  onModuleDestroy(): void {
+    this.agent.destroy();
+  }
+}
+
+class InvalidJsonError extends Error {}

@@ -1,0 +1,112 @@
+/**
+ * The key schema: every Redis key the gateway uses is built here and nowhere else.
+ * Per-user keys carry the canonical email as their hash tag, `{alice@example.com}`, so every
+ * per-user script stays within one Cluster slot. Emails cannot hold braces (see common/email.ts).
+ * docs/ARCHITECTURE.md describes each key.
+ */
+export class RedisKeys {
+  constructor(readonly prefix: string) {}
+
+  private user(email: string, rest: string): string {
+    return `${this.prefix}{${email}}:${rest}`;
+  }
+
+  // ---- tokens (allowlist) ----
+  /** Hash: the live record of one token; exists exactly while the token is valid. */
+  token(email: string, tokenId: string): string {
+    return this.user(email, `token:${tokenId}`);
+  }
+  /** Sorted set: a user's live token ids, scored by expiry (ms). */
+  userTokens(email: string): string {
+    return this.user(email, 'tokens');
+  }
+  /** Hash: tombstone of a revoked token, kept until the token would have expired. */
+  revokedToken(email: string, tokenId: string): string {
+    return this.user(email, `revoked:${tokenId}`);
+  }
+  /** Hash: token id -> compact JSON summary {e,n,c,x,s}; finds a token's owner by id and lists all tokens. */
+  tokenCatalog(): string {
+    return `${this.prefix}tokens:catalog`;
+  }
+  /** Sorted set: every token id, scored by creation time (ms). */
+  tokensByCreated(): string {
+    return `${this.prefix}tokens:by-created`;
+  }
+
+  // ---- bans ----
+  /** Hash: a user's ban {banned_at, until, by, reason}; its TTL is the ban's remaining life. */
+  ban(email: string): string {
+    return this.user(email, 'ban');
+  }
+  /** Sorted set: banned emails, scored by the ban's end (ms). */
+  bans(): string {
+    return `${this.prefix}bans`;
+  }
+
+  // ---- active users ----
+  /** Hash: a person's activity record, with a sliding TTL of ACTIVE_USER_TTL_SECONDS. */
+  activeUser(email: string): string {
+    return this.user(email, 'user');
+  }
+  /** Sorted set: emails scored by last access (ms), newest last. */
+  usersByLastAccess(): string {
+    return `${this.prefix}users:by-last-access`;
+  }
+
+  // ---- browser sessions ----
+  /** String: one express-session record (JSON), TTL at the session's absolute or idle end. */
+  session(sessionId: string): string {
+    return `${this.prefix}session:${sessionId}`;
+  }
+  /** Sorted set: a user's session ids, scored by expiry (ms). */
+  userSessions(email: string): string {
+    return this.user(email, 'sessions');
+  }
+  /** Sorted set: every session id, scored by expiry (ms). */
+  sessionsByExpiry(): string {
+    return `${this.prefix}sessions:by-expiry`;
+  }
+  /** String: a used OAuth2 authorization code, so a replay is refused. */
+  usedAuthCode(codeHash: string): string {
+    return `${this.prefix}oauth:used-code:${codeHash}`;
+  }
+
+  // ---- admins ----
+  /** Set: admins added at run time by a super admin. */
+  runtimeAdmins(): string {
+    return `${this.prefix}admins`;
+  }
+
+  // ---- audit ----
+  /** Stream: audit entries, trimmed by age. */
+  auditLog(): string {
+    return `${this.prefix}audit`;
+  }
+
+  // ---- cleanup ----
+  /** String: the lock that lets one cleanup run at a time. */
+  cleanupLock(): string {
+    return `${this.prefix}cleanup:lock`;
+  }
+  /** Sorted set: cleanup run ids, scored by start time (ms). */
+  cleanupRuns(): string {
+    return `${this.prefix}cleanup:runs`;
+  }
+  /** String: one cleanup run's log (JSON), TTL CLEANUP_LOG_RETENTION_DAYS. */
+  cleanupRun(runId: string): string {
+    return `${this.prefix}cleanup:run:${runId}`;
+  }
+
+  /**
+   * A SCAN MATCH pattern for every key of this gateway. ioredis's keyPrefix is not applied to
+   * patterns, and the prefix may hold glob characters, so it is escaped here.
+   */
+  scanAllPattern(): string {
+    return `${escapeGlob(this.prefix)}*`;
+  }
+}
+
+/** Escapes Redis glob metacharacters so user input matches literally in MATCH patterns. */
+export function escapeGlob(input: string): string {
+  return input.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}

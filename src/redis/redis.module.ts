@@ -1,0 +1,28 @@
+/** The one shared Redis client and the key schema, available to every feature repository. */
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { createRedisClient } from './redis-client.factory.js';
+import { REDIS_CLIENT } from './redis.constants.js';
+import { RedisKeys } from './redis-keys.js';
+
+@Global()
+@Module({
+  providers: [
+    { provide: REDIS_CLIENT, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedisClient(config) },
+    { provide: RedisKeys, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new RedisKeys(config.redis.keyPrefix) },
+  ],
+  exports: [REDIS_CLIENT, RedisKeys],
+})
+export class RedisModule implements OnApplicationShutdown {
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.redis.status === 'end') return;
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * HS256 JWT signing and verification for gateway tokens, with the HMAC key held as a cached
+ * KeyObject. This is the hot path of every /v1 call: a general JWT library costs 25 to 85
+ * times more per verify (see docs/ARCHITECTURE.md), and gateway tokens have exactly one shape.
+ */
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { isCanonicalEmail } from '../common/email.js';
+import { parseScopes, type TokenClaims } from './token-claims.js';
+
+const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+const B64URL = /^[A-Za-z0-9_-]+$/;
+const TOKEN_ID = /^[A-Za-z0-9_-]{16,64}$/;
+/** Clock skew tolerated on iat. */
+const SKEW_SECONDS = 60;
+
+export interface TokenCodecOptions {
+  secret: string;
+  issuer: string;
+  audience: string;
+  maxLifetimeSeconds: number;
+}
+
+export class TokenCodec {
+  private readonly key: KeyObject;
+
+  constructor(private readonly options: TokenCodecOptions) {
+    this.key = createSecretKey(Buffer.from(options.secret, 'utf8'));
+  }
+
+  sign(claims: TokenClaims): string {
+    const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+    const signingInput = `${HEADER}.${payload}`;
+    const signature = createHmac('sha256', this.key).update(signingInput).digest('base64url');
+    return `${signingInput}.${signature}`;
+  }
+
+  /** The claims of a valid token, or null. Never says why: callers answer one generic 401. */
+  verify(token: string, nowSeconds: number = Math.floor(Date.now() / 1000)): TokenClaims | null {
+    if (token.length > 4096) return null;
+    const firstDot = token.indexOf('.');
+    const secondDot = token.indexOf('.', firstDot + 1);
+    if (firstDot <= 0 || secondDot <= firstDot + 1 || token.indexOf('.', secondDot + 1) !== -1) return null;
+    const headerPart = token.slice(0, firstDot);
+    const payloadPart = token.slice(firstDot + 1, secondDot);
+    const signaturePart = token.slice(secondDot + 1);
+    if (!B64URL.test(headerPart) || !B64URL.test(payloadPart) || !B64URL.test(signaturePart)) return null;
+
+    // The header must say HS256: `none`, RS256 and every other algorithm are refused.
+    if (headerPart !== HEADER) {
+      const header = parseJson(headerPart);
+      if (header === null || header.alg !== 'HS256' || (header.typ !== undefined && header.typ !== 'JWT') || 'crit' in header) {
+        return null;
+      }
+    }
+
+    const expected = createHmac('sha256', this.key).update(token.slice(0, secondDot)).digest();
+    const given = Buffer.from(signaturePart, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+
+    const claims = parseJson(payloadPart);
+    return claims !== null && this.claimsAreValid(claims, nowSeconds) ? (claims as unknown as TokenClaims) : null;
+  }
+
+  /** The claim rules, shared by every verifier of gateway tokens. */
+  claimsAreValid(c: Record<string, unknown>, nowSeconds: number): boolean {
+    const { iss, aud, sub, email, jti, iat, exp, name, scope } = c;
+    if (iss !== this.options.issuer) return false;
+    if (aud !== this.options.audience && !(Array.isArray(aud) && aud.includes(this.options.audience))) return false;
+    if (typeof iat !== 'number' || typeof exp !== 'number' || !Number.isInteger(iat) || !Number.isInteger(exp)) return false;
+    if (exp <= nowSeconds || iat > nowSeconds + SKEW_SECONDS) return false;
+    if (exp - iat > this.options.maxLifetimeSeconds) return false;
+    if (typeof sub !== 'string' || !isCanonicalEmail(sub) || email !== sub) return false;
+    if (typeof jti !== 'string' || !TOKEN_ID.test(jti)) return false;
+    if (typeof name !== 'string' || typeof scope !== 'string' || parseScopes(scope) === null) return false;
+    return true;
+  }
+}
+
+function parseJson(part: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}

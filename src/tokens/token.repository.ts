@@ -1,0 +1,124 @@
+/** The only place that reads and writes token keys. */
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { TokenScope } from '../common/authenticated-user.js';
+import { REDIS_CLIENT } from '../redis/redis.constants.js';
+import { RedisKeys } from '../redis/redis-keys.js';
+import type { TokenCreatedVia, TokenRecord } from './token-record.js';
+
+/** Compact summary kept in the catalog, so an id finds its owner and lists survive expiry. */
+interface CatalogEntry {
+  e: string;
+  n: string;
+  c: number;
+  x: number;
+  s: string;
+}
+
+export interface NewTokenRecord {
+  tokenId: string;
+  email: string;
+  name: string;
+  scopes: readonly TokenScope[];
+  createdAt: number;
+  expiresAt: number;
+  createdVia: TokenCreatedVia;
+}
+
+@Injectable()
+export class TokenRepository {
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  /** Stores the record unless the user is at the cap; false when the cap was reached. */
+  async create(record: NewTokenRecord, perUserMax: number): Promise<boolean> {
+    const { tokenId, email } = record;
+    const catalog: CatalogEntry = { e: email, n: record.name, c: record.createdAt, x: record.expiresAt, s: record.scopes.join(' ') };
+    const created = await this.redis.gwTokenCreate(
+      this.keys.token(email, tokenId),
+      this.keys.userTokens(email),
+      this.keys.tokenCatalog(),
+      this.keys.tokensByCreated(),
+      tokenId,
+      record.createdAt,
+      record.expiresAt,
+      perUserMax,
+      JSON.stringify(catalog),
+      'token_id', tokenId,
+      'email', email,
+      'name', record.name,
+      'scopes', record.scopes.join(' '),
+      'created_at', record.createdAt,
+      'expires_at', record.expiresAt,
+      'last_used_at', '',
+      'created_via', record.createdVia,
+    );
+    return created === 1;
+  }
+
+  /** A user's live tokens, newest expiry last. */
+  async listLive(email: string, nowMs: number): Promise<TokenRecord[]> {
+    const ids = await this.redis.zrangebyscore(this.keys.userTokens(email), nowMs, '+inf');
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.token(email, id));
+    const results = (await pipeline.exec()) ?? [];
+    const records: TokenRecord[] = [];
+    for (const [err, fields] of results) {
+      if (err) throw err;
+      const record = toRecord(fields as Record<string, string>, 'active');
+      if (record) records.push(record);
+    }
+    return records;
+  }
+
+  /** A user's token by id: live, or revoked while its tombstone lasts; null otherwise. */
+  async find(email: string, tokenId: string): Promise<TokenRecord | null> {
+    const [[e1, live], [e2, revoked]] = ((await this.redis
+      .pipeline()
+      .hgetall(this.keys.token(email, tokenId))
+      .hgetall(this.keys.revokedToken(email, tokenId))
+      .exec()) ?? []) as Array<[Error | null, Record<string, string>]>;
+    if (e1 || e2) throw e1 ?? e2;
+    return toRecord(live, 'active') ?? toRecord(revoked, 'revoked');
+  }
+
+  /** The owner of a token id, from the catalog (also for expired and revoked tokens until cleanup). */
+  async findOwner(tokenId: string): Promise<string | null> {
+    const raw = await this.redis.hget(this.keys.tokenCatalog(), tokenId);
+    if (raw === null) return null;
+    return (JSON.parse(raw) as CatalogEntry).e;
+  }
+
+  /** Revokes the given tokens of one user atomically; returns how many were live. */
+  async revoke(email: string, tokenIds: readonly string[], nowMs: number, revokedBy: string, reason: string): Promise<number> {
+    if (tokenIds.length === 0) return 0;
+    const keys: string[] = [this.keys.userTokens(email)];
+    for (const id of tokenIds) keys.push(this.keys.token(email, id), this.keys.revokedToken(email, id));
+    return this.redis.gwTokenRevoke(keys.length, ...keys, nowMs, revokedBy, reason, ...tokenIds);
+  }
+
+  /** Ids of a user's live tokens. */
+  async liveIds(email: string, nowMs: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.userTokens(email), nowMs, '+inf');
+  }
+}
+
+function toRecord(fields: Record<string, string>, status: 'active' | 'revoked'): TokenRecord | null {
+  if (!fields.token_id) return null;
+  const revokedAt = fields.revoked_at ? Number(fields.revoked_at) : undefined;
+  return {
+    tokenId: fields.token_id,
+    email: fields.email,
+    name: fields.name,
+    scopes: fields.scopes.split(' ').filter(Boolean) as TokenScope[],
+    createdAt: Number(fields.created_at),
+    expiresAt: Number(fields.expires_at),
+    lastUsedAt: fields.last_used_at ? Number(fields.last_used_at) : null,
+    createdVia: fields.created_via as TokenCreatedVia,
+    status,
+    ...(revokedAt !== undefined ? { revokedAt, revokedBy: fields.revoked_by } : {}),
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * A real redis-server for one test suite, on a free port, with nothing persisted. `REDIS_URL`
+ * in the environment makes suites use that server instead (each suite still gets its own prefix).
+ * stop()/start() let a suite take Redis away and bring it back on the same port.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+
+export interface TestRedis {
+  readonly url: string;
+  readonly port: number;
+  /** True when this suite started the server (and so may stop it). */
+  readonly owned: boolean;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** A plain client for inspecting keys; closed by close(). */
+  client(): Redis;
+  close(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startTestRedis(options: { forceOwn?: boolean } = {}): Promise<TestRedis> {
+  const external = process.env.REDIS_URL;
+  let inspector: Redis | undefined;
+  const client = (url: string): Redis => {
+    if (!inspector) {
+      inspector = new Redis(url, { maxRetriesPerRequest: 1 });
+      inspector.on('error', () => undefined);
+    }
+    return inspector;
+  };
+  if (external && !options.forceOwn) {
+    return {
+      url: external,
+      port: Number(new URL(external).port || 6379),
+      owned: false,
+      stop: () => Promise.reject(new Error('cannot stop an external REDIS_URL')),
+      start: () => Promise.resolve(),
+      client: () => client(external),
+      close: async () => {
+        await inspector?.quit();
+      },
+    };
+  }
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
+
+  const start = async (): Promise<void> => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    for (let i = 0; i < 100; i++) {
+      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      probe.on('error', () => undefined);
+      try {
+        await probe.connect();
+        await probe.ping();
+        probe.disconnect();
+        return;
+      } catch {
+        probe.disconnect();
+        await sleep(50);
+      }
+    }
+    throw new Error(`redis-server did not start on port ${port}`);
+  };
+  const stop = async (): Promise<void> => {
+    const proc = child;
+    if (!proc || proc.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      proc.once('exit', () => resolve());
+      proc.kill('SIGKILL');
+    });
+  };
+  await start();
+  return {
+    url,
+    port,
+    owned: true,
+    stop,
+    start,
+    client: () => client(url),
+    close: async () => {
+      inspector?.disconnect();
+      await stop();
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Boots the real AppModule with test configuration, wired exactly as main.ts wires it
+ * (setupApp), listening on a free port. Each app gets its own Redis key prefix.
+ */
+import { randomBytes } from 'node:crypto';
+import { Test } from '@nestjs/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from '../../src/app.module.js';
+import { setupApp } from '../../src/app.setup.js';
+import { APP_CONFIG, type AppConfig } from '../../src/config/app-config.js';
+import { loadConfig } from '../../src/config/load-config.js';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+
+export interface TestApp {
+  readonly app: NestExpressApplication;
+  readonly url: string;
+  readonly config: AppConfig;
+  get<T>(token: unknown): T;
+  close(): Promise<void>;
+}
+
+/** Environment for a test app: pass overrides as the variables an operator would set. */
+export function testEnv(redisUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`,
+    JWT_SECRET: TEST_JWT_SECRET,
+    UPSTREAM_URL: 'http://127.0.0.1:9',
+    UPSTREAM_API_KEY: 'sk-upstream-test-key',
+    LOG_LEVEL: 'error',
+    PORT: '0',
+    ...overrides,
+  };
+}
+
+export async function startTestApp(env: Record<string, string>): Promise<TestApp> {
+  const config = loadConfig(env);
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+    .overrideProvider(APP_CONFIG)
+    .useValue(config)
+    .compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error'] });
+  setupApp(app);
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  return {
+    app,
+    url: `http://127.0.0.1:${address.port}`,
+    config,
+    get: <T>(token: unknown) => app.get(token as never) as T,
+    close: () => app.close(),
+  };
+}
