@@ -14,7 +14,7 @@ export function allowedLlmPath(rawUrl: string, allowedPrefixes: readonly string[
   if (!/^(\/[A-Za-z0-9_.~:@!$&'()*+,;=-]+)+$/.test(path)) return null;
   const segments = path.split('/');
   if (segments.some((s) => s === '.' || s === '..')) return null;
-  if (queryAt !== -1 && /[\u0000-\u0020\u007f]/.test(rawUrl.slice(queryAt))) return null;
+  if (queryAt !== -1 && /[\p{Cc} ]/u.test(rawUrl.slice(queryAt))) return null;
   for (const prefix of allowedPrefixes) {
     if (path === prefix || path.startsWith(`${prefix}/`)) return path;
   }
