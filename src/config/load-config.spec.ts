@@ -1,0 +1,86 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, EXAMPLE_SECRETS, loadConfig } from './load-config.js';
+
+const SECRET = 'a-perfectly-random-secret-of-more-than-32-bytes';
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({ JWT_SECRET: SECRET });
+    expect(config.port).toBe(8080);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.tokens).toEqual({ maxDays: 90, defaultDays: 30, perUserMax: 20 });
+    expect(config.banTtlSeconds).toBe(604800);
+    expect(config.activeUserTtlSeconds).toBe(86400);
+    expect(config.authFailMode).toBe('closed');
+    expect(config.bodyLimitBytes).toBe(10 * 1024 * 1024);
+    expect(config.redis.keyPrefix).toBe('llmgw:');
+    expect(config.auth0.enabled).toBe(false);
+  });
+
+  it('refuses a missing, short or placeholder JWT_SECRET without printing it', () => {
+    expect(problemsOf({})).toEqual(['JWT_SECRET is required (at least 32 bytes of random data)']);
+    expect(problemsOf({ JWT_SECRET: 'short-secret' })).toEqual(['JWT_SECRET must be at least 32 bytes long']);
+    expect(problemsOf({ JWT_SECRET: EXAMPLE_SECRETS[0] })).toEqual(['JWT_SECRET still holds the placeholder from .env.example']);
+    const message = (() => {
+      try {
+        loadConfig({ JWT_SECRET: 'short-secret' });
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return '';
+    })();
+    expect(message).not.toContain('short-secret');
+  });
+
+  it('collects every problem and names each variable', () => {
+    const problems = problemsOf({
+      JWT_SECRET: SECRET,
+      PORT: 'eighty',
+      AUTH_FAIL_MODE: 'sometimes',
+      REDIS_URL: 'http://nope',
+      TOKEN_DEFAULT_DAYS: '100',
+      BODY_LIMIT: 'lots',
+    });
+    expect(problems).toEqual([
+      'TOKEN_DEFAULT_DAYS must not exceed TOKEN_MAX_DAYS',
+      'AUTH_FAIL_MODE must be one of: closed, open',
+      'PORT must be an integer',
+      'REDIS_URL must be a redis:// or rediss:// URL',
+      'BODY_LIMIT must be a size such as 512kb or 10mb',
+    ]);
+  });
+
+  it('parses sizes, email lists and path lists', () => {
+    const config = loadConfig({
+      JWT_SECRET: SECRET,
+      BODY_LIMIT: '512kb',
+      ADMIN_EMAILS: ' Root@Example.com, ops@example.com ',
+      UPSTREAM_ALLOWED_PATHS: '/v1/chat/completions,/v1/models',
+    });
+    expect(config.bodyLimitBytes).toBe(512 * 1024);
+    expect(config.admins.emails).toEqual(['root@example.com', 'ops@example.com']);
+    expect(config.upstream.allowedPaths).toEqual(['/v1/chat/completions', '/v1/models']);
+  });
+
+  it('refuses allowed paths outside /v1 or with dot segments', () => {
+    expect(problemsOf({ JWT_SECRET: SECRET, UPSTREAM_ALLOWED_PATHS: '/key/generate' })).toHaveLength(1);
+    expect(problemsOf({ JWT_SECRET: SECRET, UPSTREAM_ALLOWED_PATHS: '/v1/../key' })).toHaveLength(1);
+  });
+
+  it('uses Secure __Host- cookies when PUBLIC_URL is https', () => {
+    const config = loadConfig({ JWT_SECRET: SECRET, PUBLIC_URL: 'https://gw.example.com/' });
+    expect(config.publicUrl).toBe('https://gw.example.com');
+    expect(config.session.secureCookie).toBe(true);
+    expect(config.session.cookieName.startsWith('__Host-')).toBe(true);
+  });
+});
