@@ -1,0 +1,498 @@
+/**
+ * `npm run bench`: the gateway's overhead, measured in one run against the direct upstream call
+ * and a bare Node proxy. Starts its own redis-server, upstream, bare proxy and production gateway
+ * (dist/), mints a token with the ops CLI, drives the load from a separate process, prints a
+ * table and writes bench/results/latest.json. Reports the issue's targets but always exits 0
+ * when the measurement itself ran. Flags: --quick (shorter run), --cpu-prof (profile the gateway
+ * during its 50-connection phase into bench/results/gateway.cpuprofile and summarise the hot spots).
+ */
+import { execFileSync, fork, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { connect, createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { summariseProfile } from './profile-summary.mjs';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const ROOT = dirname(BENCH_DIR);
+const RESULTS_DIR = join(BENCH_DIR, 'results');
+const GUARD = pathToFileURL(join(BENCH_DIR, 'child-guard.mjs')).href;
+const args = new Set(process.argv.slice(2));
+const QUICK = args.has('--quick');
+const CPU_PROF = args.has('--cpu-prof');
+const PROFILE_FILE = join(RESULTS_DIR, 'gateway.cpuprofile');
+/** BENCH_DIST=other/dist measures another build of the gateway (an A/B of a change); default dist/. */
+const DIST = resolve(process.env.BENCH_DIST ?? join(ROOT, 'dist'));
+
+const PLAN = {
+  rounds: QUICK ? 1 : 2,
+  sequential: { warmup: QUICK ? 200 : 500, count: QUICK ? 1000 : 2000 },
+  concurrent: { connections: 50, warmupSeconds: QUICK ? 1 : 2, seconds: QUICK ? 3 : 5 },
+  stream: { warmup: 3, count: QUICK ? 10 : 30, events: 20, gapMs: 2 },
+};
+const DEADLINE_MS = 150_000;
+const TARGETS = { addedP50Ms: 0.5, throughputVsBare: 0.5 };
+
+const children = [];
+let stopping = false;
+
+// ---------- processes ----------
+
+function track(name, child, { transient = false } = {}) {
+  const entry = { name, child, exited: false, output: '' };
+  const keep = (chunk) => {
+    entry.output = (entry.output + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  child.on('exit', (code, signal) => {
+    entry.exited = true;
+    if (!stopping && !transient) process.stderr.write(`bench: ${name} exited early (${signal ?? code})\n${entry.output}\n`);
+  });
+  children.push(entry);
+  return entry;
+}
+
+async function stopAll() {
+  if (stopping) return;
+  stopping = true;
+  const alive = () => children.filter((c) => !c.exited);
+  for (const c of alive()) c.child.kill('SIGTERM');
+  for (let i = 0; i < 60 && alive().length > 0; i++) await sleep(50);
+  for (const c of alive()) c.child.kill('SIGKILL');
+}
+
+process.on('exit', () => {
+  for (const c of children) if (!c.exited) c.child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    process.stderr.write(`bench: ${signal}, stopping\n`);
+    void stopAll().finally(() => process.exit(130));
+  });
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function nodeChildEnv(extra = {}) {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, BENCH_PARENT_PID: String(process.pid), ...extra };
+}
+
+/** Forks a bench/*.mjs helper and waits for its {ready} message. */
+async function forkHelper(name, file, env) {
+  const child = fork(join(BENCH_DIR, file), [], { env: nodeChildEnv(env), execArgv: ['--import', GUARD], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const entry = track(name, child);
+  const ready = await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', () => reject(new Error(`${name} exited before it was ready:\n${entry.output}`)));
+  });
+  return { ...entry, ...ready, pid: child.pid };
+}
+
+async function startRedis() {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const entry = track('redis-server', child);
+  for (let i = 0; i < 100; i++) {
+    if (await redisPing(port)) return { ...entry, port, pid: child.pid, url: `redis://127.0.0.1:${port}` };
+    if (entry.exited) break;
+    await sleep(50);
+  }
+  throw new Error(`redis-server did not start:\n${entry.output}`);
+}
+
+function redisPing(port) {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.setTimeout(500);
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (d) => {
+      socket.destroy();
+      resolve(d.toString().startsWith('+PONG'));
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+async function startGateway(env, cwd) {
+  const child = spawn(process.execPath, ['--import', GUARD, join(DIST, 'main.js')], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const entry = track('gateway', child);
+  const base = `http://127.0.0.1:${env.PORT}`;
+  for (let i = 0; i < 200; i++) {
+    const res = await httpCall(`${base}/health`).catch(() => null);
+    if (res?.status === 200) return { ...entry, pid: child.pid, url: base };
+    if (entry.exited) break;
+    await sleep(50);
+  }
+  throw new Error(`gateway did not become healthy:\n${entry.output}`);
+}
+
+function run(file, argv, env, cwd) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [file, ...argv], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const entry = track(`${file} ${argv.slice(0, 2).join(' ')}`, child, { transient: true });
+    let stdout = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`${file} ${argv.join(' ')} failed (${code}):\n${entry.output}`));
+    });
+  });
+}
+
+function httpCall(url, { method = 'GET', headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers: body ? { ...headers, 'content-length': Buffer.byteLength(body) } : headers, timeout: 5000 }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+// ---------- CPU accounting from /proc ----------
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** utime + stime of a process, in µs. */
+function cpuUs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLK_TCK;
+}
+
+/** CPU time the whole machine spent busy (all cores), in µs. */
+function machineBusyUs() {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  // user nice system: what processes' utime + stime add up to (irq and softirq time is not theirs).
+  const busy = ticks[0] + ticks[1] + ticks[2];
+  return (busy * 1e6) / CLK_TCK;
+}
+
+function cpuSnapshot(pids) {
+  const snap = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuUs(pid)]));
+  snap.self = cpuUs(process.pid);
+  snap.machine = machineBusyUs();
+  snap.at = performance.now() * 1000;
+  return snap;
+}
+
+/** Cores' worth of CPU used by processes that are not part of the benchmark, between two snapshots. */
+function otherLoad(before, after) {
+  let ours = 0;
+  for (const name of Object.keys(before)) if (!['machine', 'at'].includes(name)) ours += after[name] - before[name];
+  return Math.max(0, (after.machine - before.machine - ours) / (after.at - before.at));
+}
+
+function cpuPerRequest(before, after, requests) {
+  const names = Object.keys(before).filter((name) => !['self', 'machine', 'at'].includes(name));
+  return Object.fromEntries(names.map((name) => [name, requests > 0 ? (after[name] - before[name]) / requests : null]));
+}
+
+/** Asks the gateway's child-guard to write its profile, and waits until it is there. */
+async function stopProfile(pid) {
+  process.kill(pid, 'SIGWINCH');
+  for (let i = 0; i < 100 && !existsSync(PROFILE_FILE); i++) await sleep(50);
+}
+
+// ---------- load generator ----------
+
+async function startLoader() {
+  const loader = await forkHelper('load generator', 'load.mjs', {});
+  let nextId = 1;
+  const pending = new Map();
+  loader.child.on('message', (msg) => {
+    const p = pending.get(msg.id);
+    if (!p) return;
+    pending.delete(msg.id);
+    if (msg.error) p.reject(new Error(msg.error));
+    else p.resolve(msg.result);
+  });
+  loader.child.on('exit', () => {
+    for (const p of pending.values()) p.reject(new Error('load generator exited'));
+  });
+  const send = (job) =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      loader.child.send({ ...job, id });
+    });
+  return { send, pid: loader.pid };
+}
+
+// ---------- the request ----------
+
+function chatBody(stream) {
+  const body = {
+    model: 'bench-model',
+    messages: [
+      { role: 'system', content: 'You are a concise assistant. Answer in one short paragraph and do not repeat the question.' },
+      { role: 'user', content: '' },
+    ],
+    temperature: 0.2,
+    max_tokens: 256,
+    stream,
+  };
+  const filler = 'Please summarise the following notes about the quarterly planning meeting. ';
+  while (JSON.stringify(body).length < 1024) body.messages[1].content += filler;
+  body.messages[1].content = body.messages[1].content.slice(0, body.messages[1].content.length - (JSON.stringify(body).length - 1024));
+  return JSON.stringify(body);
+}
+
+// ---------- report ----------
+
+const ms = (us) => (us === null || us === undefined ? '-' : (us / 1000).toFixed(3));
+const signedMs = (us) => (us === null ? '-' : `${us >= 0 ? '+' : ''}${(us / 1000).toFixed(3)}`);
+const num = (v, digits = 0) => (v === null || v === undefined || Number.isNaN(v) ? '-' : v.toFixed(digits));
+
+function table(title, header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  return [title, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function verdict(pass) {
+  return pass ? 'PASS' : 'MISS';
+}
+
+// ---------- main ----------
+
+async function main() {
+  const started = Date.now();
+  const deadline = setTimeout(() => {
+    process.stderr.write(`bench: over ${DEADLINE_MS / 1000}s, giving up\n`);
+    void stopAll().finally(() => process.exit(1));
+  }, DEADLINE_MS);
+  deadline.unref();
+
+  for (const file of ['main.js', 'cli.js']) {
+    if (!existsSync(join(DIST, file))) throw new Error(`${join(DIST, file)} is missing: run npm run build first (npm run bench does)`);
+  }
+  mkdirSync(RESULTS_DIR, { recursive: true });
+
+  // The gateway and the CLI run in an empty directory so a developer's .env cannot change them.
+  const cwd = mkdtempSync(join(tmpdir(), 'llmgw-bench-'));
+  const redis = await startRedis();
+  const upstream = await forkHelper('upstream', 'upstream.mjs', { SSE_EVENTS: String(PLAN.stream.events), SSE_GAP_MS: String(PLAN.stream.gapMs), BENCH_KILL_ON_ORPHAN: String(redis.pid) });
+  const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
+  const bare = await forkHelper('bare proxy', 'bare-proxy.mjs', { UPSTREAM_URL: upstreamUrl });
+  const gatewayEnv = nodeChildEnv({
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(await freePort()),
+    REDIS_URL: redis.url,
+    REDIS_KEY_PREFIX: `bench-${randomBytes(4).toString('hex')}:`,
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    UPSTREAM_URL: upstreamUrl,
+    LOG_LEVEL: 'warn',
+    ...(CPU_PROF ? { BENCH_PROFILE_FILE: PROFILE_FILE } : {}),
+  });
+  rmSync(PROFILE_FILE, { force: true });
+  const gateway = await startGateway(gatewayEnv, cwd);
+  const minted = JSON.parse(await run(join(DIST, 'cli.js'), ['token', 'create', '--email', 'bench@example.com', '--name', 'bench'], gatewayEnv, cwd));
+  if (typeof minted.token !== 'string') throw new Error('the CLI did not print a token');
+
+  const targets = [
+    { key: 'direct', label: 'direct upstream', url: upstreamUrl },
+    { key: 'bare', label: 'bare Node proxy', url: `http://127.0.0.1:${bare.port}` },
+    { key: 'gateway', label: 'gateway', url: gateway.url },
+  ];
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${minted.token}` };
+  const body = chatBody(false);
+  const streamBody = chatBody(true);
+  const path = '/v1/chat/completions';
+
+  // Sanity: every target answers the same bytes, and the gateway really authenticates.
+  for (const t of targets) {
+    const res = await httpCall(`${t.url}${path}`, { method: 'POST', headers, body });
+    if (res.status !== 200 || Buffer.byteLength(res.body) !== upstream.bodyBytes) throw new Error(`${t.label} answered ${res.status}: ${res.body.slice(0, 200)}`);
+  }
+  const anonymous = await httpCall(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  if (anonymous.status !== 401) throw new Error(`the gateway answered ${anonymous.status} without a token`);
+
+  const { send, pid: loaderPid } = await startLoader();
+  const cpuPids = { gateway: gateway.pid, bare: bare.pid, upstream: upstream.pid, redis: redis.pid, loader: loaderPid };
+  const results = Object.fromEntries(targets.map((t) => [t.key, { rounds: { sequential: [], concurrent: [] } }]));
+  const seqJob = (t, count) => ({ kind: 'sequential', url: `${t.url}${path}`, headers, body, count, warmup: 0, expectBytes: upstream.bodyBytes });
+  const concJob = (t, seconds) => ({ kind: 'concurrent', url: `${t.url}${path}`, headers, body, connections: PLAN.concurrent.connections, seconds });
+
+  process.stderr.write(
+    `bench: warming up, then ${PLAN.rounds} round(s) of: sequential x${PLAN.sequential.count}, ${PLAN.concurrent.connections} connections x${PLAN.concurrent.seconds}s; then ${PLAN.stream.count} streams; per target\n`,
+  );
+  // Warm every process up first: the JIT and the connection pools settle before anything counts.
+  for (const t of targets) {
+    await send(concJob(t, PLAN.concurrent.warmupSeconds));
+    await send(seqJob(t, PLAN.sequential.warmup));
+  }
+  for (let round = 0; round < PLAN.rounds; round++) {
+    for (const t of targets) {
+      const before = cpuSnapshot(cpuPids);
+      const r = await send(seqJob(t, PLAN.sequential.count));
+      r.cpuUsPerRequest = cpuPerRequest(before, cpuSnapshot(cpuPids), r.latencyUs.n + r.errors);
+      r.otherLoadCores = otherLoad(before, cpuSnapshot(cpuPids));
+      results[t.key].rounds.sequential.push(r);
+    }
+    for (const t of targets) {
+      const profiling = CPU_PROF && t.key === 'gateway' && round === PLAN.rounds - 1;
+      if (profiling) process.kill(gateway.pid, 'SIGWINCH');
+      const before = cpuSnapshot(cpuPids);
+      const r = await send(concJob(t, PLAN.concurrent.seconds));
+      const after = cpuSnapshot(cpuPids);
+      if (profiling) await stopProfile(gateway.pid);
+      r.cpuUsPerRequest = cpuPerRequest(before, after, r.requests);
+      r.otherLoadCores = otherLoad(before, after);
+      r.profiled = profiling;
+      results[t.key].rounds.concurrent.push(r);
+    }
+  }
+  for (const t of targets) {
+    const rounds = results[t.key].rounds;
+    // Best round: the one least disturbed by whatever else the machine was doing.
+    results[t.key].sequential = rounds.sequential.reduce((a, b) => (b.latencyUs.p50 < a.latencyUs.p50 ? b : a));
+    const unprofiled = rounds.concurrent.filter((r) => !r.profiled);
+    results[t.key].concurrent = (unprofiled.length ? unprofiled : rounds.concurrent).reduce((a, b) => (b.reqPerSec > a.reqPerSec ? b : a));
+    results[t.key].errorsAllRounds =
+      rounds.sequential.reduce((n, r) => n + r.errors, 0) + rounds.concurrent.reduce((n, r) => n + r.errors + r.timeouts + r.non2xx, 0);
+  }
+  for (const t of targets) {
+    results[t.key].stream = await send({ kind: 'stream', url: `${t.url}${path}`, headers, body: streamBody, count: PLAN.stream.count, warmup: PLAN.stream.warmup });
+  }
+  await stopAll();
+  rmSync(cwd, { recursive: true, force: true });
+
+  const seq = (k) => results[k].sequential.latencyUs;
+  const conc = (k) => results[k].concurrent;
+  const addedP50VsDirect = seq('gateway').p50 - seq('direct').p50;
+  const addedP50VsBare = seq('gateway').p50 - seq('bare').p50;
+  const addedP99VsDirect = seq('gateway').p99 - seq('direct').p99;
+  const addedP99VsBare = seq('gateway').p99 - seq('bare').p99;
+  const gatewayErrors = results.gateway.errorsAllRounds + results.gateway.stream.errors;
+  const ratioVsBare = conc('gateway').reqPerSec / conc('bare').reqPerSec;
+  const ratioVsDirect = conc('gateway').reqPerSec / conc('direct').reqPerSec;
+  const targetsMet = {
+    addedP50: { target: `added p50 vs direct < ${TARGETS.addedP50Ms} ms (sequential)`, valueMs: addedP50VsDirect / 1000, pass: addedP50VsDirect / 1000 < TARGETS.addedP50Ms },
+    throughput: {
+      target: `${PLAN.concurrent.connections} connections: >= ${TARGETS.throughputVsBare}x bare proxy req/s, 0 errors`,
+      ratio: ratioVsBare,
+      errors: gatewayErrors,
+      pass: ratioVsBare >= TARGETS.throughputVsBare && gatewayErrors === 0,
+    },
+  };
+
+  const out = [];
+  out.push(
+    table(
+      `Sequential: ${PLAN.sequential.count} POST ${path} (1 KB JSON in, ${upstream.bodyBytes} B out), one keep-alive connection, best of ${PLAN.rounds} round(s); ms`,
+      ['target', 'p50', 'p90', 'p99', 'mean', 'added p50', 'added p99', 'errors', 'CPU us/req'],
+      targets.map((t) => {
+        const s = seq(t.key);
+        const cpu = t.key === 'direct' ? null : results[t.key].sequential.cpuUsPerRequest[t.key];
+        return [t.label, ms(s.p50), ms(s.p90), ms(s.p99), ms(s.mean), t.key === 'direct' ? '' : signedMs(s.p50 - seq('direct').p50), t.key === 'direct' ? '' : signedMs(s.p99 - seq('direct').p99), results[t.key].sequential.errors, num(cpu)];
+      }),
+    ),
+  );
+  out.push(`gateway added vs bare proxy: p50 ${signedMs(addedP50VsBare)} ms, p99 ${signedMs(addedP99VsBare)} ms ("added" columns above are vs direct)`);
+  out.push('');
+  out.push(
+    table(
+      `Concurrent: ${PLAN.concurrent.connections} connections for ${PLAN.concurrent.seconds}s (autocannon), same request, best of ${PLAN.rounds} round(s)`,
+      ['target', 'req/s', 'vs direct', 'vs bare', 'p50 ms', 'p99 ms', 'errors*', 'non-2xx', 'CPU us/req'],
+      targets.map((t) => {
+        const c = conc(t.key);
+        const cpu = t.key === 'direct' ? null : c.cpuUsPerRequest[t.key];
+        return [t.label, num(c.reqPerSec), `${num(c.reqPerSec / conc('direct').reqPerSec, 2)}x`, `${num(c.reqPerSec / conc('bare').reqPerSec, 2)}x`, num(c.latencyMs.p50, 1), num(c.latencyMs.p99, 1), results[t.key].errorsAllRounds, c.non2xx, num(cpu)];
+      }),
+    ),
+  );
+  const gc = conc('gateway').cpuUsPerRequest;
+  out.push(`* errors, timeouts and non-2xx answers over every sequential and concurrent round`);
+  out.push(`a gateway request also costs redis-server ${num(gc.redis)} us CPU; the upstream costs ${num(gc.upstream)} us a request, the load generator ${num(gc.loader)} us`);
+  out.push('');
+  out.push(
+    table(
+      `Streaming: ${PLAN.stream.count} SSE responses (${PLAN.stream.events} events, ${PLAN.stream.gapMs} ms apart), one at a time; ms`,
+      ['target', 'TTFB p50', 'TTFB p90', 'total p50', 'total p90', 'added TTFB p50', 'errors'],
+      targets.map((t) => {
+        const s = results[t.key].stream;
+        return [t.label, ms(s.ttfbUs.p50), ms(s.ttfbUs.p90), ms(s.totalUs.p50), ms(s.totalUs.p90), t.key === 'direct' ? '' : signedMs(s.ttfbUs.p50 - results.direct.stream.ttfbUs.p50), s.errors];
+      }),
+    ),
+  );
+  out.push('');
+  out.push(`Targets (issue 2):`);
+  out.push(`  ${verdict(targetsMet.addedP50.pass)}  ${targetsMet.addedP50.target}: ${signedMs(addedP50VsDirect)} ms (vs bare proxy ${signedMs(addedP50VsBare)} ms)`);
+  out.push(`  ${verdict(targetsMet.throughput.pass)}  ${targetsMet.throughput.target}: ${num(ratioVsBare, 2)}x bare (${num(ratioVsDirect, 2)}x direct), ${gatewayErrors} errors`);
+  const firstErrors = targets.flatMap((t) => ['sequential', 'stream'].map((p) => results[t.key][p].firstError && `${t.label} ${p}: ${results[t.key][p].firstError}`)).filter(Boolean);
+  if (firstErrors.length) out.push(`First errors: ${firstErrors.join('; ')}`);
+  const otherCores = Math.max(...targets.flatMap((t) => [...results[t.key].rounds.sequential, ...results[t.key].rounds.concurrent].map((r) => r.otherLoadCores)));
+  const machine = `${cpus().length} x ${cpus()[0]?.model?.trim() ?? 'cpu'}, node ${process.version}`;
+  out.push(`Machine: ${machine}; other processes used up to ${otherCores.toFixed(2)} cores during a measurement${otherCores > 0.25 ? ' (busy machine: expect noisy figures)' : ''}; run took ${((Date.now() - started) / 1000).toFixed(1)}s`);
+
+  let profile;
+  if (CPU_PROF && existsSync(PROFILE_FILE)) {
+    profile = { file: PROFILE_FILE, ...summariseProfile(JSON.parse(readFileSync(PROFILE_FILE, 'utf8')), ROOT) };
+    out.push('', `Gateway CPU profile (${PLAN.concurrent.connections}-connection phase; the profiler itself slows that phase): ${PROFILE_FILE}`, profile.text);
+  } else if (CPU_PROF) {
+    out.push('', 'No gateway CPU profile was written.');
+  }
+  process.stdout.write(`\n${out.join('\n')}\n`);
+
+  let commit = null;
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
+  } catch {
+    commit = null;
+  }
+  const report = {
+    when: new Date().toISOString(),
+    commit,
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? null, node: process.version, otherProcessesMaxCores: otherCores },
+    plan: PLAN,
+    requestBytes: Buffer.byteLength(body),
+    responseBytes: upstream.bodyBytes,
+    results,
+    summary: { addedP50VsDirectMs: addedP50VsDirect / 1000, addedP50VsBareMs: addedP50VsBare / 1000, addedP99VsDirectMs: addedP99VsDirect / 1000, addedP99VsBareMs: addedP99VsBare / 1000, throughputVsBare: ratioVsBare, throughputVsDirect: ratioVsDirect, gatewayErrors },
+    targets: targetsMet,
+    profile: profile ? { file: profile.file, top: profile.top } : undefined,
+  };
+  writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`Wrote ${join(RESULTS_DIR, 'latest.json')}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  async (err) => {
+    process.stderr.write(`bench failed: ${err?.stack ?? err}\n`);
+    await stopAll();
+    process.exit(1);
+  },
+);
