@@ -1,7 +1,11 @@
 /** The gateway: feature modules plus the global guard, validation pipe and exception filter. */
 import { Module, ValidationPipe } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ActiveUsersModule } from './active-users/active-users.module.js';
+import { AdminsModule } from './admins/admins.module.js';
+import { AuditInterceptor } from './audit/audit.interceptor.js';
+import { AuditModule } from './audit/audit.module.js';
+import { AdminGuard } from './auth/admin.guard.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AuthenticationGuard } from './auth/authentication.guard.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
@@ -12,9 +16,12 @@ import { RedisModule } from './redis/redis.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
 
 @Module({
-  imports: [ConfigModule, RedisModule, TokensModule, ActiveUsersModule, AuthModule, ProxyModule, HealthModule],
+  imports: [ConfigModule, RedisModule, TokensModule, ActiveUsersModule, AuthModule, ProxyModule, HealthModule, AdminsModule, AuditModule],
   providers: [
     { provide: APP_GUARD, useClass: AuthenticationGuard },
+    // The admin role check stays the last guard: after authentication, ban and CSRF.
+    { provide: APP_GUARD, useClass: AdminGuard },
+    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
     {
       provide: APP_PIPE,
       useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),

@@ -1,9 +1,12 @@
-/** Owns the admin list: admins from the environment and admins added at run time. */
+/** Owns the admin list: admins from the environment and admins a super admin adds at run time. */
 import { Module } from '@nestjs/common';
+import { AdminsController } from './admins.controller.js';
+import { AdminsRepository } from './admins.repository.js';
 import { AdminsService } from './admins.service.js';
 
 @Module({
-  providers: [AdminsService],
+  controllers: [AdminsController],
+  providers: [AdminsService, AdminsRepository],
   exports: [AdminsService],
 })
 export class AdminsModule {}

@@ -32,6 +32,18 @@ export class RedisKeys {
   tokensByCreated(): string {
     return `${this.prefix}tokens:by-created`;
   }
+  /** Sorted set: every token id, scored by expiry (ms); counts and lists expired tokens. */
+  tokensByExpiry(): string {
+    return `${this.prefix}tokens:by-expiry`;
+  }
+  /** Sorted set: revoked token ids, scored by the token's expiry (ms); the tombstones' index. */
+  revokedTokens(): string {
+    return `${this.prefix}tokens:revoked`;
+  }
+  /** Sorted set: every token id of a user (live, revoked, expired until cleanup), scored by creation (ms). */
+  userTokenHistory(email: string): string {
+    return this.user(email, 'token-history');
+  }
 
   // ---- bans ----
   /** Hash: a user's ban {banned_at, until, by, reason}; its TTL is the ban's remaining life. */
@@ -51,6 +63,10 @@ export class RedisKeys {
   /** Sorted set: emails scored by last access (ms), newest last. */
   usersByLastAccess(): string {
     return `${this.prefix}users:by-last-access`;
+  }
+  /** Sorted set: emails scored by their last access with one auth method (ms); per-method totals. */
+  usersByMethod(method: 'jwt' | 'oauth2'): string {
+    return `${this.prefix}users:by-method:${method}`;
   }
 
   // ---- browser sessions ----
@@ -72,7 +88,7 @@ export class RedisKeys {
   }
 
   // ---- admins ----
-  /** Set: admins added at run time by a super admin. */
+  /** Hash: admins added at run time by a super admin, email -> JSON {added_by, added_at}. */
   runtimeAdmins(): string {
     return `${this.prefix}admins`;
   }

@@ -7,24 +7,27 @@ import { ADMIT_TOKEN_LUA } from './scripts/admit-token.lua.js';
 import { BAN_SET_LUA } from './scripts/ban-set.lua.js';
 import { TOKEN_CREATE_LUA } from './scripts/token-create.lua.js';
 import { TOKEN_REVOKE_LUA } from './scripts/token-revoke.lua.js';
+import { ZSET_PAGE_LUA } from './scripts/zset-page.lua.js';
 
 type Arg = string | number;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    gwTokenCreate(k1: string, k2: string, k3: string, k4: string, ...args: Arg[]): Result<number, Context>;
+    gwTokenCreate(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...args: Arg[]): Result<number, Context>;
     gwTokenRevoke(numKeys: number, ...keysAndArgs: Arg[]): Result<number, Context>;
     gwAdmitToken(k1: string, k2: string, k3: string, ...args: Arg[]): Result<[number, number], Context>;
     gwBanSet(k1: string, k2: string, ...args: Arg[]): Result<number, Context>;
+    gwZsetPage(k1: string, ...args: Arg[]): Result<string[], Context>;
   }
 }
 
 /** numberOfKeys undefined means the caller passes the key count first (variable key lists). */
 const SCRIPTS: Record<string, { lua: string; numberOfKeys?: number }> = {
-  gwTokenCreate: { lua: TOKEN_CREATE_LUA, numberOfKeys: 4 },
+  gwTokenCreate: { lua: TOKEN_CREATE_LUA, numberOfKeys: 6 },
   gwTokenRevoke: { lua: TOKEN_REVOKE_LUA },
   gwAdmitToken: { lua: ADMIT_TOKEN_LUA, numberOfKeys: 3 },
   gwBanSet: { lua: BAN_SET_LUA, numberOfKeys: 2 },
+  gwZsetPage: { lua: ZSET_PAGE_LUA, numberOfKeys: 1 },
 };
 
 export function defineScripts(client: Redis): void {

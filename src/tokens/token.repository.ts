@@ -41,6 +41,8 @@ export class TokenRepository {
       this.keys.userTokens(email),
       this.keys.tokenCatalog(),
       this.keys.tokensByCreated(),
+      this.keys.tokensByExpiry(),
+      this.keys.userTokenHistory(email),
       tokenId,
       record.createdAt,
       record.expiresAt,
@@ -95,7 +97,7 @@ export class TokenRepository {
   /** Revokes the given tokens of one user atomically; returns how many were live. */
   async revoke(email: string, tokenIds: readonly string[], nowMs: number, revokedBy: string, reason: string): Promise<number> {
     if (tokenIds.length === 0) return 0;
-    const keys: string[] = [this.keys.userTokens(email)];
+    const keys: string[] = [this.keys.userTokens(email), this.keys.revokedTokens()];
     for (const id of tokenIds) keys.push(this.keys.token(email, id), this.keys.revokedToken(email, id));
     return this.redis.gwTokenRevoke(keys.length, ...keys, nowMs, revokedBy, reason, ...tokenIds);
   }

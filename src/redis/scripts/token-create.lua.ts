@@ -1,6 +1,6 @@
 /**
  * Creates a token record under the per-user cap, atomically.
- * KEYS: record, userTokens, tokenCatalog, tokensByCreated
+ * KEYS: record, userTokens, tokenCatalog, tokensByCreated, tokensByExpiry, userTokenHistory
  * ARGV: tokenId, nowMs, expiresAtMs, perUserMax, catalogJson, field1, value1, ...
  * Returns 1 when created, 0 when the user already holds perUserMax live tokens.
  */
@@ -16,5 +16,7 @@ local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
 redis.call('PEXPIREAT', KEYS[2], last[2])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[5])
 redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
+redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[6], ARGV[2], ARGV[1])
 return 1
 `;

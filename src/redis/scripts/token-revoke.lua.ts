@@ -1,16 +1,16 @@
 /**
  * Revokes tokens of one user: deletes each live record and its index entry and leaves a
  * tombstone (the record plus revoked_at/by/reason) until the token would have expired.
- * KEYS: userTokens, then pairs of (record, tombstone)
+ * KEYS: userTokens, revokedTokens index, then pairs of (record, tombstone)
  * ARGV: nowMs, revokedBy, reason, then the token id of each pair
  * Returns the number of tokens revoked.
  */
 export const TOKEN_REVOKE_LUA = `
 local revoked = 0
-local n = (#KEYS - 1) / 2
+local n = (#KEYS - 2) / 2
 for i = 1, n do
-  local record = KEYS[2 * i]
-  local tombstone = KEYS[2 * i + 1]
+  local record = KEYS[2 * i + 1]
+  local tombstone = KEYS[2 * i + 2]
   local id = ARGV[3 + i]
   local pttl = redis.call('PTTL', record)
   if pttl ~= -2 then
@@ -20,6 +20,7 @@ for i = 1, n do
       redis.call('HSET', tombstone, unpack(fields))
       redis.call('HSET', tombstone, 'revoked_at', ARGV[1], 'revoked_by', ARGV[2], 'revoke_reason', ARGV[3])
       redis.call('PEXPIRE', tombstone, pttl)
+      redis.call('ZADD', KEYS[2], tonumber(ARGV[1]) + pttl, id)
     end
     revoked = revoked + 1
   end

@@ -1,0 +1,5 @@
+export class AdminRemovedDto {
+  /** @example "carol@example.com" */
+  email: string;
+  removed: true;
+}

@@ -1,0 +1,37 @@
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
+
+/** Paging and search shared by every admin list. */
+export class ListQueryDto {
+  /** The `next_cursor` of the previous page; omit for the first page. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  @Matches(/^[A-Za-z0-9_-]*$/, { message: 'cursor must be the next_cursor of a previous page' })
+  cursor?: string;
+
+  /**
+   * Items per page, 1 to 500 (default 50).
+   * @example 50
+   */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  limit?: number;
+
+  /**
+   * Part of an email to look for, matched literally (`*`, `?`, `[`, `]` and `\` are plain characters).
+   * A page may then hold fewer than `limit` items while `next_cursor` goes on: each page examines a
+   * bounded part of the index.
+   * @example alice
+   */
+  @IsOptional()
+  @IsString()
+  @MaxLength(254)
+  q?: string;
+}
