@@ -50,9 +50,7 @@ export async function startTestRedis(options: { forceOwn?: boolean } = {}): Prom
       stop: () => Promise.reject(new Error('cannot stop an external REDIS_URL')),
       start: () => Promise.resolve(),
       client: () => client(external),
-      close: async () => {
-        await inspector?.quit();
-      },
+      close: () => closeInspector(inspector),
     };
   }
   const port = await freePort();
@@ -68,11 +66,12 @@ export async function startTestRedis(options: { forceOwn?: boolean } = {}): Prom
       probe.on('error', () => undefined);
       try {
         await probe.connect();
-        await probe.ping();
-        probe.disconnect();
+        await probe.quit();
         return;
       } catch {
-        probe.disconnect();
+        // A refused probe has already ended; disconnect() on it would arm ioredis's 2 s
+        // "stream still open" timer on a socket that is gone, keeping Jest from exiting.
+        if (probe.status !== 'end') probe.disconnect();
         await sleep(50);
       }
     }
@@ -95,8 +94,14 @@ export async function startTestRedis(options: { forceOwn?: boolean } = {}): Prom
     start,
     client: () => client(url),
     close: async () => {
-      inspector?.disconnect();
+      await closeInspector(inspector);
       await stop();
     },
   };
+}
+
+async function closeInspector(inspector: Redis | undefined): Promise<void> {
+  if (!inspector || inspector.status === 'end') return;
+  if (inspector.status === 'ready') await inspector.quit();
+  else inspector.disconnect();
 }
