@@ -2,6 +2,11 @@
  * A small LLM backend that speaks enough of the OpenAI and Anthropic APIs (JSON and SSE) to try
  * the gateway without a real provider: it answers by echoing the last user message. Used by
  * `npm run demo`, the benchmark and the end-to-end tests (which also read what it received).
+ *
+ * A few model names select test behaviours on /v1/chat/completions and /v1/messages:
+ * `slow-stream` streams 600 events 50 ms apart, `hang` never answers, and `status-<NNN>`
+ * (e.g. `status-429`) answers that HTTP status with a provider-shaped error body.
+ * Like OpenAI, every answer carries the upstream's own `x-request-id`.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +20,8 @@ export interface ReceivedRequest {
   json?: Record<string, unknown>;
   /** True when the client went away before the answer was complete. */
   aborted: boolean;
+  /** True once the whole answer has been written. */
+  finished: boolean;
 }
 
 export interface EchoUpstream {
@@ -37,13 +44,14 @@ export async function startEchoUpstream(options: EchoUpstreamOptions = {}): Prom
   const requests: ReceivedRequest[] = [];
   const keep = options.keepRequests ?? 1000;
   const delay = options.eventDelayMs ?? 5;
+  let served = 0;
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const received: ReceivedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, aborted: false };
+      const received: ReceivedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, aborted: false, finished: false };
       try {
         if (body) received.json = JSON.parse(body) as Record<string, unknown>;
       } catch {
@@ -51,9 +59,13 @@ export async function startEchoUpstream(options: EchoUpstreamOptions = {}): Prom
       }
       requests.push(received);
       if (requests.length > keep) requests.shift();
+      res.on('finish', () => {
+        received.finished = true;
+      });
       res.on('close', () => {
         if (!res.writableFinished) received.aborted = true;
       });
+      res.setHeader('x-request-id', `echo-${++served}`);
       route(req, res, received, delay);
     });
   });
@@ -78,18 +90,39 @@ function route(req: IncomingMessage, res: ServerResponse, received: ReceivedRequ
   if (req.method === 'GET' && path === '/v1/models') {
     return json(res, 200, { object: 'list', data: [{ id: 'echo-1', object: 'model', created: 0, owned_by: 'echo' }] });
   }
+  if (req.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/messages')) {
+    const model = String(body.model ?? '');
+    // Never answers: the caller's timeout or abort ends the request.
+    if (model === 'hang') return;
+    const status = /^status-([45]\d\d)$/.exec(model);
+    if (status) return providerError(res, Number(status[1]), path === '/v1/messages');
+  }
   if (req.method === 'POST' && path === '/v1/chat/completions') return chatCompletions(res, body, delay);
   if (req.method === 'POST' && path === '/v1/messages/count_tokens') {
     return json(res, 200, { input_tokens: countWords(lastUserText(body)) });
   }
   if (req.method === 'POST' && path === '/v1/messages') return anthropicMessages(res, body, delay);
   if (req.method === 'POST' && path === '/v1/embeddings') {
-    return json(res, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2, 0.3] }], model: String(body.model ?? 'echo-1'), usage: { prompt_tokens: 1, total_tokens: 1 } });
+    const vector = [0.1, 0.2, 0.3];
+    // The OpenAI SDK asks for base64 (little-endian float32) unless told otherwise, and decodes it.
+    const embedding = body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
+    return json(res, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding }], model: String(body.model ?? 'echo-1'), usage: { prompt_tokens: 1, total_tokens: 1 } });
   }
   if (path === '/v1/status/429') {
     return json(res, 429, { error: { message: 'Rate limit reached (echo)', type: 'rate_limit_error', code: 'rate_limited' } });
   }
   return json(res, 404, { error: { message: `echo upstream has no route ${req.method} ${path}`, type: 'not_found_error' } });
+}
+
+/** An error answer in the shape the provider's SDK parses, with the headers such answers carry. */
+function providerError(res: ServerResponse, status: number, anthropic: boolean): void {
+  const message = `echo upstream answered ${status} as asked`;
+  const body = anthropic
+    ? { type: 'error', error: { type: status === 429 ? 'rate_limit_error' : 'api_error', message } }
+    : { error: { message, type: status === 429 ? 'rate_limit_error' : 'api_error', code: `echo_${status}` } };
+  if (status === 429) res.setHeader('retry-after', '7');
+  res.setHeader('x-echo-error', String(status));
+  json(res, status, body);
 }
 
 function chatCompletions(res: ServerResponse, body: Record<string, unknown>, delay: number): void {
