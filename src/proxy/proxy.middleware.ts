@@ -54,7 +54,14 @@ export class ProxyMiddleware implements OnModuleDestroy {
         proxyReq: (proxyReq, req, res) => this.onProxyReq(proxyReq, req as ProxiedRequest, res),
         proxyRes: (proxyRes, req, res) => {
           const state = (req as ProxiedRequest).gateway;
-          if (state) res.setHeader('x-request-id', state.requestId);
+          // http-proxy copies proxyRes.headers onto res after this event, so an upstream that
+          // names requests itself (OpenAI does) would replace the id the client was promised;
+          // the gateway's id wins and the upstream's is kept under its own name.
+          if (state) {
+            const upstreamId = proxyRes.headers['x-request-id'];
+            if (upstreamId !== undefined && upstreamId !== state.requestId) proxyRes.headers['x-upstream-request-id'] = upstreamId;
+            proxyRes.headers['x-request-id'] = state.requestId;
+          }
           // Flush SSE events as they come: no proxy buffering in front of us either.
           if (String(proxyRes.headers['content-type'] ?? '').startsWith('text/event-stream')) res.setHeader('x-accel-buffering', 'no');
         },
