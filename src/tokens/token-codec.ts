@@ -53,8 +53,10 @@ export class TokenCodec {
       }
     }
 
-    const expected = createHmac('sha256', this.key).update(token.slice(0, secondDot)).digest();
-    const given = Buffer.from(signaturePart, 'base64url');
+    // Compared as text, not as decoded bytes: base64url decoding ignores the low bits of the last
+    // character, so several spellings of a signature decode alike; only the canonical one is valid.
+    const expected = Buffer.from(createHmac('sha256', this.key).update(token.slice(0, secondDot)).digest('base64url'));
+    const given = Buffer.from(signaturePart);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
 
     const claims = parseJson(payloadPart);
