@@ -23,6 +23,11 @@ export interface SortedSetWalk<T> {
   readonly match?: (member: string) => boolean;
   /** Loads the items of some entries; null drops an entry (stale index entry, filtered out). */
   readonly load: (entries: readonly SortedSetPosition[]) => Promise<ReadonlyArray<T | null>>;
+  /**
+   * Set when `load` itself filters (drops many entries): how many entries to load per call.
+   * By default a call loads what the page still needs, plus one.
+   */
+  readonly loadBatch?: number;
   /** Entries fetched per round trip when filtering (default 1000). */
   readonly chunkSize?: number;
   /** Work bound of one page, in index entries examined (default 20,000). */
@@ -41,6 +46,7 @@ export const DEFAULT_MAX_EXAMINED = 20_000;
 export async function walkSortedSet<T>(redis: Redis, walk: SortedSetWalk<T>): Promise<SortedSetPage<T>> {
   const chunkSize = walk.chunkSize ?? DEFAULT_CHUNK;
   const maxExamined = walk.maxExamined ?? DEFAULT_MAX_EXAMINED;
+  const sparse = walk.match !== undefined || walk.loadBatch !== undefined;
   const low = walk.min === undefined ? '-inf' : String(walk.min);
   const high = walk.max === undefined ? '+inf' : String(walk.max);
   const items: T[] = [];
@@ -48,9 +54,8 @@ export async function walkSortedSet<T>(redis: Redis, walk: SortedSetWalk<T>): Pr
   let examined = 0;
 
   for (;;) {
-    const needed = walk.limit - items.length;
     // Without a filter, one entry past what is needed tells whether there is a next page.
-    const want = walk.match ? chunkSize : Math.min(chunkSize, needed + 1);
+    const want = sparse ? chunkSize : Math.min(chunkSize, walk.limit - items.length + 1);
     const flat = await redis.gwZsetPage(
       walk.key,
       walk.order,
@@ -61,42 +66,35 @@ export async function walkSortedSet<T>(redis: Redis, walk: SortedSetWalk<T>): Pr
       want,
     );
     const entries: SortedSetPosition[] = [];
-    for (let i = 0; i < flat.length; i += 2) entries.push({ member: flat[i], score: Number(flat[i + 1]) });
+    for (let k = 0; k < flat.length; k += 2) entries.push({ member: flat[k], score: Number(flat[k + 1]) });
     if (entries.length === 0) return { items, next: null };
 
-    let consumed = 0;
-    while (consumed < entries.length && items.length < walk.limit) {
-      // The next slice: entries up to the one that could complete the page.
-      const slice: SortedSetPosition[] = [];
-      const sliceStart = consumed;
-      let candidates = 0;
-      let end = sliceStart;
-      while (end < entries.length && candidates < walk.limit - items.length) {
-        if (!walk.match || walk.match(entries[end].member)) {
-          slice.push(entries[end]);
-          candidates += 1;
-        }
-        end += 1;
+    let i = 0;
+    while (i < entries.length && items.length < walk.limit) {
+      const batchSize = walk.loadBatch ?? walk.limit - items.length + 1;
+      const batch: number[] = [];
+      let j = i;
+      for (; j < entries.length && batch.length < batchSize; j++) {
+        if (walk.match === undefined || walk.match(entries[j].member)) batch.push(j);
       }
-      const loaded = slice.length > 0 ? await walk.load(slice) : [];
-      let sliceIndex = 0;
-      for (let i = sliceStart; i < end; i++) {
-        consumed = i + 1;
+      const loaded = batch.length > 0 ? await walk.load(batch.map((k) => entries[k])) : [];
+      let b = 0;
+      while (i < j) {
         position = entries[i];
-        if (slice[sliceIndex] === entries[i]) {
-          const item = loaded[sliceIndex];
-          sliceIndex += 1;
-          if (item !== null && item !== undefined) {
-            items.push(item);
-            if (items.length === walk.limit) break;
-          }
-        }
+        const isCandidate = b < batch.length && batch[b] === i;
+        i += 1;
+        if (!isCandidate) continue;
+        const item = loaded[b];
+        b += 1;
+        if (item === null || item === undefined) continue;
+        items.push(item);
+        if (items.length === walk.limit) break;
       }
     }
-    examined += consumed;
+    examined += i;
 
     if (items.length === walk.limit) {
-      const more = consumed < entries.length || entries.length === want;
+      const more = i < entries.length || entries.length === want;
       return { items, next: more ? position : null };
     }
     if (entries.length < want) return { items, next: null };

@@ -125,7 +125,9 @@ export class TokensService {
   }
 
   /** Revokes every live token of a user; returns how many. */
-  async revokeAllOf(email: string, revokedBy: string, reason: string): Promise<number> {
+  async revokeAllOf(input: string, revokedBy: string, reason: string): Promise<number> {
+    const email = canonicalEmail(input);
+    if (email === null) throw new InvalidInputError('email must be a plain email address');
     const now = Date.now();
     const ids = await this.repository.liveIds(email, now);
     return this.repository.revoke(email, ids, now, revokedBy, reason);

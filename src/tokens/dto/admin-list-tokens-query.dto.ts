@@ -1,0 +1,18 @@
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ListQueryDto } from '../../common/list-query.dto.js';
+
+export class AdminListTokensQueryDto extends ListQueryDto {
+  /**
+   * Only this user's tokens (exact email); the summary then counts that user's tokens.
+   * @example "alice@example.com"
+   */
+  @IsOptional()
+  @IsString()
+  @MaxLength(254)
+  email?: string;
+
+  /** Only tokens in this state. */
+  @IsOptional()
+  @IsIn(['active', 'expired', 'revoked'])
+  status?: 'active' | 'expired' | 'revoked';
+}

@@ -1,0 +1,157 @@
+/**
+ * Reads the token catalog and the global token indexes for the admin lists: which tokens exist,
+ * in what order, and in what state. Writes stay in token.repository.ts (the allowlist itself).
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { TokenScope } from '../common/authenticated-user.js';
+import { REDIS_CLIENT } from '../redis/redis.constants.js';
+import { RedisKeys } from '../redis/redis-keys.js';
+import { type SortedSetPage, type SortedSetPosition, walkSortedSet } from '../redis/sorted-set-walker.js';
+import type { TokenListing } from './token-listing.js';
+
+/** Which index a list walks: all tokens by creation, by expiry, the revoked ones, or one user's. */
+export type TokenIndex =
+  | { readonly kind: 'created' }
+  | { readonly kind: 'expiry' }
+  | { readonly kind: 'revoked' }
+  | { readonly kind: 'history'; readonly email: string };
+
+export interface TokenWalk {
+  readonly index: TokenIndex;
+  readonly min?: number;
+  readonly max?: number;
+  readonly after: SortedSetPosition | null;
+  readonly limit: number;
+  readonly nowMs: number;
+  /** Tested on the owner's email before the token's state is read. */
+  readonly emailMatch?: (email: string) => boolean;
+  readonly keep: (token: TokenListing) => boolean;
+  /** True when keep/emailMatch may drop most entries: loads whole chunks at a time. */
+  readonly sparse: boolean;
+}
+
+interface CatalogEntry {
+  e: string;
+  n: string;
+  c: number;
+  x: number;
+  s: string;
+}
+
+@Injectable()
+export class TokenCatalogRepository {
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  page(walk: TokenWalk): Promise<SortedSetPage<TokenListing>> {
+    return walkSortedSet<TokenListing>(this.redis, {
+      key: this.indexKey(walk.index),
+      order: 'desc',
+      min: walk.min,
+      max: walk.max,
+      after: walk.after,
+      limit: walk.limit,
+      loadBatch: walk.sparse ? 1000 : undefined,
+      load: async (entries) => {
+        const tokens = await this.load(
+          entries.map((e) => e.member),
+          walk.nowMs,
+          walk.emailMatch,
+        );
+        return tokens.map((t) => (t !== null && walk.keep(t) ? t : null));
+      },
+    });
+  }
+
+  /** Every token id of one user, newest first (live, revoked, and expired until cleanup). */
+  historyIds(email: string): Promise<string[]> {
+    return this.redis.zrevrange(this.keys.userTokenHistory(email), 0, -1);
+  }
+
+  /** Whole-gateway counts from the indexes: O(log n), whatever the number of tokens. */
+  async counts(nowMs: number): Promise<{ total: number; expired: number; revoked: number }> {
+    const results = await this.redis
+      .pipeline()
+      .zcard(this.keys.tokensByCreated())
+      .zcount(this.keys.tokensByExpiry(), '-inf', nowMs)
+      .zcount(this.keys.revokedTokens(), `(${nowMs}`, '+inf')
+      .exec();
+    const [total, expired, revoked] = (results ?? []).map(([err, value]) => {
+      if (err) throw err;
+      return Number(value);
+    });
+    return { total, expired, revoked };
+  }
+
+  /**
+   * The listings of some token ids, in order: null for an id the catalog no longer knows, whose
+   * owner does not match, or that was deleted without a tombstone (cleanup removes those).
+   */
+  async load(ids: readonly string[], nowMs: number, emailMatch?: (email: string) => boolean): Promise<Array<TokenListing | null>> {
+    if (ids.length === 0) return [];
+    const raw = await this.redis.hmget(this.keys.tokenCatalog(), ...ids);
+    const entries = raw.map((value) => (value === null ? null : parseEntry(value)));
+    const wanted = entries.map((e) => e !== null && (emailMatch === undefined || emailMatch(e.e)));
+    const pipeline = this.redis.pipeline();
+    ids.forEach((id, i) => {
+      const entry = entries[i];
+      if (!wanted[i] || entry === null || entry.x <= nowMs) return;
+      pipeline.hmget(this.keys.token(entry.e, id), 'token_id', 'last_used_at');
+      pipeline.hmget(this.keys.revokedToken(entry.e, id), 'token_id', 'last_used_at', 'revoked_at', 'revoked_by');
+    });
+    const states = pipeline.length > 0 ? ((await pipeline.exec()) ?? []) : [];
+    let next = 0;
+    return ids.map((id, i) => {
+      const entry = entries[i];
+      if (!wanted[i] || entry === null) return null;
+      const base = {
+        tokenId: id,
+        email: entry.e,
+        name: entry.n,
+        scopes: entry.s.split(' ').filter(Boolean) as TokenScope[],
+        createdAt: entry.c,
+        expiresAt: entry.x,
+      };
+      if (entry.x <= nowMs) return { ...base, lastUsedAt: null, status: 'expired', revokedAt: null, revokedBy: null };
+      const [[e1, live], [e2, tomb]] = [states[next], states[next + 1]] as Array<[Error | null, Array<string | null>]>;
+      next += 2;
+      if (e1 || e2) throw e1 ?? e2;
+      if (live[0] !== null) {
+        return { ...base, lastUsedAt: toTime(live[1]), status: 'active', revokedAt: null, revokedBy: null };
+      }
+      if (tomb[0] !== null) {
+        return { ...base, lastUsedAt: toTime(tomb[1]), status: 'revoked', revokedAt: toTime(tomb[2]), revokedBy: tomb[3] ?? null };
+      }
+      return null;
+    });
+  }
+
+  private indexKey(index: TokenIndex): string {
+    switch (index.kind) {
+      case 'created':
+        return this.keys.tokensByCreated();
+      case 'expiry':
+        return this.keys.tokensByExpiry();
+      case 'revoked':
+        return this.keys.revokedTokens();
+      case 'history':
+        return this.keys.userTokenHistory(index.email);
+    }
+  }
+}
+
+function parseEntry(raw: string): CatalogEntry | null {
+  try {
+    const value = JSON.parse(raw) as CatalogEntry;
+    return typeof value.e === 'string' && typeof value.x === 'number' ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+function toTime(value: string | null | undefined): number | null {
+  return value === null || value === undefined || value === '' ? null : Number(value);
+}
