@@ -25,6 +25,8 @@ describe('allowedLlmPath', () => {
     '/v1/chat\\completions',
     '/v1//chat/completions',
     '/v1/./chat/completions',
+    '/v1/models/..;/..;/key/generate',
+    '/v1/chat/completions;jsessionid=x',
     'http://evil.example/v1/chat/completions',
     '//evil.example/v1/chat/completions',
     '/key/generate',

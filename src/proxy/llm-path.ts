@@ -10,8 +10,9 @@ export function allowedLlmPath(rawUrl: string, allowedPrefixes: readonly string[
   const queryAt = rawUrl.indexOf('?');
   const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
   // Only unreserved characters and sub-delims in the path; no percent-encoding at all, so encoded
-  // slashes, dots and backslashes cannot sneak in; no empty, "." or ".." segments.
-  if (!/^(\/[A-Za-z0-9_.~:@!$&'()*+,;=-]+)+$/.test(path)) return null;
+  // slashes, dots and backslashes cannot sneak in; no empty, "." or ".." segments. No ";" either:
+  // servers that read path parameters (Tomcat, Jetty, some proxies) take "..;" for "..".
+  if (!/^(\/[A-Za-z0-9_.~:@!$&'()*+,=-]+)+$/.test(path)) return null;
   const segments = path.split('/');
   if (segments.some((s) => s === '.' || s === '..')) return null;
   if (queryAt !== -1 && /[\p{Cc} ]/u.test(rawUrl.slice(queryAt))) return null;
