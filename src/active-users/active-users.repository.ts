@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
-import type { Admission, Ban } from './ban.js';
+import type { Admission, Ban, SessionAdmission } from './ban.js';
 
 @Injectable()
 export class ActiveUsersRepository {
@@ -30,6 +30,25 @@ export class ActiveUsersRepository {
     const [indexErr] = results?.[1] ?? [null];
     if (indexErr) throw indexErr;
     return { kind: 'admitted' };
+  }
+
+  /**
+   * Ban check and activity update for a browser-session request, in one round trip: the per-user
+   * script (which also counts the user's live sessions) and the global indexes in one pipeline.
+   */
+  async admitSession(email: string, nowMs: number, activeTtlSeconds: number): Promise<SessionAdmission> {
+    const results = await this.redis
+      .pipeline()
+      .gwAdmitSession(this.keys.ban(email), this.keys.activeUser(email), this.keys.userSessions(email), nowMs, activeTtlSeconds, email)
+      .zadd(this.keys.usersByLastAccess(), nowMs, email)
+      .zadd(this.keys.usersByMethod('oauth2'), nowMs, email)
+      .exec();
+    const [err, reply] = results?.[0] ?? [new Error('empty pipeline reply'), null];
+    if (err) throw err;
+    const [status, value] = reply as [number, number];
+    if (status === 2) return { kind: 'banned', remainingMs: value };
+    for (const [indexErr] of results?.slice(1) ?? []) if (indexErr) throw indexErr;
+    return { kind: 'admitted', sessionCount: value };
   }
 
   async setBan(ban: Ban): Promise<void> {

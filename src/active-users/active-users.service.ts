@@ -4,7 +4,7 @@ import { InvalidInputError } from '../common/domain-errors.js';
 import { canonicalEmail } from '../common/email.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ActiveUsersRepository } from './active-users.repository.js';
-import type { Admission, Ban } from './ban.js';
+import type { Admission, Ban, SessionAdmission } from './ban.js';
 
 export interface BanInput {
   email: string;
@@ -22,6 +22,11 @@ export class ActiveUsersService {
   /** Checks the ban and the token's allowlist record, and records the activity. Throws on Redis failure. */
   admitToken(email: string, tokenId: string, tokenName: string): Promise<Admission> {
     return this.repository.admitToken(email, tokenId, tokenName, Date.now(), this.config.activeUserTtlSeconds);
+  }
+
+  /** Checks the ban of a signed-in browser user and records the activity (method oauth2). Throws on Redis failure. */
+  admitSession(email: string): Promise<SessionAdmission> {
+    return this.repository.admitSession(email, Date.now(), this.config.activeUserTtlSeconds);
   }
 
   /** Bans a user for BAN_TTL_SECONDS (renewing a running ban). The user need never have been seen. */

@@ -12,3 +12,8 @@ export type Admission =
   | { readonly kind: 'admitted' }
   | { readonly kind: 'not-allowlisted' }
   | { readonly kind: 'banned'; readonly remainingMs: number };
+
+/** Outcome of the admission check on a browser-session request. */
+export type SessionAdmission =
+  | { readonly kind: 'admitted'; readonly sessionCount: number }
+  | { readonly kind: 'banned'; readonly remainingMs: number };

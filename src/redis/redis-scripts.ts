@@ -3,8 +3,11 @@
  * (ioredis sends EVALSHA and reloads the script after a Redis restart, in pipelines too).
  */
 import type { Redis, Result } from 'ioredis';
+import { ADMIT_SESSION_LUA } from './scripts/admit-session.lua.js';
 import { ADMIT_TOKEN_LUA } from './scripts/admit-token.lua.js';
 import { BAN_SET_LUA } from './scripts/ban-set.lua.js';
+import { SESSION_END_LUA } from './scripts/session-end.lua.js';
+import { SESSION_WRITE_LUA } from './scripts/session-write.lua.js';
 import { TOKEN_CREATE_LUA } from './scripts/token-create.lua.js';
 import { TOKEN_REVOKE_LUA } from './scripts/token-revoke.lua.js';
 import { ZSET_PAGE_LUA } from './scripts/zset-page.lua.js';
@@ -18,6 +21,9 @@ declare module 'ioredis' {
     gwAdmitToken(k1: string, k2: string, k3: string, ...args: Arg[]): Result<[number, number], Context>;
     gwBanSet(k1: string, k2: string, ...args: Arg[]): Result<number, Context>;
     gwZsetPage(k1: string, ...args: Arg[]): Result<string[], Context>;
+    gwSessionWrite(k1: string, k2: string, k3: string, ...args: Arg[]): Result<number, Context>;
+    gwSessionEnd(numKeys: number, ...keysAndArgs: Arg[]): Result<number, Context>;
+    gwAdmitSession(k1: string, k2: string, k3: string, ...args: Arg[]): Result<[number, number], Context>;
   }
 }
 
@@ -28,6 +34,9 @@ const SCRIPTS: Record<string, { lua: string; numberOfKeys?: number }> = {
   gwAdmitToken: { lua: ADMIT_TOKEN_LUA, numberOfKeys: 3 },
   gwBanSet: { lua: BAN_SET_LUA, numberOfKeys: 2 },
   gwZsetPage: { lua: ZSET_PAGE_LUA, numberOfKeys: 1 },
+  gwSessionWrite: { lua: SESSION_WRITE_LUA, numberOfKeys: 3 },
+  gwSessionEnd: { lua: SESSION_END_LUA },
+  gwAdmitSession: { lua: ADMIT_SESSION_LUA, numberOfKeys: 3 },
 };
 
 export function defineScripts(client: Redis): void {

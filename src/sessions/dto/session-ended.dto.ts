@@ -1,0 +1,6 @@
+export class SessionEndedDto {
+  session_id: string;
+  /** Whose session it was. */
+  email: string;
+  ended: true;
+}

@@ -1,0 +1,43 @@
+/**
+ * express-session's store, on the shared Redis client through SessionsService: records under
+ * keys.session(id) with a TTL at the session's end, and the per-user and by-expiry indexes that
+ * let the gateway list, count and end sessions. Ids are stored hashed (see sessionIdOf).
+ */
+import { Injectable } from '@nestjs/common';
+import session, { type SessionData } from 'express-session';
+import { SessionsService } from './sessions.service.js';
+
+type Callback = (err?: unknown) => void;
+
+@Injectable()
+export class RedisSessionStore extends session.Store {
+  constructor(private readonly sessions: SessionsService) {
+    super();
+  }
+
+  override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void {
+    this.sessions.load(sid).then(
+      (data) => callback(null, data),
+      (err: unknown) => callback(err),
+    );
+  }
+
+  override set(sid: string, data: SessionData, callback?: Callback): void {
+    settle(this.sessions.save(sid, data), callback);
+  }
+
+  override destroy(sid: string, callback?: Callback): void {
+    settle(this.sessions.destroy(sid), callback);
+  }
+
+  override touch(sid: string, data: SessionData, callback?: () => void): void {
+    settle(this.sessions.touch(sid, data), callback as Callback | undefined);
+  }
+}
+
+function settle(work: Promise<void>, callback: Callback | undefined): void {
+  work.then(
+    () => callback?.(),
+    (err: unknown) => callback?.(err),
+  );
+}

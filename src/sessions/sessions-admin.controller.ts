@@ -1,0 +1,60 @@
+import { Controller, Delete, Get, Param, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Audited } from '../common/audited.decorator.js';
+import { AdminOnly } from '../common/auth-metadata.decorators.js';
+import { NotFoundError } from '../common/domain-errors.js';
+import { ErrorResponseDto } from '../common/error-response.dto.js';
+import { decodeCursor, encodeCursor, searchNeedle } from '../common/list-cursor.js';
+import { DEFAULT_PAGE_SIZE } from '../common/list-query.dto.js';
+import { ListSessionsQueryDto } from './dto/list-sessions-query.dto.js';
+import { SessionEndedDto } from './dto/session-ended.dto.js';
+import { SessionIdParamDto } from './dto/session-id-param.dto.js';
+import { SessionItemDto } from './dto/session-item.dto.js';
+import { SessionListDto } from './dto/session-list.dto.js';
+import { SessionStatsQueryDto } from './dto/session-stats-query.dto.js';
+import { SessionStatsDto } from './dto/session-stats.dto.js';
+import { SessionsService } from './sessions.service.js';
+
+@ApiTags('admin: sessions')
+@AdminOnly()
+@Controller('api/admin/sessions')
+export class SessionsAdminController {
+  constructor(private readonly sessions: SessionsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Live browser sessions, most recently active first' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A bad limit, cursor or q' })
+  async listSessions(@Query() query: ListSessionsQueryDto): Promise<SessionListDto> {
+    const page = await this.sessions.list(decodeCursor(query.cursor), query.limit ?? DEFAULT_PAGE_SIZE, searchNeedle(query.q));
+    const now = Date.now();
+    return {
+      items: page.items.map((view) => SessionItemDto.from(view, now)),
+      next_cursor: encodeCursor(page.next),
+      total: page.total,
+    };
+  }
+
+  @Get('stats')
+  @ApiOperation({ summary: 'Session totals: live sessions, unique users, sessions per user' })
+  async sessionStats(@Query() query: SessionStatsQueryDto): Promise<SessionStatsDto> {
+    const stats = await this.sessions.stats();
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    return {
+      total: stats.total,
+      unique_users: stats.uniqueUsers,
+      per_user: stats.perUser.slice(0, limit).map((u) => ({ email: u.email, session_count: u.sessionCount })),
+      per_user_truncated: stats.perUser.length > limit,
+    };
+  }
+
+  @Delete(':session_id')
+  @Audited('session.delete', (req) => req.params.session_id as string | undefined)
+  @ApiOperation({ summary: 'Force logout: ends one session; its cookie is refused from the next request on' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Not a session id' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No live session with this id' })
+  async deleteSession(@Param() params: SessionIdParamDto): Promise<SessionEndedDto> {
+    const ended = await this.sessions.endById(params.session_id);
+    if (ended === null) throw new NotFoundError('session not found');
+    return { session_id: ended.sessionId, email: ended.email, ended: true };
+  }
+}

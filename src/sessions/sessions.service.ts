@@ -1,0 +1,265 @@
+/**
+ * The rules of browser sessions: a session ends SESSION_TTL_SECONDS after login (absolute) or
+ * SESSION_IDLE_SECONDS after its last request (idle), whichever comes first, checked on every
+ * load; a new id at login; ending one, or all of a user's, removes them from every index at once.
+ */
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Request } from 'express';
+import type { SessionData } from 'express-session';
+import type { ListPosition } from '../common/list-cursor.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { isSessionId, sessionIdOf, type SessionAuth, type SessionView } from './session-data.js';
+import { SessionsRepository } from './sessions.repository.js';
+
+/** How long login state (between /auth/login and /auth/callback) is kept. */
+export const LOGIN_STATE_TTL_SECONDS = 600;
+/** A session's last-seen time is written at most this often (idle precision). */
+export const TOUCH_INTERVAL_MS = 5000;
+const MAX_USER_AGENT = 512;
+const STATS_BATCH = 1000;
+
+export interface SignedInPerson {
+  email: string;
+  name: string;
+}
+
+export interface SessionPage {
+  readonly items: SessionView[];
+  readonly next: ListPosition | null;
+  /** Live sessions in all. */
+  readonly total: number;
+}
+
+export interface SessionStats {
+  readonly total: number;
+  readonly uniqueUsers: number;
+  /** Sessions per user, most first. */
+  readonly perUser: ReadonlyArray<{ email: string; sessionCount: number }>;
+}
+
+@Injectable()
+export class SessionsService {
+  private readonly logger = new Logger(SessionsService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly repository: SessionsRepository,
+  ) {}
+
+  /** When a signed-in session ends: the earlier of its absolute and idle end. */
+  expiresAt(auth: Pick<SessionAuth, 'createdAt' | 'lastSeenAt'>): number {
+    const { ttlSeconds, idleSeconds } = this.config.session;
+    return Math.min(auth.createdAt + ttlSeconds * 1000, auth.lastSeenAt + idleSeconds * 1000);
+  }
+
+  // ---- the express-session store's operations (cookie session ids) ----
+
+  /** A live session's data, or null; an expired or unreadable session is ended on the way. */
+  async load(cookieSessionId: string): Promise<SessionData | null> {
+    const sessionId = sessionIdOf(cookieSessionId);
+    const json = await this.repository.read(sessionId);
+    if (json === null) return null;
+    const data = parseSession(json);
+    if (data === null) {
+      this.logger.warn(`Ending unreadable session record ${sessionId}`);
+      await this.repository.endOrphan(sessionId);
+      return null;
+    }
+    if (data.auth !== undefined) {
+      if (!isSessionAuth(data.auth)) {
+        this.logger.warn(`Ending session ${sessionId} with a malformed sign-in record`);
+        await this.repository.endOrphan(sessionId);
+        return null;
+      }
+      if (Date.now() >= this.expiresAt(data.auth)) {
+        await this.repository.end(data.auth.email, [sessionId]);
+        return null;
+      }
+    }
+    return data;
+  }
+
+  /** Saves changed session data: signed-in sessions only while they exist, login state with its short TTL. */
+  async save(cookieSessionId: string, data: SessionData): Promise<void> {
+    const sessionId = sessionIdOf(cookieSessionId);
+    const now = Date.now();
+    if (data.auth !== undefined) {
+      await this.repository.writeSignedIn('update', sessionId, data.auth.email, JSON.stringify(data), this.expiresAt(data.auth), now);
+      return;
+    }
+    await this.repository.writeAnonymous(sessionId, JSON.stringify(data), LOGIN_STATE_TTL_SECONDS * 1000);
+  }
+
+  /** Records activity on an unchanged session (moves its idle end), at most every TOUCH_INTERVAL_MS. */
+  async touch(cookieSessionId: string, data: SessionData): Promise<void> {
+    const auth = data.auth;
+    if (auth === undefined) return;
+    const now = Date.now();
+    if (now - auth.lastSeenAt < TOUCH_INTERVAL_MS) return;
+    auth.lastSeenAt = now;
+    await this.repository.writeSignedIn('update', sessionIdOf(cookieSessionId), auth.email, JSON.stringify(data), this.expiresAt(auth), now);
+  }
+
+  /** Ends the session behind a cookie session id. */
+  async destroy(cookieSessionId: string): Promise<void> {
+    await this.endById(sessionIdOf(cookieSessionId));
+  }
+
+  // ---- login and logout on the current request ----
+
+  /**
+   * Signs the person in on this request: a new session id (the one the browser came with, and any
+   * login state on it, is destroyed, so a planted id is worthless), then the new session is stored.
+   */
+  async startSignedIn(req: Request, person: SignedInPerson): Promise<SessionAuth> {
+    await new Promise<void>((resolve, reject) => req.session.regenerate((err: unknown) => (err ? reject(toError(err)) : resolve())));
+    const now = Date.now();
+    const auth: SessionAuth = {
+      email: person.email,
+      name: person.name,
+      createdAt: now,
+      lastSeenAt: now,
+      ip: req.ip ?? '',
+      userAgent: String(req.headers['user-agent'] ?? '').slice(0, MAX_USER_AGENT),
+      csrfToken: randomBytes(32).toString('base64url'),
+    };
+    req.session.auth = auth;
+    const created = await this.repository.writeSignedIn('create', sessionIdOf(req.sessionID), auth.email, JSON.stringify(req.session), this.expiresAt(auth), now);
+    if (!created) throw new Error('a freshly generated session id was already taken');
+    return auth;
+  }
+
+  /** Ends the request's session, if it has one. */
+  async endCurrent(req: Request): Promise<void> {
+    const session = req.session as Request['session'] | undefined;
+    if (!session) return;
+    await new Promise<void>((resolve, reject) => session.destroy((err: unknown) => (err ? reject(toError(err)) : resolve())));
+  }
+
+  // ---- OAuth2 authorization codes ----
+
+  /** Marks a code as used; false when it was used before (a replay). Only a hash is stored. */
+  claimAuthorizationCode(code: string): Promise<boolean> {
+    const hash = createHash('sha256').update(code).digest('base64url');
+    return this.repository.claimAuthorizationCode(hash, LOGIN_STATE_TTL_SECONDS);
+  }
+
+  // ---- sessions by public id and by user (admins, bans) ----
+
+  /** Ends one session by its public id; the ended session, or null when there was none. */
+  async endById(sessionId: string): Promise<SessionView | null> {
+    if (!isSessionId(sessionId)) return null;
+    const json = await this.repository.read(sessionId);
+    const data = json === null ? null : parseSession(json);
+    if (data?.auth && isSessionAuth(data.auth)) {
+      const ended = await this.repository.end(data.auth.email, [sessionId]);
+      return ended > 0 ? this.view(sessionId, data.auth) : null;
+    }
+    await this.repository.endOrphan(sessionId);
+    return null;
+  }
+
+  /** Ends every session of a user and removes them from both indexes; returns how many there were. */
+  async endAllForUser(email: string): Promise<number> {
+    const ids = await this.repository.allIdsOfUser(email);
+    return this.repository.end(email, ids);
+  }
+
+  countForUser(email: string): Promise<number> {
+    return this.repository.countLiveOfUser(email, Date.now());
+  }
+
+  idsOfUser(email: string): Promise<string[]> {
+    return this.repository.liveIdsOfUser(email, Date.now());
+  }
+
+  countLive(): Promise<number> {
+    return this.repository.countLive(Date.now());
+  }
+
+  /** Views of the given sessions, in order; null for any that ended. */
+  async views(sessionIds: readonly string[]): Promise<Array<SessionView | null>> {
+    const records = await this.repository.readMany(sessionIds);
+    const now = Date.now();
+    return records.map((json, i) => {
+      const data = json === null ? null : parseSession(json);
+      if (!data?.auth || !isSessionAuth(data.auth)) return null;
+      const view = this.view(sessionIds[i], data.auth);
+      return view.expiresAt > now ? view : null;
+    });
+  }
+
+  /** Live sessions, latest expiry first; `needle` keeps those whose email contains it (literally). */
+  async list(after: ListPosition | null, limit: number, needle?: string): Promise<SessionPage> {
+    const now = Date.now();
+    const [page, total] = await Promise.all([
+      this.repository.pageLive<SessionView>(now, after, limit, async (entries) => {
+        const views = await this.views(entries.map((e) => e.member));
+        return needle === undefined ? views : views.map((v) => (v !== null && v.email.includes(needle) ? v : null));
+      }),
+      this.repository.countLive(now),
+    ]);
+    return { items: page.items, next: page.next, total };
+  }
+
+  /** Totals over every live session: reads each record once, in batches. */
+  async stats(): Promise<SessionStats> {
+    const now = Date.now();
+    const perUser = new Map<string, number>();
+    let total = 0;
+    for (let offset = 0; ; offset += STATS_BATCH) {
+      const entries = await this.repository.liveEntries(now, offset, STATS_BATCH);
+      const views = await this.views(entries.map((e) => e.sessionId));
+      for (const view of views) {
+        if (view === null) continue;
+        total += 1;
+        perUser.set(view.email, (perUser.get(view.email) ?? 0) + 1);
+      }
+      if (entries.length < STATS_BATCH) break;
+    }
+    const sorted = [...perUser.entries()]
+      .map(([email, sessionCount]) => ({ email, sessionCount }))
+      .sort((a, b) => b.sessionCount - a.sessionCount || (a.email < b.email ? -1 : 1));
+    return { total, uniqueUsers: perUser.size, perUser: sorted };
+  }
+
+  private view(sessionId: string, auth: SessionAuth): SessionView {
+    return {
+      sessionId,
+      email: auth.email,
+      name: auth.name,
+      createdAt: auth.createdAt,
+      lastSeenAt: auth.lastSeenAt,
+      expiresAt: this.expiresAt(auth),
+      ip: auth.ip,
+      userAgent: auth.userAgent,
+    };
+  }
+}
+
+function parseSession(json: string): SessionData | null {
+  try {
+    const value: unknown = JSON.parse(json);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as SessionData) : null;
+  } catch {
+    return null;
+  }
+}
+
+function isSessionAuth(value: unknown): value is SessionAuth {
+  const a = value as Partial<SessionAuth> | null;
+  return (
+    typeof a === 'object' &&
+    a !== null &&
+    typeof a.email === 'string' &&
+    a.email.length > 0 &&
+    typeof a.createdAt === 'number' &&
+    typeof a.lastSeenAt === 'number' &&
+    typeof a.csrfToken === 'string'
+  );
+}
+
+function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
