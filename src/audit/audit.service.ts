@@ -4,6 +4,7 @@ import type { Request } from 'express';
 import type { AuditedOptions } from '../common/audited.decorator.js';
 import type { AuthenticatedUser } from '../common/authenticated-user.js';
 import { InvalidInputError } from '../common/domain-errors.js';
+import { canonicalEmail } from '../common/email.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { AuditEntry, AuditOutcome, NewAuditEntry } from './audit-entry.js';
 import { AuditRepository } from './audit.repository.js';
@@ -73,7 +74,8 @@ export class AuditService {
       actorMethod: user?.method ?? '',
       actorTokenId: user?.tokenId ?? '',
       action: options.action,
-      target: target.slice(0, 320),
+      // An email target is recorded in its canonical spelling, so filters find it however it was typed.
+      target: (canonicalEmail(target) ?? target).slice(0, 320),
       requestId: requestIdOf(req),
       outcome,
       status,

@@ -41,7 +41,7 @@ export class TokensAdminController {
       after: decodeCursor(query.cursor),
       limit: query.limit ?? DEFAULT_PAGE_SIZE,
     });
-    return { items: page.items.map((t) => AdminTokenDto.from(t)), next_cursor: encodeCursor(page.next), summary: page.summary };
+    return { items: page.items.map((t) => AdminTokenDto.from(t)), next_cursor: encodeCursor(page.next), ...page.summary };
   }
 
   @Delete(':token_id')

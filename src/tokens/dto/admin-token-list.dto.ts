@@ -1,10 +1,19 @@
-import { AdminTokenSummaryDto } from './admin-token-summary.dto.js';
 import { AdminTokenDto } from './admin-token.dto.js';
 
+/**
+ * The counts are for the user given in `email`, otherwise for the whole gateway; they are not
+ * narrowed by `q` or `status`.
+ */
 export class AdminTokenListDto {
   items: AdminTokenDto[];
   /** Pass as `cursor` for the next page; null at the end. */
   next_cursor: string | null;
-  /** Counts for the user given in `email`, otherwise for the whole gateway (not narrowed by `q` or `status`). */
-  summary: AdminTokenSummaryDto;
+  /** @example 1200 */
+  total: number;
+  /** @example 1100 */
+  active: number;
+  /** @example 80 */
+  expired: number;
+  /** Revoked tokens still within their lifetime. @example 20 */
+  revoked: number;
 }
