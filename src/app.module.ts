@@ -8,6 +8,8 @@ import { AuditModule } from './audit/audit.module.js';
 import { AdminGuard } from './auth/admin.guard.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AuthenticationGuard } from './auth/authentication.guard.js';
+import { BanGuard } from './auth/ban.guard.js';
+import { CsrfGuard } from './auth/csrf.guard.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { ConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -19,6 +21,8 @@ import { TokensModule } from './tokens/tokens.module.js';
   imports: [ConfigModule, RedisModule, TokensModule, ActiveUsersModule, AuthModule, ProxyModule, HealthModule, AdminsModule, AuditModule],
   providers: [
     { provide: APP_GUARD, useClass: AuthenticationGuard },
+    { provide: APP_GUARD, useClass: BanGuard },
+    { provide: APP_GUARD, useClass: CsrfGuard },
     // The admin role check stays the last guard: after authentication, ban and CSRF.
     { provide: APP_GUARD, useClass: AdminGuard },
     { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },

@@ -5,6 +5,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { ProxyMiddleware } from './proxy/proxy.middleware.js';
+import { SessionMiddleware } from './sessions/session.middleware.js';
 
 export function setupApp(app: NestExpressApplication): AppConfig {
   const config = app.get<AppConfig>(APP_CONFIG);
@@ -13,6 +14,8 @@ export function setupApp(app: NestExpressApplication): AppConfig {
   app.enableShutdownHooks();
   // Mounted before the body parsers so /v1 bodies stream untouched to the proxy.
   app.use(app.get(ProxyMiddleware).handle);
+  // Browser sessions only on /, /auth/* and /api/*: the proxy above never sees them.
+  app.use(app.get(SessionMiddleware).handle);
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   app.useBodyParser('urlencoded', { limit: config.bodyLimitBytes, extended: false });
   return config;

@@ -21,14 +21,14 @@ export class ActiveUsersRepository {
       .pipeline()
       .gwAdmitToken(this.keys.ban(email), this.keys.token(email, tokenId), this.keys.activeUser(email), nowMs, activeTtlSeconds, email, tokenName)
       .zadd(this.keys.usersByLastAccess(), nowMs, email)
+      .zadd(this.keys.usersByMethod('jwt'), nowMs, email)
       .exec();
     const [err, reply] = results?.[0] ?? [new Error('empty pipeline reply'), null];
     if (err) throw err;
     const [status, remainingMs] = reply as [number, number];
     if (status === 2) return { kind: 'banned', remainingMs };
     if (status === 1) return { kind: 'not-allowlisted' };
-    const [indexErr] = results?.[1] ?? [null];
-    if (indexErr) throw indexErr;
+    for (const [indexErr] of results?.slice(1) ?? []) if (indexErr) throw indexErr;
     return { kind: 'admitted' };
   }
 

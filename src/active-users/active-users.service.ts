@@ -1,8 +1,10 @@
 /** A person's activity and their ban: who may pass, and who is stopped for how long. */
 import { Inject, Injectable } from '@nestjs/common';
-import { InvalidInputError } from '../common/domain-errors.js';
+import { ConflictError, InvalidInputError } from '../common/domain-errors.js';
 import { canonicalEmail } from '../common/email.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { SessionsService } from '../sessions/sessions.service.js';
+import { TokensService } from '../tokens/tokens.service.js';
 import { ActiveUsersRepository } from './active-users.repository.js';
 import type { Admission, Ban, SessionAdmission } from './ban.js';
 
@@ -12,11 +14,21 @@ export interface BanInput {
   reason?: string;
 }
 
+/** A ban and what it did at once. */
+export interface BanOutcome extends Ban {
+  /** Browser sessions ended. */
+  readonly sessionsEnded: number;
+  /** Live tokens that are refused for the ban's life (they work again after an unban). */
+  readonly tokensBlocked: number;
+}
+
 @Injectable()
 export class ActiveUsersService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: ActiveUsersRepository,
+    private readonly sessions: SessionsService,
+    private readonly tokens: TokensService,
   ) {}
 
   /** Checks the ban and the token's allowlist record, and records the activity. Throws on Redis failure. */
@@ -29,9 +41,16 @@ export class ActiveUsersService {
     return this.repository.admitSession(email, Date.now(), this.config.activeUserTtlSeconds);
   }
 
-  /** Bans a user for BAN_TTL_SECONDS (renewing a running ban). The user need never have been seen. */
-  async ban(input: BanInput): Promise<Ban> {
+  /**
+   * Bans a user for BAN_TTL_SECONDS (renewing a running ban) and ends all their browser sessions.
+   * The user need never have been seen. The ban is written first (one script: record + index):
+   * from then on every token and session request of theirs is refused by the admission checks,
+   * so ending the sessions (one script per user) can follow without a window in which they pass,
+   * and a failure there leaves them banned; repeating the ban finishes the job.
+   */
+  async ban(input: BanInput): Promise<BanOutcome> {
     const email = requireEmail(input.email);
+    if (email === input.bannedBy) throw new ConflictError('an admin cannot ban themselves', 'self_ban');
     const now = Date.now();
     const ban: Ban = {
       email,
@@ -41,7 +60,9 @@ export class ActiveUsersService {
       reason: (input.reason ?? '').slice(0, 500),
     };
     await this.repository.setBan(ban);
-    return ban;
+    const sessionsEnded = await this.sessions.endAllForUser(email);
+    const tokensBlocked = await this.tokens.countLive(email);
+    return { ...ban, sessionsEnded, tokensBlocked };
   }
 
   /** Lifts a ban; false when the user was not banned. */

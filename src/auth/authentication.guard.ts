@@ -1,15 +1,18 @@
 /**
  * The global guard: every Nest route needs credentials unless it is marked @Public().
- * Bearer/x-api-key tokens go through passport-jwt; forgetting a decorator closes a route.
+ * Bearer/x-api-key tokens go through passport-jwt; without a token, a signed-in browser session
+ * (loaded by express-session) authenticates. Forgetting a decorator closes a route.
  */
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
 import { IS_PUBLIC } from '../common/auth-metadata.decorators.js';
+import type { RequestWithUser } from '../common/authenticated-user.js';
 import { InvalidCredentialsError } from '../common/domain-errors.js';
 import { JWT_STRATEGY } from './jwt.strategy.js';
 import { readCredentials } from './request-credentials.js';
+import { sessionUserOf } from './session-user.js';
 
 class PassportJwtGuard extends AuthGuard(JWT_STRATEGY) {
   override handleRequest<TUser>(err: unknown, user: TUser | false): TUser {
@@ -32,6 +35,9 @@ export class AuthenticationGuard implements CanActivate {
     const credentials = readCredentials(request.headers);
     if (credentials.kind === 'invalid') throw new InvalidCredentialsError('Conflicting or malformed credentials');
     if (credentials.kind === 'token') return (await this.jwtGuard.canActivate(context)) as boolean;
-    throw new InvalidCredentialsError();
+    const sessionUser = sessionUserOf(request);
+    if (sessionUser === null) throw new InvalidCredentialsError();
+    (request as RequestWithUser).user = sessionUser;
+    return true;
   }
 }

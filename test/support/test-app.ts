@@ -45,7 +45,8 @@ export async function startTestApp(env: Record<string, string>): Promise<TestApp
     .compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error'] });
   setupApp(app);
-  await app.listen(0, '127.0.0.1');
+  // PORT is 0 (any free port) unless a suite needs to know it up front (PUBLIC_URL, OAuth2 callbacks).
+  await app.listen(config.port, '127.0.0.1');
   const server = app.getHttpServer() as Server;
   const idleSockets = trackSocketsWithoutRequests(server);
   const address = server.address() as { port: number };

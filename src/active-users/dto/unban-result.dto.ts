@@ -1,0 +1,5 @@
+export class UnbanResultDto {
+  /** @example "mallory@example.com" */
+  user_email: string;
+  unbanned: true;
+}

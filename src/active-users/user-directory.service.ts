@@ -1,0 +1,91 @@
+/** The admin view of people: who is active and how, and who is banned, until when and why. */
+import { Inject, Injectable } from '@nestjs/common';
+import type { AuthMethod } from '../common/authenticated-user.js';
+import type { ListPosition } from '../common/list-cursor.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { SessionsService } from '../sessions/sessions.service.js';
+import { TokensService } from '../tokens/tokens.service.js';
+import type { Ban } from './ban.js';
+import { type ActivityRecord, UserDirectoryRepository } from './user-directory.repository.js';
+
+export interface ActiveUser extends ActivityRecord {
+  readonly authMethods: AuthMethod[];
+  readonly sessionCount: number;
+  readonly tokenCount: number;
+}
+
+export interface ActiveUserPage {
+  readonly items: ActiveUser[];
+  readonly next: ListPosition | null;
+  readonly totals: {
+    readonly users: number;
+    readonly banned: number;
+    readonly activeSessions: number;
+    readonly usersByMethod: Readonly<Record<AuthMethod, number>>;
+  };
+}
+
+export interface BanView extends Ban {
+  readonly remainingMs: number | null;
+}
+
+export interface BanPage {
+  readonly items: BanView[];
+  readonly next: ListPosition | null;
+  readonly total: number;
+}
+
+@Injectable()
+export class UserDirectoryService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly repository: UserDirectoryRepository,
+    private readonly sessions: SessionsService,
+    private readonly tokens: TokensService,
+  ) {}
+
+  /**
+   * Active users, most recent access first: those whose activity record is within
+   * ACTIVE_USER_TTL_SECONDS of their last access. `needle` keeps emails containing it, literally.
+   */
+  async listActiveUsers(after: ListPosition | null, limit: number, needle?: string): Promise<ActiveUserPage> {
+    const now = Date.now();
+    const windowStart = now - this.config.activeUserTtlSeconds * 1000;
+    const match = needle === undefined ? undefined : (email: string) => email.includes(needle);
+    const [page, totals, activeSessions] = await Promise.all([
+      this.repository.pageUsers({ after, limit, match }, windowStart),
+      this.repository.totals(now, windowStart),
+      this.sessions.countLive(),
+    ]);
+    const items = await Promise.all(
+      page.items.map(async (record): Promise<ActiveUser> => {
+        const [sessionCount, tokenCount] = await Promise.all([this.sessions.countForUser(record.email), this.tokens.countLive(record.email)]);
+        const authMethods: AuthMethod[] = [];
+        if (record.methodJwt !== null) authMethods.push('jwt');
+        if (record.methodOauth2 !== null) authMethods.push('oauth2');
+        return { ...record, authMethods, sessionCount, tokenCount };
+      }),
+    );
+    return {
+      items,
+      next: page.next,
+      totals: {
+        users: totals.users,
+        banned: totals.banned,
+        activeSessions,
+        usersByMethod: { jwt: totals.jwtUsers, oauth2: totals.oauth2Users },
+      },
+    };
+  }
+
+  /** Current bans, the latest ending first. */
+  async listBans(after: ListPosition | null, limit: number, needle?: string): Promise<BanPage> {
+    const now = Date.now();
+    const match = needle === undefined ? undefined : (email: string) => email.includes(needle);
+    const [page, totals] = await Promise.all([
+      this.repository.pageBans({ after, limit, match }, now),
+      this.repository.totals(now, now - this.config.activeUserTtlSeconds * 1000),
+    ]);
+    return { items: page.items, next: page.next, total: totals.banned };
+  }
+}

@@ -1,0 +1,59 @@
+/** The few small HTML pages of the browser login: outcome pages, the landing page and logout confirmation. */
+
+export interface PageAction {
+  readonly label: string;
+  readonly href: string;
+}
+
+export function outcomePage(title: string, message: string, actions: readonly PageAction[] = [{ label: 'Try again', href: '/auth/login' }]): string {
+  const links = actions.map((a) => `<a class="button" href="${escapeHtml(a.href)}">${escapeHtml(a.label)}</a>`).join(' ');
+  return layout(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p>${links}</p>`);
+}
+
+export interface HomeView {
+  readonly signedIn: { email: string; name: string; expiresAt: number; csrfToken: string } | null;
+  readonly loginEnabled: boolean;
+}
+
+export function homePage(view: HomeView): string {
+  if (view.signedIn) {
+    const s = view.signedIn;
+    return layout(
+      'LLM gateway',
+      `<h1>LLM gateway</h1>
+<p>Signed in as <strong>${escapeHtml(s.name || s.email)}</strong> (${escapeHtml(s.email)}). This session ends at ${escapeHtml(new Date(s.expiresAt).toISOString())} at the latest.</p>
+<ul>
+<li><a href="/api/me">/api/me</a>: who you are, and the CSRF token scripts on this origin send in <code>X-CSRF-Token</code></li>
+<li><a href="/api/token/list">/api/token/list</a>: your API tokens; create one with <code>POST /api/token/generate</code></li>
+</ul>
+${logoutForm(s.csrfToken)}`,
+    );
+  }
+  const login = view.loginEnabled
+    ? '<p><a class="button" href="/auth/login">Sign in</a></p>'
+    : '<p>Browser login is not configured on this gateway; use an API token.</p>';
+  return layout('LLM gateway', `<h1>LLM gateway</h1><p>You are not signed in.</p>${login}`);
+}
+
+export function logoutConfirmPage(csrfToken: string | null): string {
+  const body = csrfToken
+    ? `<h1>Sign out?</h1><p>This request came from another site, so nothing was done yet.</p>${logoutForm(csrfToken)}`
+    : '<h1>Signed out</h1><p>There is no session to end.</p><p><a class="button" href="/">Home</a></p>';
+  return layout('Sign out', body);
+}
+
+function logoutForm(csrfToken: string): string {
+  return `<form method="post" action="/auth/logout"><input type="hidden" name="csrf_token" value="${escapeHtml(csrfToken)}"><button type="submit">Sign out</button></form>`;
+}
+
+function layout(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;line-height:1.5}
+.button,button{display:inline-block;padding:.5rem 1.2rem;border:1px solid #444;border-radius:4px;background:#f4f4f4;color:#111;text-decoration:none;font:inherit;cursor:pointer}</style>
+</head><body>${body}</body></html>`;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+}

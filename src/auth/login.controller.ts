@@ -1,0 +1,163 @@
+/**
+ * Browser login through Auth0: /auth/login sends the browser to the identity provider with state,
+ * PKCE and a nonce; /auth/callback turns its answer into a Redis session on a new session id;
+ * /auth/logout ends it and sends the browser through the provider's logout. `/` is a small
+ * landing page. Failures end on a page that says why, with no session.
+ */
+import { Controller, Get, Inject, Logger, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { ApiFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { ActiveUsersService } from '../active-users/active-users.service.js';
+import { Public } from '../common/auth-metadata.decorators.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { LOGIN_STATE_TTL_SECONDS, SessionsService } from '../sessions/sessions.service.js';
+import { AUTH0_SCOPE, AUTH0_STRATEGY, type Auth0Strategy, runAuth0 } from './auth0.strategy.js';
+import { LoginError } from './login-error.js';
+import { homePage, logoutConfirmPage } from './login-pages.js';
+import { LoginPageFilter } from './login-page.filter.js';
+import { LoginService } from './login.service.js';
+import { safeReturnTo } from './return-to.js';
+import { sessionAuthOf } from './session-user.js';
+
+@ApiTags('login')
+@ApiProduces('text/html')
+@ApiServiceUnavailableResponse({ description: 'Browser login is not configured (AUTH0_* unset)' })
+@UseFilters(LoginPageFilter)
+@Controller()
+export class LoginController {
+  private readonly logger = new Logger('Login');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(AUTH0_STRATEGY) private readonly strategy: Auth0Strategy | null,
+    private readonly login: LoginService,
+    private readonly sessions: SessionsService,
+    private readonly activeUsers: ActiveUsersService,
+  ) {}
+
+  /** Landing page: who is signed in, or a sign-in link. */
+  @Public()
+  @Get()
+  @ApiOperation({ summary: 'Landing page: who is signed in, or a sign-in link' })
+  @ApiOkResponse({ description: 'An HTML page' })
+  home(@Req() req: Request, @Res() res: Response): void {
+    const auth = sessionAuthOf(req);
+    const signedIn = auth ? { email: auth.email, name: auth.name, expiresAt: this.sessions.expiresAt(auth), csrfToken: auth.csrfToken } : null;
+    res.setHeader('cache-control', 'no-store');
+    res.type('html').send(homePage({ signedIn, loginEnabled: this.login.enabled }));
+  }
+
+  /** Starts a login; `returnTo` (a path on this gateway) is where the browser lands afterwards. */
+  @Public()
+  @Get('auth/login')
+  @ApiOperation({ summary: 'Starts a browser login through Auth0' })
+  @ApiQuery({ name: 'returnTo', required: false, description: 'A path on this gateway to land on afterwards (anything else lands on /)' })
+  @ApiFoundResponse({ description: "Redirect to Auth0's /authorize" })
+  async startLogin(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const strategy = this.requireStrategy();
+    const session = req.session;
+    // A login that is never finished leaves nothing behind for long.
+    if (!session.auth) session.cookie.maxAge = LOGIN_STATE_TTL_SECONDS * 1000;
+    session.login = { returnTo: safeReturnTo(req.query.returnTo), startedAt: Date.now() };
+    const outcome = await runAuth0(strategy, req, res, { scope: AUTH0_SCOPE });
+    if (outcome.kind === 'redirect') return;
+    throw this.failure(outcome.kind === 'error' ? outcome.error : new Error(outcome.kind));
+  }
+
+  /** Where the identity provider sends the browser back with a code and the state. */
+  @Public()
+  @Get('auth/callback')
+  @ApiOperation({ summary: 'Auth0 sends the browser back here; on success a session cookie is set' })
+  @ApiFoundResponse({ description: 'Signed in: redirect to the returnTo path' })
+  async finishLogin(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const strategy = this.requireStrategy();
+    try {
+      await this.finish(strategy, req, res);
+    } catch (err) {
+      // Whatever went wrong, the browser keeps no session from this attempt.
+      await this.sessions.endCurrent(req).catch((endErr: unknown) => this.logger.warn(`Could not drop the login session: ${(endErr as Error).message}`));
+      throw err;
+    }
+  }
+
+  private async finish(strategy: Auth0Strategy, req: Request, res: Response): Promise<void> {
+    const { code, error, state } = req.query;
+    if (typeof error === 'string') {
+      const description = typeof req.query.error_description === 'string' ? req.query.error_description.slice(0, 300) : error.slice(0, 100);
+      throw new LoginError(403, 'idp_refused', 'Sign-in refused', `The identity provider refused the sign-in: ${description}`);
+    }
+    if (typeof code !== 'string' || code === '' || typeof state !== 'string' || state === '') {
+      throw new LoginError(400, 'login_incomplete', 'Sign-in incomplete', 'The sign-in response is missing its code or state. Start again from the sign-in page.');
+    }
+    const loginState = req.session.login;
+    if (!loginState) {
+      throw new LoginError(403, 'login_state_missing', 'Sign-in not recognised', 'This sign-in was not started in this browser, or it took too long. Start again.');
+    }
+    if (!(await this.sessions.claimAuthorizationCode(code))) {
+      throw new LoginError(403, 'code_replayed', 'Sign-in link already used', 'This sign-in response was already used. Start again from the sign-in page.');
+    }
+    const outcome = await runAuth0(strategy, req, res, {});
+    switch (outcome.kind) {
+      case 'success':
+        break;
+      case 'fail':
+        throw new LoginError(403, 'state_mismatch', 'Sign-in not recognised', 'The sign-in response does not match the sign-in this browser started. Start again.');
+      case 'error':
+        throw this.failure(outcome.error);
+      case 'redirect':
+        return;
+    }
+    const person = await this.login.admit(outcome.identity);
+    const auth = await this.sessions.startSignedIn(req, person);
+    await this.activeUsers.admitSession(auth.email);
+    this.logger.log(`Signed in ${auth.email}`);
+    res.setHeader('cache-control', 'no-store');
+    res.redirect(302, loginState.returnTo);
+  }
+
+  /** Logout by link: only when the browser did not come from another site (else a confirmation form). */
+  @Public()
+  @Get('auth/logout')
+  @ApiOperation({ summary: 'Ends the session and goes through Auth0 logout (a confirmation page when linked from another site)' })
+  @ApiFoundResponse({ description: "Redirect to Auth0's /v2/logout, which returns to /" })
+  async logoutByLink(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const site = req.headers['sec-fetch-site'];
+    const auth = sessionAuthOf(req);
+    if (auth && site !== undefined && site !== 'same-origin' && site !== 'none') {
+      res.status(200).setHeader('cache-control', 'no-store');
+      res.type('html').send(logoutConfirmPage(auth.csrfToken));
+      return;
+    }
+    await this.logout(req, res);
+  }
+
+  /** Logout by form or script; the CSRF guard has checked the token when a session rides on the cookie. */
+  @Public()
+  @Post('auth/logout')
+  @ApiOperation({ summary: 'Ends the session (send X-CSRF-Token or the csrf_token form field) and goes through Auth0 logout' })
+  @ApiFoundResponse({ description: "Redirect to Auth0's /v2/logout, which returns to /" })
+  async logoutByForm(@Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.logout(req, res);
+  }
+
+  private async logout(req: Request, res: Response): Promise<void> {
+    const auth = sessionAuthOf(req);
+    await this.sessions.endCurrent(req);
+    const { cookieName, secureCookie } = this.config.session;
+    res.clearCookie(cookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: secureCookie });
+    res.setHeader('cache-control', 'no-store');
+    if (auth) this.logger.log(`Signed out ${auth.email}`);
+    res.redirect(302, this.login.enabled ? this.login.logoutUrl() : '/');
+  }
+
+  private requireStrategy(): Auth0Strategy {
+    this.login.requireEnabled();
+    if (!this.strategy) throw new Error('Auth0 is configured but its strategy was not built');
+    return this.strategy;
+  }
+
+  private failure(err: Error): LoginError {
+    this.logger.warn(`Sign-in failed: ${err.message}`);
+    return new LoginError(502, 'idp_error', 'Sign-in failed', 'The identity provider could not complete the sign-in. Please try again.');
+  }
+}

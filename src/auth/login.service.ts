@@ -1,0 +1,66 @@
+/**
+ * Who may sign in through the browser: the identity provider must vouch for the email
+ * (email_verified true), the email must be a plain one, and the person must not be banned.
+ * Also builds the identity provider's logout URL.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import { ActiveUsersService } from '../active-users/active-users.service.js';
+import { describeDuration } from '../common/domain-errors.js';
+import { canonicalEmail } from '../common/email.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { SignedInPerson } from '../sessions/sessions.service.js';
+import type { IdpIdentity } from './auth0.strategy.js';
+import { LoginError, loginDisabled } from './login-error.js';
+
+@Injectable()
+export class LoginService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly activeUsers: ActiveUsersService,
+  ) {}
+
+  get enabled(): boolean {
+    return this.config.auth0.enabled;
+  }
+
+  requireEnabled(): void {
+    if (!this.enabled) throw loginDisabled();
+  }
+
+  /** The person an identity provider answer signs in, or a LoginError saying why not. */
+  async admit(identity: IdpIdentity): Promise<SignedInPerson> {
+    if (!identity.emailVerified) {
+      throw new LoginError(
+        403,
+        'email_not_verified',
+        'Email address not verified',
+        'Your identity provider has not verified your email address. Verify it there, then sign in again.',
+      );
+    }
+    const email = canonicalEmail(identity.email);
+    if (email === null) {
+      throw new LoginError(403, 'email_not_plain', 'Email address not accepted', 'Your account has no plain email address, which this gateway needs as your identity.');
+    }
+    const ban = await this.activeUsers.findBan(email);
+    if (ban !== null && ban.until > Date.now()) {
+      const until = new Date(ban.until);
+      throw new LoginError(
+        403,
+        'user_banned',
+        'Access suspended',
+        `Your access to this gateway is suspended for ${describeDuration(ban.until - Date.now())}, until ${until.toISOString()}.`,
+        until,
+      );
+    }
+    return { email, name: identity.name };
+  }
+
+  /** Auth0's logout endpoint, which sends the browser back to the gateway's home page. */
+  logoutUrl(): string {
+    const issuer = this.config.auth0.issuerBaseUrl.endsWith('/') ? this.config.auth0.issuerBaseUrl : `${this.config.auth0.issuerBaseUrl}/`;
+    const url = new URL('v2/logout', issuer);
+    url.searchParams.set('client_id', this.config.auth0.clientId);
+    url.searchParams.set('returnTo', `${this.config.publicUrl}/`);
+    return url.toString();
+  }
+}
