@@ -74,9 +74,23 @@ export class LoginController {
     try {
       await this.finish(strategy, req, res);
     } catch (err) {
-      // Whatever went wrong, the browser keeps no session from this attempt.
-      await this.sessions.endCurrent(req).catch((endErr: unknown) => this.logger.warn(`Could not drop the login session: ${(endErr as Error).message}`));
+      await this.dropAttempt(req);
       throw err;
+    }
+  }
+
+  /**
+   * A failed attempt leaves no session behind: the login-state session is destroyed. A session that
+   * was already signed in only loses the attempt's state (a stray callback link cannot log anyone out).
+   */
+  private async dropAttempt(req: Request): Promise<void> {
+    const session = req.session as Request['session'] | undefined;
+    if (!session) return;
+    try {
+      if (session.auth) delete session.login;
+      else await this.sessions.endCurrent(req);
+    } catch (err) {
+      this.logger.warn(`Could not drop the login attempt's session: ${(err as Error).message}`);
     }
   }
 
