@@ -6,10 +6,12 @@ import type { Redis, Result } from 'ioredis';
 import { ADMIT_SESSION_LUA } from './scripts/admit-session.lua.js';
 import { ADMIT_TOKEN_LUA } from './scripts/admit-token.lua.js';
 import { BAN_SET_LUA } from './scripts/ban-set.lua.js';
+import { OWNED_LOCK_LUA } from './scripts/owned-lock.lua.js';
 import { SESSION_END_LUA } from './scripts/session-end.lua.js';
 import { SESSION_WRITE_LUA } from './scripts/session-write.lua.js';
 import { TOKEN_CREATE_LUA } from './scripts/token-create.lua.js';
 import { TOKEN_REVOKE_LUA } from './scripts/token-revoke.lua.js';
+import { ZREM_IF_SCORE_LUA } from './scripts/zrem-if-score.lua.js';
 import { ZSET_PAGE_LUA } from './scripts/zset-page.lua.js';
 
 type Arg = string | number;
@@ -24,6 +26,8 @@ declare module 'ioredis' {
     gwSessionWrite(k1: string, k2: string, k3: string, ...args: Arg[]): Result<number, Context>;
     gwSessionEnd(numKeys: number, ...keysAndArgs: Arg[]): Result<number, Context>;
     gwAdmitSession(k1: string, k2: string, k3: string, ...args: Arg[]): Result<[number, number], Context>;
+    gwZremIfScore(k1: string, ...args: Arg[]): Result<number[], Context>;
+    gwOwnedLock(k1: string, ...args: Arg[]): Result<number, Context>;
   }
 }
 
@@ -37,6 +41,8 @@ const SCRIPTS: Record<string, { lua: string; numberOfKeys?: number }> = {
   gwSessionWrite: { lua: SESSION_WRITE_LUA, numberOfKeys: 3 },
   gwSessionEnd: { lua: SESSION_END_LUA },
   gwAdmitSession: { lua: ADMIT_SESSION_LUA, numberOfKeys: 3 },
+  gwZremIfScore: { lua: ZREM_IF_SCORE_LUA, numberOfKeys: 1 },
+  gwOwnedLock: { lua: OWNED_LOCK_LUA, numberOfKeys: 1 },
 };
 
 export function defineScripts(client: Redis): void {

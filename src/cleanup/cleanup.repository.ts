@@ -1,0 +1,394 @@
+/**
+ * Keyspace hygiene: finds index entries that outlived what they point at and removes them. This is
+ * the one repository that reads other features' keys, through the key schema (RedisKeys), because
+ * cleanup is about the keyspace as a whole; it only ever removes index entries and trims the audit
+ * stream, and writes nothing but its own lock and run logs. Every read is incremental (HSCAN/ZSCAN
+ * of the indexes, pipelines of at most BATCH commands), so Redis is never blocked for long.
+ */
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ChainableCommander, Redis } from 'ioredis';
+import { REDIS_CLIENT } from '../redis/redis.constants.js';
+import { RedisKeys } from '../redis/redis-keys.js';
+import { type SortedSetPage, type SortedSetPosition, walkSortedSet } from '../redis/sorted-set-walker.js';
+import type { CleanupCategory, CleanupItem, RemovalOp } from './cleanup-plan.js';
+import type { CleanupRun, CleanupRunSummary } from './cleanup-run.js';
+
+/** Commands per pipeline, members per SCAN step. */
+const BATCH = 500;
+const SCAN_COUNT = 1000;
+
+interface CatalogEntry {
+  e: string;
+  x: number;
+}
+
+/** Size and MEMORY USAGE of a key, as measured. */
+export interface KeyMeasure {
+  readonly bytes: number;
+  readonly size: number;
+}
+
+@Injectable()
+export class CleanupRepository {
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  // ---- finding stale entries ----
+
+  /** Everything stale now. Read-only. */
+  async findStale(nowMs: number, auditOldestKeptMs: number): Promise<CleanupItem[]> {
+    const items: CleanupItem[] = [];
+    const staleTokenIds = await this.findStaleTokens(nowMs, items);
+    await this.findOrphanTokenIndexEntries(staleTokenIds, items);
+    const oauth2Emails = await this.findEndedActivity(items);
+    await this.findEndedIndexEntries(this.keys.bans(), 'ban-index', (email) => this.keys.ban(email), 'ban has ended', items);
+    await this.findEndedIndexEntries(this.keys.sessionsByExpiry(), 'session-indexes', (sid) => this.keys.session(sid), 'session has ended', items);
+    await this.findEndedUserSessions(oauth2Emails, nowMs, items);
+    await this.findEndedIndexEntries(this.keys.cleanupRuns(), 'cleanup-log-index', (id) => this.keys.cleanupRun(id), 'run log has expired', items);
+    await this.findOldAuditEntries(auditOldestKeptMs, items);
+    return items;
+  }
+
+  /** Catalog entries of tokens past their expiry, or whose record and tombstone are both gone. */
+  private async findStaleTokens(nowMs: number, items: CleanupItem[]): Promise<Set<string>> {
+    const catalog = this.keys.tokenCatalog();
+    const stale = new Map<string, { email: string; reason: string }>();
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(catalog, cursor, 'COUNT', SCAN_COUNT);
+      cursor = next;
+      const live: Array<{ id: string; email: string }> = [];
+      for (let i = 0; i < flat.length; i += 2) {
+        const id = flat[i];
+        const entry = parseCatalog(flat[i + 1]);
+        if (entry === null) stale.set(id, { email: '', reason: 'unreadable catalog entry' });
+        else if (entry.x <= nowMs) stale.set(id, { email: entry.e, reason: `expired at ${new Date(entry.x).toISOString()}` });
+        else live.push({ id, email: entry.e });
+      }
+      // Record and tombstone share the owner's hash tag: one EXISTS per token.
+      const counts = await this.inBatches(live, (p, t) => p.exists(this.keys.token(t.email, t.id), this.keys.revokedToken(t.email, t.id)));
+      live.forEach((t, i) => {
+        if (counts[i] === 0) stale.set(t.id, { email: t.email, reason: 'deleted: no record and no tombstone' });
+      });
+    } while (cursor !== '0');
+
+    const ids = [...stale.keys()];
+    const globals = [this.keys.tokensByCreated(), this.keys.tokensByExpiry(), this.keys.revokedTokens()];
+    // Only steps that will remove something are planned, so the preview's counts and memory are exact.
+    const present = await this.inBatches(ids, (p, id) => {
+      const { email } = stale.get(id)!;
+      for (const key of globals) p.zscore(key, id);
+      if (email !== '') p.zscore(this.keys.userTokens(email), id).zscore(this.keys.userTokenHistory(email), id);
+    }, (id) => (stale.get(id)!.email === '' ? 3 : 5));
+    ids.forEach((id, i) => {
+      const { email, reason } = stale.get(id)!;
+      const scores = present[i] as unknown as Array<string | null>;
+      const ops: RemovalOp[] = [];
+      if (email !== '') {
+        if (scores[3] !== null) ops.push({ phase: 1, type: 'zrem', key: this.keys.userTokens(email), member: id });
+        if (scores[4] !== null) ops.push({ phase: 1, type: 'zrem', key: this.keys.userTokenHistory(email), member: id });
+      }
+      globals.forEach((key, k) => {
+        if (scores[k] !== null) ops.push({ phase: 2, type: 'zrem', key, member: id });
+      });
+      ops.push({ phase: 3, type: 'hdel', key: catalog, field: id });
+      items.push({ category: 'tokens', key: catalog, member: id, reason: email === '' ? reason : `${reason} (${email})`, count: 1, ops });
+    });
+    return new Set(ids);
+  }
+
+  /** Members of the global token indexes that the catalog does not know. */
+  private async findOrphanTokenIndexEntries(staleTokenIds: ReadonlySet<string>, items: CleanupItem[]): Promise<void> {
+    const catalog = this.keys.tokenCatalog();
+    for (const key of [this.keys.tokensByCreated(), this.keys.tokensByExpiry(), this.keys.revokedTokens()]) {
+      const seen = new Set<string>();
+      await this.zscanAll(key, async (entries) => {
+        const fresh = entries.filter((e) => !seen.has(e.member) && !staleTokenIds.has(e.member));
+        for (const e of fresh) seen.add(e.member);
+        if (fresh.length === 0) return;
+        const known = await this.redis.hmget(catalog, ...fresh.map((e) => e.member));
+        fresh.forEach((e, i) => {
+          if (known[i] !== null) return;
+          items.push({
+            category: 'token-indexes',
+            key,
+            member: e.member,
+            reason: 'not in the token catalog',
+            count: 1,
+            ops: [{ phase: 2, type: 'zrem-if-score', key, member: e.member, score: e.score }],
+          });
+        });
+      });
+    }
+  }
+
+  /** Last-access and per-method entries of people whose activity record is gone; returns every oauth2 email seen. */
+  private async findEndedActivity(items: CleanupItem[]): Promise<Set<string>> {
+    const oauth2 = new Set<string>();
+    const oauth2Key = this.keys.usersByMethod('oauth2');
+    for (const key of [this.keys.usersByLastAccess(), this.keys.usersByMethod('jwt'), oauth2Key]) {
+      await this.findEndedIndexEntries(key, 'active-user-indexes', (email) => this.keys.activeUser(email), 'activity record has ended', items, (e) => {
+        if (key === oauth2Key) oauth2.add(e);
+      });
+    }
+    return oauth2;
+  }
+
+  /** Entries of a sorted-set index whose target key no longer exists. */
+  private async findEndedIndexEntries(
+    key: string,
+    category: CleanupCategory,
+    targetOf: (member: string) => string,
+    reason: string,
+    items: CleanupItem[],
+    onMember?: (member: string) => void,
+  ): Promise<void> {
+    const seen = new Set<string>();
+    await this.zscanAll(key, async (entries) => {
+      const fresh = entries.filter((e) => !seen.has(e.member));
+      for (const e of fresh) {
+        seen.add(e.member);
+        onMember?.(e.member);
+      }
+      const exists = await this.inBatches(fresh, (p, e) => p.exists(targetOf(e.member)));
+      fresh.forEach((e, i) => {
+        if (exists[i] !== 0) return;
+        items.push({ category, key, member: e.member, reason, count: 1, ops: [{ phase: 2, type: 'zrem-if-score', key, member: e.member, score: e.score }] });
+      });
+    });
+  }
+
+  /** Entries of per-user session indexes past their expiry (the session key expired with them). */
+  private async findEndedUserSessions(emails: ReadonlySet<string>, nowMs: number, items: CleanupItem[]): Promise<void> {
+    const list = [...emails];
+    const ended = await this.inBatches(list, (p, email) => p.zrangebyscore(this.keys.userSessions(email), '-inf', nowMs, 'WITHSCORES'));
+    list.forEach((email, i) => {
+      const flat = ended[i] as unknown as string[];
+      const key = this.keys.userSessions(email);
+      for (let k = 0; k < flat.length; k += 2) {
+        items.push({
+          category: 'session-indexes',
+          key,
+          member: flat[k],
+          reason: 'session has ended',
+          count: 1,
+          ops: [{ phase: 1, type: 'zrem-if-score', key, member: flat[k], score: Number(flat[k + 1]) }],
+        });
+      }
+    });
+  }
+
+  private async findOldAuditEntries(oldestKeptMs: number, items: CleanupItem[]): Promise<void> {
+    const key = this.keys.auditLog();
+    let count = 0;
+    let start = '-';
+    for (;;) {
+      const entries = await this.redis.xrange(key, start, String(oldestKeptMs - 1), 'COUNT', SCAN_COUNT);
+      count += entries.length;
+      if (entries.length < SCAN_COUNT) break;
+      start = `(${entries[entries.length - 1][0]}`;
+    }
+    if (count === 0) return;
+    items.push({
+      category: 'audit',
+      key,
+      member: null,
+      reason: `${count} entries older than ${new Date(oldestKeptMs).toISOString()}`,
+      count,
+      ops: [{ phase: 2, type: 'xtrim', key, minId: String(oldestKeptMs), count }],
+    });
+  }
+
+  // ---- measuring and removing ----
+
+  /** MEMORY USAGE and size (members, fields or entries) of every key the items touch. */
+  async measure(items: readonly CleanupItem[]): Promise<Map<string, KeyMeasure>> {
+    const kinds = new Map<string, RemovalOp['type']>();
+    for (const item of items) for (const op of item.ops) kinds.set(op.key, op.type);
+    const keys = [...kinds.keys()];
+    const replies = await this.inBatches(
+      keys,
+      (p, key) => {
+        p.call('MEMORY', 'USAGE', key);
+        const type = kinds.get(key);
+        if (type === 'hdel') p.hlen(key);
+        else if (type === 'xtrim') p.xlen(key);
+        else p.zcard(key);
+      },
+      () => 2,
+    );
+    const out = new Map<string, KeyMeasure>();
+    keys.forEach((key, i) => {
+      const [bytes, size] = replies[i] as unknown as [number | null, number];
+      out.set(key, { bytes: bytes ?? 0, size });
+    });
+    return out;
+  }
+
+  /**
+   * Carries out the items' steps, phase by phase, in pipelines of BATCH commands; `beforeBatch`
+   * runs before each (the caller renews its lock there). Marks in `removed`, per item, whether
+   * anything was removed, as it goes, so a run that stops early still knows what it did.
+   */
+  async apply(items: readonly CleanupItem[], removed: boolean[], beforeBatch: () => Promise<void>): Promise<void> {
+    for (const phase of [1, 2, 3] as const) {
+      const steps: Array<{ item: number; op: RemovalOp }> = [];
+      items.forEach((item, i) => {
+        for (const op of item.ops) if (op.phase === phase) steps.push({ item: i, op });
+      });
+      for (let start = 0; start < steps.length; start += BATCH) {
+        await beforeBatch();
+        const chunk = steps.slice(start, start + BATCH);
+        const pipeline = this.redis.pipeline();
+        for (const { op } of chunk) {
+          switch (op.type) {
+            case 'zrem':
+              pipeline.zrem(op.key, op.member);
+              break;
+            case 'zrem-if-score':
+              pipeline.gwZremIfScore(op.key, op.member, op.score);
+              break;
+            case 'hdel':
+              pipeline.hdel(op.key, op.field);
+              break;
+            case 'xtrim':
+              pipeline.xtrim(op.key, 'MINID', op.minId);
+              break;
+          }
+        }
+        const results = (await pipeline.exec()) ?? [];
+        chunk.forEach(({ item }, k) => {
+          const [err, reply] = results[k] ?? [new Error('missing pipeline reply'), null];
+          if (err) throw err;
+          const n = Array.isArray(reply) ? Number(reply[0]) : Number(reply);
+          if (n > 0) removed[item] = true;
+        });
+      }
+    }
+  }
+
+  // ---- the lock ----
+
+  /** Takes the cleanup lock; the owner token, or null when another run holds it. */
+  async acquireLock(ttlMs: number): Promise<string | null> {
+    const token = randomBytes(16).toString('hex');
+    const ok = await this.redis.set(this.keys.cleanupLock(), token, 'PX', ttlMs, 'NX');
+    return ok === 'OK' ? token : null;
+  }
+
+  /** Extends the lock; false when it is no longer ours. */
+  async renewLock(token: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.gwOwnedLock(this.keys.cleanupLock(), token, 'renew', ttlMs)) === 1;
+  }
+
+  async releaseLock(token: string): Promise<void> {
+    await this.redis.gwOwnedLock(this.keys.cleanupLock(), token, 'release', 0);
+  }
+
+  // ---- run logs ----
+
+  /** Stores a run's log for the retention and indexes it; index entries past the retention go. */
+  async saveRun(run: CleanupRun, retentionMs: number, nowMs: number): Promise<void> {
+    const results = await this.redis
+      .multi()
+      .set(this.keys.cleanupRun(run.runId), JSON.stringify(run), 'PX', retentionMs)
+      .zadd(this.keys.cleanupRuns(), run.startedAt, run.runId)
+      .zremrangebyscore(this.keys.cleanupRuns(), '-inf', nowMs - retentionMs)
+      .exec();
+    for (const [err] of results ?? []) if (err) throw err;
+  }
+
+  async findRun(runId: string): Promise<CleanupRun | null> {
+    const raw = await this.redis.get(this.keys.cleanupRun(runId));
+    return raw === null ? null : (JSON.parse(raw) as CleanupRun);
+  }
+
+  /** Summaries of some runs, in order; null where a log has expired. */
+  async runSummaries(runIds: readonly string[]): Promise<Array<CleanupRunSummary | null>> {
+    const raws = await this.inBatches(runIds, (p, id) => p.get(this.keys.cleanupRun(id)));
+    return raws.map((raw) => {
+      if (raw === null) return null;
+      const { items: _items, ...summary } = JSON.parse(raw as unknown as string) as CleanupRun;
+      return summary;
+    });
+  }
+
+  /** Run summaries, newest first. */
+  pageRuns(after: SortedSetPosition | null, limit: number): Promise<SortedSetPage<CleanupRunSummary>> {
+    return walkSortedSet(this.redis, {
+      key: this.keys.cleanupRuns(),
+      order: 'desc',
+      after,
+      limit,
+      load: (entries) => this.runSummaries(entries.map((e) => e.member)),
+    });
+  }
+
+  countRuns(): Promise<number> {
+    return this.redis.zcard(this.keys.cleanupRuns());
+  }
+
+  // ---- helpers ----
+
+  /** ZSCAN over a whole sorted set, a step at a time (members may repeat across steps: callers dedupe). */
+  private async zscanAll(key: string, onEntries: (entries: Array<{ member: string; score: number }>) => Promise<void>): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.zscan(key, cursor, 'COUNT', SCAN_COUNT);
+      cursor = next;
+      const entries: Array<{ member: string; score: number }> = [];
+      for (let i = 0; i < flat.length; i += 2) entries.push({ member: flat[i], score: Number(flat[i + 1]) });
+      if (entries.length > 0) await onEntries(entries);
+    } while (cursor !== '0');
+  }
+
+  /**
+   * Queues `perItem(pipeline, item)` for every item, BATCH commands per pipeline, and returns the
+   * replies grouped per item (one reply when the item queued one command, an array when several).
+   */
+  private async inBatches<T>(
+    list: readonly T[],
+    perItem: (pipeline: ChainableCommander, item: T) => void,
+    commandsOf: (item: T) => number = () => 1,
+  ): Promise<unknown[]> {
+    const out: unknown[] = [];
+    let start = 0;
+    while (start < list.length) {
+      const pipeline = this.redis.pipeline();
+      const sizes: number[] = [];
+      let queued = 0;
+      let end = start;
+      while (end < list.length && queued < BATCH) {
+        perItem(pipeline, list[end]);
+        const n = commandsOf(list[end]);
+        sizes.push(n);
+        queued += n;
+        end += 1;
+      }
+      const results = (await pipeline.exec()) ?? [];
+      let k = 0;
+      for (const n of sizes) {
+        const replies = results.slice(k, k + n).map(([err, reply]) => {
+          if (err) throw err;
+          return reply;
+        });
+        out.push(n === 1 ? replies[0] : replies);
+        k += n;
+      }
+      start = end;
+    }
+    return out;
+  }
+}
+
+function parseCatalog(raw: string): CatalogEntry | null {
+  try {
+    const value = JSON.parse(raw) as Partial<CatalogEntry>;
+    return typeof value.e === 'string' && typeof value.x === 'number' ? { e: value.e, x: value.x } : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,267 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Redis } from 'ioredis';
+import { ActiveUsersService } from '../src/active-users/active-users.service.js';
+import { CleanupScheduler } from '../src/cleanup/cleanup.scheduler.js';
+import { RedisKeys } from '../src/redis/redis-keys.js';
+import { TokensService } from '../src/tokens/tokens.service.js';
+import { call, mintToken } from './support/admin-client.js';
+import { startTestRedis, type TestRedis } from './support/redis-server.js';
+import { startTestApp, testEnv, type TestApp } from './support/test-app.js';
+
+interface Item {
+  category: string;
+  key: string;
+  member: string | null;
+  reason: string;
+  count: number;
+}
+interface Category {
+  category: string;
+  count: number;
+  bytes: number;
+}
+interface Preview {
+  found: number;
+  freeable_bytes: number;
+  categories: Category[];
+  items: Item[];
+  items_truncated: boolean;
+}
+interface Run {
+  run_id: string;
+  trigger: string;
+  actor: string;
+  found: number;
+  deleted: number;
+  freed_bytes: number;
+  duration_ms: number;
+  categories: Category[];
+  items: Item[];
+  items_truncated: boolean;
+  error: string | null;
+}
+
+const DAY = 86400_000;
+const itemKey = (i: Item): string => `${i.category} ${i.key} ${i.member ?? ''}`;
+const counts = (cs: Category[]): Record<string, number> => Object.fromEntries(cs.filter((c) => c.count > 0).map((c) => [c.category, c.count]));
+
+describe('admin Redis cleanup', () => {
+  let redis: TestRedis;
+  let gw: TestApp;
+  let keys: RedisKeys;
+  let r: Redis;
+  let adminToken: string;
+  let liveToken: string;
+  let revokedId: string;
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    gw = await startTestApp(testEnv(redis.url, { ADMIN_EMAILS: 'admin@example.com', AUDIT_RETENTION_DAYS: '1' }));
+    keys = gw.get<RedisKeys>(RedisKeys);
+    r = redis.client();
+    const tokens = gw.get<TokensService>(TokensService);
+    const activeUsers = gw.get<ActiveUsersService>(ActiveUsersService);
+
+    // Audit entries from three days ago (the stream takes explicit ids only in increasing order).
+    const old = Date.now() - 3 * DAY;
+    for (let i = 0; i < 3; i++) await r.xadd(keys.auditLog(), `${old + i}-0`, 'ts', String(old + i), 'action', 'user.ban', 'actor', 'old@example.com');
+
+    adminToken = await mintToken(gw, 'admin@example.com');
+
+    // A token past its expiry, as Redis holds it once the record's TTL has run out.
+    const expired = await tokens.create({ email: 'expired@example.com', name: 'old', createdVia: 'cli' });
+    const past = Date.now() - 60_000;
+    const entry = JSON.parse((await r.hget(keys.tokenCatalog(), expired.record.tokenId))!) as { x: number };
+    entry.x = past;
+    await r.hset(keys.tokenCatalog(), expired.record.tokenId, JSON.stringify(entry));
+    await r.zadd(keys.tokensByExpiry(), past, expired.record.tokenId);
+    await r.zadd(keys.userTokens('expired@example.com'), past, expired.record.tokenId);
+    await r.del(keys.token('expired@example.com', expired.record.tokenId));
+
+    // A token whose record vanished without a tombstone.
+    const deleted = await tokens.create({ email: 'deleted@example.com', name: 'gone', createdVia: 'cli' });
+    await r.del(keys.token('deleted@example.com', deleted.record.tokenId));
+
+    // Kept: a live token and a revoked one (its tombstone lasts its lifetime).
+    const live = await tokens.create({ email: 'live@example.com', name: 'live', createdVia: 'cli' });
+    liveToken = live.token;
+    await activeUsers.admitToken('live@example.com', live.record.tokenId, 'live');
+    const revoked = await tokens.create({ email: 'live@example.com', name: 'revoked', createdVia: 'cli' });
+    revokedId = revoked.record.tokenId;
+    await tokens.revoke('live@example.com', revokedId, 'admin@example.com');
+
+    // An index entry the catalog does not know.
+    await r.zadd(keys.tokensByCreated(), Date.now(), 'orphanTokenIdAAAAAAAAAAAA');
+
+    // Someone whose activity record has expired (last-access and jwt index entries remain).
+    const lapsed = await tokens.create({ email: 'lapsed@example.com', name: 'x', createdVia: 'cli' });
+    await activeUsers.admitToken('lapsed@example.com', lapsed.record.tokenId, 'x');
+    await r.del(keys.activeUser('lapsed@example.com'));
+
+    // A ban that has ended, and one still running.
+    await activeUsers.ban({ email: 'was-banned@example.com', bannedBy: 'admin@example.com' });
+    await r.del(keys.ban('was-banned@example.com'));
+    await activeUsers.ban({ email: 'banned@example.com', bannedBy: 'admin@example.com' });
+
+    // A browser session that has ended: its record expired, its index entries remain.
+    await r.zadd(keys.usersByMethod('oauth2'), Date.now(), 'browser@example.com');
+    await r.hset(keys.activeUser('browser@example.com'), 'email', 'browser@example.com', 'last_access', Date.now(), 'method_oauth2', Date.now());
+    await r.zadd(keys.sessionsByExpiry(), past, 'endedSessionId');
+    await r.zadd(keys.userSessions('browser@example.com'), past, 'endedSessionId');
+
+    // A cleanup run whose log has expired.
+    await r.zadd(keys.cleanupRuns(), Date.now() - 40 * DAY, `${Date.now() - 40 * DAY}-deadbeef`);
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await redis?.close();
+  });
+
+  it('refuses without credentials (401) and for a non-admin (403)', async () => {
+    const userToken = await mintToken(gw, 'user@example.com');
+    for (const [method, path] of [
+      ['GET', '/api/admin/redis/cleanup/preview'],
+      ['POST', '/api/admin/redis/cleanup'],
+      ['GET', '/api/admin/redis/cleanup/logs'],
+    ]) {
+      expect([path, (await call(gw, method, path)).status]).toEqual([path, 401]);
+      expect([path, (await call(gw, method, path, { token: userToken })).status]).toEqual([path, 403]);
+    }
+    expect(await r.zcard(keys.cleanupRuns())).toBe(1);
+  });
+
+  let preview: Preview;
+
+  it('previews exactly what is stale, with measured memory, and changes nothing', async () => {
+    // The admin's own activity record is written by their first request; make it before counting keys.
+    await call(gw, 'GET', '/api/admin/bans', { token: adminToken });
+    const before = await r.dbsize();
+    const res = await call<Preview>(gw, 'GET', '/api/admin/redis/cleanup/preview?limit=1000', { token: adminToken });
+    expect(res.status).toBe(200);
+    preview = res.body;
+    expect(counts(preview.categories)).toEqual({
+      tokens: 2,
+      'token-indexes': 1,
+      'active-user-indexes': 2,
+      'ban-index': 1,
+      'session-indexes': 2,
+      'cleanup-log-index': 1,
+      audit: 3,
+    });
+    expect(preview.found).toBe(12);
+    expect(preview.items).toHaveLength(10);
+    expect(preview.items_truncated).toBe(false);
+    expect(preview.freeable_bytes).toBeGreaterThan(0);
+    for (const c of preview.categories) if (c.count > 0) expect([c.category, c.bytes > 0]).toEqual([c.category, true]);
+    const members = preview.items.map((i) => i.member);
+    expect(members).toEqual(expect.arrayContaining(['lapsed@example.com', 'was-banned@example.com', 'endedSessionId', 'orphanTokenIdAAAAAAAAAAAA']));
+    expect(members).not.toContain('live@example.com');
+    expect(members).not.toContain('banned@example.com');
+    expect(members).not.toContain(revokedId);
+    expect(await r.dbsize()).toBe(before);
+    expect(await r.xlen(keys.auditLog())).toBeGreaterThanOrEqual(3);
+  });
+
+  it('executes what the preview listed, measures what it freed, and keeps everything live', async () => {
+    const res = await call<Run>(gw, 'POST', '/api/admin/redis/cleanup', { token: adminToken });
+    expect(res.status).toBe(200);
+    const run = res.body;
+    expect(run).toMatchObject({ trigger: 'manual', actor: 'admin@example.com', found: 12, deleted: 12, error: null, items_truncated: false });
+    expect(run.items.map(itemKey).sort()).toEqual(preview.items.map(itemKey).sort());
+    expect(counts(run.categories)).toEqual(counts(preview.categories));
+    expect(run.freed_bytes).toBeGreaterThan(0);
+
+    const again = await call<Preview>(gw, 'GET', '/api/admin/redis/cleanup/preview', { token: adminToken });
+    expect(again.body.found).toBe(0);
+
+    // What is live is untouched: the live token works, the revoked one is still listed, the ban holds.
+    expect((await fetch(`${gw.url}/api/admin/bans`, { headers: { authorization: `Bearer ${liveToken}` } })).status).toBe(403);
+    const tokens = await call<{ items: Array<{ token_id: string; status: string }> }>(gw, 'GET', '/api/admin/tokens?email=live@example.com', { token: adminToken });
+    expect(tokens.body.items.find((t) => t.token_id === revokedId)?.status).toBe('revoked');
+    const bans = await call<{ items: Array<{ email: string }> }>(gw, 'GET', '/api/admin/bans', { token: adminToken });
+    expect(bans.body.items.map((b) => b.email)).toEqual(['banned@example.com']);
+    const users = await call<{ items: Array<{ email: string }> }>(gw, 'GET', '/api/admin/sessions/active-users?q=live', { token: adminToken });
+    expect(users.body.items.map((u) => u.email)).toEqual(['live@example.com']);
+    expect(await r.zscore(keys.usersByLastAccess(), 'lapsed@example.com')).toBeNull();
+    expect(await r.hexists(keys.tokenCatalog(), 'orphanTokenIdAAAAAAAAAAAA')).toBe(0);
+  });
+
+  it('keeps the run in its log, with the removed items, and audits it', async () => {
+    const logs = await call<{ items: Run[]; total: number; retention_days: number }>(gw, 'GET', '/api/admin/redis/cleanup/logs', { token: adminToken });
+    expect(logs.status).toBe(200);
+    expect(logs.body.total).toBe(1);
+    expect(logs.body.retention_days).toBe(30);
+    const [summary] = logs.body.items;
+    expect(summary).toMatchObject({ trigger: 'manual', actor: 'admin@example.com', deleted: 12 });
+    expect(summary).not.toHaveProperty('items');
+    const detail = await call<Run>(gw, 'GET', `/api/admin/redis/cleanup/logs/${summary.run_id}`, { token: adminToken });
+    expect(detail.body.items).toHaveLength(10);
+    expect(detail.body.items.map(itemKey).sort()).toEqual(preview.items.map(itemKey).sort());
+    expect((await call(gw, 'GET', '/api/admin/redis/cleanup/logs/1764575000000-00000000', { token: adminToken })).status).toBe(404);
+    expect((await call(gw, 'GET', '/api/admin/redis/cleanup/logs/not-a-run', { token: adminToken })).status).toBe(400);
+    const audit = await call<{ items: Array<{ actor: string; outcome: string; status: number }> }>(gw, 'GET', '/api/admin/audit?action=cleanup.execute', {
+      token: adminToken,
+    });
+    // Newest first: the admin's run, then the non-admin's refused attempt from the first test.
+    expect(audit.body.items.map((e) => [e.actor, e.outcome, e.status])).toEqual([
+      ['admin@example.com', 'success', 200],
+      ['user@example.com', 'denied', 403],
+    ]);
+  });
+
+  it('keeps an entry that came back to life between the preview and the run', async () => {
+    const { record } = await gw.get<TokensService>(TokensService).create({ email: 'phoenix@example.com', name: 'p', createdVia: 'cli' });
+    await gw.get<ActiveUsersService>(ActiveUsersService).admitToken('phoenix@example.com', record.tokenId, 'p');
+    await r.del(keys.activeUser('phoenix@example.com'));
+    const res = await call<Preview>(gw, 'GET', '/api/admin/redis/cleanup/preview', { token: adminToken });
+    expect(res.body.items.map((i) => i.member)).toContain('phoenix@example.com');
+    await gw.get<ActiveUsersService>(ActiveUsersService).admitToken('phoenix@example.com', record.tokenId, 'p');
+    const run = await call<Run>(gw, 'POST', '/api/admin/redis/cleanup', { token: adminToken });
+    expect(run.body.items.map((i) => i.member)).not.toContain('phoenix@example.com');
+    expect(await r.zscore(keys.usersByLastAccess(), 'phoenix@example.com')).not.toBeNull();
+  });
+
+  it('lets only one of several concurrent runs execute', async () => {
+    const now = Date.now();
+    const stale: Array<string | number> = [];
+    for (let i = 0; i < 5000; i++) stale.push(now - i, `stale-${i}@example.com`);
+    await r.zadd(keys.usersByLastAccess(), ...stale);
+    const runsBefore = await r.zcard(keys.cleanupRuns());
+    const answers = await Promise.all([1, 2, 3].map(() => call<Run>(gw, 'POST', '/api/admin/redis/cleanup', { token: adminToken })));
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([200, 409, 409]);
+    expect(answers.find((a) => a.status === 409)?.body).toMatchObject({ code: 'cleanup_running' });
+    expect(answers.find((a) => a.status === 200)?.body.deleted).toBe(5000);
+    expect(await r.zcard(keys.cleanupRuns())).toBe(runsBefore + 1);
+    expect(await r.exists(keys.cleanupLock())).toBe(0);
+  });
+
+  it('refuses to run while another instance holds the lock, and removes nothing', async () => {
+    await r.zadd(keys.usersByLastAccess(), Date.now(), 'held@example.com');
+    await r.set(keys.cleanupLock(), 'another-instance', 'PX', 10_000);
+    const res = await call(gw, 'POST', '/api/admin/redis/cleanup', { token: adminToken });
+    expect(res.status).toBe(409);
+    expect(await r.zscore(keys.usersByLastAccess(), 'held@example.com')).not.toBeNull();
+    expect(await r.get(keys.cleanupLock())).toBe('another-instance');
+    await r.del(keys.cleanupLock());
+  });
+
+  it('logs scheduled runs as such', async () => {
+    await gw.get<CleanupScheduler>(CleanupScheduler).runOnce();
+    const logs = await call<{ items: Run[] }>(gw, 'GET', '/api/admin/redis/cleanup/logs?limit=1', { token: adminToken });
+    expect(logs.body.items[0]).toMatchObject({ trigger: 'scheduled', actor: 'scheduler', deleted: 1 });
+  });
+
+  it('pages through the logs', async () => {
+    const first = await call<{ items: Run[]; next_cursor: string | null; total: number }>(gw, 'GET', '/api/admin/redis/cleanup/logs?limit=2', { token: adminToken });
+    expect(first.body.items).toHaveLength(2);
+    const rest = await call<{ items: Run[]; next_cursor: string | null }>(gw, 'GET', `/api/admin/redis/cleanup/logs?limit=10&cursor=${first.body.next_cursor}`, {
+      token: adminToken,
+    });
+    const ids = [...first.body.items, ...rest.body.items].map((x) => x.run_id);
+    expect(new Set(ids).size).toBe(first.body.total);
+    expect(rest.body.next_cursor).toBeNull();
+    expect((await call(gw, 'GET', '/api/admin/redis/cleanup/logs?limit=0', { token: adminToken })).status).toBe(400);
+    expect((await call(gw, 'GET', '/api/admin/redis/cleanup/preview?limit=5000', { token: adminToken })).status).toBe(400);
+  });
+});
