@@ -1,13 +1,16 @@
-/** Owns API tokens: the JWT format, the Redis allowlist and the per-user index. */
+/** Owns API tokens: the JWT format, the Redis allowlist and the per-user index, the self-service and admin token APIs. */
 import { Module } from '@nestjs/common';
+import { AdminsModule } from '../admins/admins.module.js';
 import { TokenCatalogRepository } from './token-catalog.repository.js';
 import { TokenCatalogService } from './token-catalog.service.js';
 import { TokenRepository } from './token.repository.js';
 import { TokensAdminController } from './tokens-admin.controller.js';
+import { TokensController } from './tokens.controller.js';
 import { TokensService } from './tokens.service.js';
 
 @Module({
-  controllers: [TokensAdminController],
+  imports: [AdminsModule],
+  controllers: [TokensController, TokensAdminController],
   providers: [TokensService, TokenRepository, TokenCatalogService, TokenCatalogRepository],
   exports: [TokensService],
 })

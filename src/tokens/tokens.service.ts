@@ -11,7 +11,8 @@ import type { TokenCreatedVia, TokenRecord } from './token-record.js';
 import { TokenRepository } from './token.repository.js';
 
 export const MIN_TOKEN_LIFETIME_SECONDS = 3600;
-const TOKEN_NAME = /^[\p{L}\p{N} ._:@+-]{1,64}$/u;
+/** Token names: 1 to 64 letters, digits, spaces or . _ : @ + - */
+export const TOKEN_NAME = /^[\p{L}\p{N} ._:@+-]{1,64}$/u;
 
 export interface CreateTokenInput {
   email: string;
