@@ -12,6 +12,11 @@ export function setupApp(app: NestExpressApplication): AppConfig {
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   app.enableShutdownHooks();
+  // Idle keep-alive sockets outlive the clients' and load balancers' own idle timers (often 60 s), so a
+  // client never sends a request on a socket the gateway is closing at that moment.
+  const server = app.getHttpServer() as import('node:http').Server;
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   // Mounted before the body parsers so /v1 bodies stream untouched to the proxy.
   app.use(app.get(ProxyMiddleware).handle);
   // Browser sessions only on /, /auth/* and /api/*: the proxy above never sees them.
