@@ -10,14 +10,14 @@ export function safeReturnTo(input: unknown): string {
   if (typeof input !== 'string' || input.length === 0 || input.length > MAX_LENGTH) return '/';
   if (!input.startsWith('/') || input.startsWith('//')) return '/';
   // Backslashes, whitespace and control characters: browsers "fix" these into other hosts.
-  if (/[\\\s\u0000-\u001f\u007f]/.test(input)) return '/';
+  if (/[\\\s]/.test(input) || hasControlCharacter(input)) return '/';
   let decoded: string;
   try {
     decoded = decodeURIComponent(input);
   } catch {
     return '/';
   }
-  if (decoded.startsWith('//') || /[\\\u0000-\u001f\u007f]/.test(decoded) || /%2f|%5c/i.test(decoded)) return '/';
+  if (decoded.startsWith('//') || decoded.includes('\\') || hasControlCharacter(decoded) || /%2f|%5c/i.test(decoded)) return '/';
   let url: URL;
   try {
     url = new URL(input, BASE);
@@ -28,4 +28,12 @@ export function safeReturnTo(input: unknown): string {
   const path = url.pathname;
   if (path === '/auth' || path.startsWith('/auth/')) return '/';
   return `${path}${url.search}`;
+}
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }

@@ -71,13 +71,14 @@ export async function startDemoOidcProvider(options: DemoOidcProviderOptions): P
   const caFile = join(dir, 'ca.pem');
   writeFileSync(caFile, certPem);
 
-  let provider: Provider | undefined;
+  // The issuer names the port, so the provider is made once the server listens.
+  const ready: { provider?: Provider } = {};
   const server: Server = createServer({ cert: certPem, key: keyPem }, (req, res) => {
-    if (!provider) {
+    if (!ready.provider) {
       res.writeHead(503).end();
       return;
     }
-    handle(provider, req, res).catch((err: unknown) => {
+    handle(ready.provider, req, res).catch((err: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(`demo OpenID provider error: ${(err as Error).message}`);
     });
@@ -116,7 +117,8 @@ export async function startDemoOidcProvider(options: DemoOidcProviderOptions): P
     ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 600, Session: 86400, Grant: 86400 },
     jwks: { keys: [{ ...signingKey, kid: 'demo', use: 'sig', alg: 'RS256' } as never] },
   };
-  provider = new Provider(issuerUrl, configuration);
+  const provider = new Provider(issuerUrl, configuration);
+  ready.provider = provider;
   const callback = provider.callback();
   const logoutReturnUrls = new Set(options.logoutReturnUrls ?? []);
 
@@ -126,7 +128,7 @@ export async function startDemoOidcProvider(options: DemoOidcProviderOptions): P
     if (interaction && req.method === 'GET' && !interaction[2]) return showInteraction(p, req, res);
     if (interaction && req.method === 'POST' && interaction[2]) return submitLogin(p, req, res);
     if (url.pathname === '/v2/logout') return logout(url, res);
-    callback(req, res);
+    await callback(req, res);
   }
 
   async function showInteraction(p: Provider, req: IncomingMessage, res: ServerResponse, error?: string): Promise<void> {
