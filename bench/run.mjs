@@ -9,7 +9,7 @@
  */
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
@@ -78,6 +78,15 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
 async function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -133,8 +142,8 @@ function redisPing(port) {
   });
 }
 
-async function startGateway(env, cwd) {
-  const child = spawn(process.execPath, ['--import', GUARD, join(DIST, 'main.js')], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startGateway(env, cwd, dist) {
+  const child = spawn(process.execPath, ['--import', GUARD, join(dist, 'main.js')], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const entry = track('gateway', child);
   const base = `http://127.0.0.1:${env.PORT}`;
   for (let i = 0; i < 200; i++) {
@@ -323,6 +332,14 @@ async function main() {
     if (!existsSync(join(DIST, file))) throw new Error(`${join(DIST, file)} is missing: run npm run build first (npm run bench does)`);
   }
   mkdirSync(RESULTS_DIR, { recursive: true });
+  // Run from a private copy: on a shared checkout another `nest build` may empty dist/ mid-run.
+  // It sits inside the repository so that its imports still find node_modules.
+  for (const stale of readdirSync(RESULTS_DIR).filter((f) => /^dist-\d+$/.test(f) && !isAlive(Number(f.slice(5))))) {
+    rmSync(join(RESULTS_DIR, stale), { recursive: true, force: true });
+  }
+  const dist = join(RESULTS_DIR, `dist-${process.pid}`);
+  process.on('exit', () => rmSync(dist, { recursive: true, force: true }));
+  cpSync(DIST, dist, { recursive: true });
 
   // The gateway and the CLI run in an empty directory so a developer's .env cannot change them.
   const cwd = mkdtempSync(join(tmpdir(), 'llmgw-bench-'));
@@ -343,8 +360,8 @@ async function main() {
     ...(CPU_PROF ? { BENCH_PROFILE_FILE: PROFILE_FILE } : {}),
   });
   for (const file of [PROFILE_FILE, profileFileOf('sequential'), profileFileOf('concurrent')]) rmSync(file, { force: true });
-  const gateway = await startGateway(gatewayEnv, cwd);
-  const minted = JSON.parse(await run(join(DIST, 'cli.js'), ['token', 'create', '--email', 'bench@example.com', '--name', 'bench'], gatewayEnv, cwd));
+  const gateway = await startGateway(gatewayEnv, cwd, dist);
+  const minted = JSON.parse(await run(join(dist, 'cli.js'), ['token', 'create', '--email', 'bench@example.com', '--name', 'bench'], gatewayEnv, cwd));
   if (typeof minted.token !== 'string') throw new Error('the CLI did not print a token');
 
   const targets = [
@@ -528,6 +545,8 @@ async function main() {
 main().then(
   () => process.exit(0),
   async (err) => {
+    // Stopping on a signal or the deadline makes pending jobs fail; that is not news.
+    if (stopping) return;
     process.stderr.write(`bench failed: ${err?.stack ?? err}\n`);
     await stopAll();
     process.exit(1);
