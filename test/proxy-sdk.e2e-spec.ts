@@ -417,6 +417,59 @@ describe('the /v1 proxy with the official SDKs', () => {
       expect(receivedWith(requestId).json?.user).toBe(EMAIL);
     });
 
+    it.each([
+      ['text/plain', 'text/plain'],
+      ['no content-type', undefined],
+      ['an odd JSON-ish type', 'application/x-ndjson'],
+    ])('stamps the identity into a JSON body sent as %s (LiteLLM parses it as JSON all the same)', async (_label, contentType) => {
+      const requestId = nextRequestId();
+      const body = JSON.stringify({ model: 'echo-1', messages: [{ role: 'user', content: 'x' }], user: 'mallory', metadata: { user_id: 'mallory' } });
+      const { status } = await new Promise<{ status: number }>((resolve, reject) => {
+        const req = httpRequest(`${stack.gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'x-request-id': requestId,
+            'content-length': Buffer.byteLength(body),
+            ...(contentType === undefined ? {} : { 'content-type': contentType }),
+          },
+        });
+        req.on('response', (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+      expect(status).toBe(200);
+      expect(receivedWith(requestId).json).toMatchObject({ user: EMAIL, metadata: { user_id: EMAIL } });
+    });
+
+    it.each([
+      ['a urlencoded form', 'application/x-www-form-urlencoded', 'model=echo-1&user=mallory', '/v1/chat/completions'],
+      ['multipart on a JSON endpoint', 'multipart/form-data; boundary=xyz', '--xyz\r\nContent-Disposition: form-data; name="user"\r\n\r\nmallory\r\n--xyz--\r\n', '/v1/chat/completions'],
+    ])('refuses %s with 415 (LiteLLM would read its user field), forwarding nothing', async (_label, contentType, body, path) => {
+      const before = stack.upstream.requests.length;
+      const res = await fetch(`${stack.gw.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': contentType }, body });
+      expect(res.status).toBe(415);
+      expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', code: 'unsupported_media_type' } });
+      expect(stack.upstream.requests.length).toBe(before);
+    });
+
+    it('streams a multipart upload to an upload endpoint untouched, with the gateway identity headers', async () => {
+      const requestId = nextRequestId();
+      const form = new FormData();
+      form.append('model', 'whisper-1');
+      form.append('file', new Blob([Buffer.from('RIFF....WAVE')], { type: 'audio/wav' }), 'a.wav');
+      const res = await fetch(`${stack.gw.url}/v1/audio/transcriptions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'x-request-id': requestId }, body: form });
+      // The echo upstream has no transcription route: its own 404 comes back.
+      expect(res.status).toBe(404);
+      const received = receivedWith(requestId);
+      expectGatewayIdentity(received);
+      expect(received.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+      expect(received.body).toContain('RIFF....WAVE');
+    });
+
     it('refuses a body that is not JSON though it says so, with 400 and nothing forwarded', async () => {
       const before = stack.upstream.requests.length;
       const res = await fetch(`${stack.gw.url}/v1/chat/completions`, {

@@ -38,6 +38,7 @@ const SDK_ERROR_TYPES: Record<number, string> = {
   405: 'invalid_request_error',
   408: 'timeout_error',
   413: 'request_too_large',
+  415: 'invalid_request_error',
   429: 'rate_limit_error',
   502: 'api_error',
   503: 'overloaded_error',

@@ -115,12 +115,21 @@ export class ProxyMiddleware implements OnModuleDestroy {
       this.fail(res, 413, `Request body is larger than ${limit} bytes`, 'body_too_large', undefined, true);
       return;
     }
-    const isJson = /^application\/([\w.+-]+\+)?json/i.test(req.headers['content-type'] ?? '');
     const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
-    if (hasBody && (isJson || req.headers['content-length'] === undefined)) {
+    // LiteLLM reads a body as a form when its content-type mentions "form", and as JSON whatever
+    // else it says; so every other body is JSON here too, and gets the verified identity stamped.
+    // Form bodies cannot be stamped cheaply: they pass untouched only where uploads need them.
+    const contentType = req.headers['content-type'] ?? '';
+    const isForm = /form/i.test(contentType);
+    if (hasBody && isForm && !(/^multipart\/form-data/i.test(contentType) && isUploadPath(path))) {
+      this.fail(res, 415, 'Form bodies are accepted only for uploads under /v1/audio and /v1/images; send JSON', 'unsupported_media_type');
+      return;
+    }
+    // An upload of declared length streams through; one without a length is read first to hold BODY_LIMIT.
+    if (hasBody && (!isForm || req.headers['content-length'] === undefined)) {
       try {
         const raw = await readBody(req, limit);
-        state.body = isJson && raw.length > 0 ? this.restampJson(raw, user.email, path) : raw;
+        state.body = !isForm && raw.length > 0 ? this.restampJson(raw, user.email, path) : raw;
       } catch (err) {
         if (err instanceof BodyTooLargeError) {
           this.fail(res, 413, `Request body is larger than ${limit} bytes`, 'body_too_large', undefined, true);
@@ -208,3 +217,8 @@ export class ProxyMiddleware implements OnModuleDestroy {
 }
 
 class InvalidJsonError extends Error {}
+
+/** LLM endpoints that take multipart file uploads. */
+function isUploadPath(path: string): boolean {
+  return path.startsWith('/v1/audio/') || path.startsWith('/v1/images/');
+}
