@@ -15,6 +15,10 @@ export interface TestRedis {
   readonly owned: boolean;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open but nothing is answered. */
+  pause(): void;
+  /** Lets a paused server run again (SIGCONT). */
+  resume(): void;
   /** A plain client for inspecting keys; closed by close(). */
   client(): Redis;
   close(): Promise<void>;
@@ -49,6 +53,10 @@ export async function startTestRedis(options: { forceOwn?: boolean } = {}): Prom
       owned: false,
       stop: () => Promise.reject(new Error('cannot stop an external REDIS_URL')),
       start: () => Promise.resolve(),
+      pause: () => {
+        throw new Error('cannot pause an external REDIS_URL');
+      },
+      resume: () => undefined,
       client: () => client(external),
       close: () => closeInspector(inspector),
     };
@@ -92,6 +100,12 @@ export async function startTestRedis(options: { forceOwn?: boolean } = {}): Prom
     owned: true,
     stop,
     start,
+    pause: () => {
+      child?.kill('SIGSTOP');
+    },
+    resume: () => {
+      child?.kill('SIGCONT');
+    },
     client: () => client(url),
     close: async () => {
       await closeInspector(inspector);
