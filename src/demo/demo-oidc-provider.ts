@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Provider, { type Account, type Configuration } from 'oidc-provider';
+import Provider, { type Account, type Adapter, type AdapterFactory, type AdapterPayload, type Configuration } from 'oidc-provider';
 import { createSelfSignedCert } from './self-signed-cert.js';
 
 export interface DemoOidcUser {
@@ -44,6 +44,7 @@ export interface DemoOidcProviderOptions {
 }
 
 export interface DemoOidcProvider {
+  readonly clientId: string;
   /** https://127.0.0.1:PORT/ (AUTH0_ISSUER_BASE_URL). */
   readonly issuerUrl: string;
   /** 127.0.0.1:PORT (AUTH0_DOMAIN). */
@@ -52,6 +53,8 @@ export interface DemoOidcProvider {
   readonly caFile: string;
   /** Adds or replaces a user (matched by email). */
   setUser(user: DemoOidcUser): void;
+  /** The gateway variables that make it use this provider as its Auth0 (all but SESSION_SECRET). */
+  gatewayEnv(): Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -111,6 +114,7 @@ export async function startDemoOidcProvider(options: DemoOidcProviderOptions): P
         claims: () => ({ sub, email: user.email, email_verified: user.emailVerified ?? true, name: user.name }),
       };
     },
+    adapter: memoryAdapter(),
     features: { devInteractions: { enabled: false } },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
@@ -171,10 +175,18 @@ export async function startDemoOidcProvider(options: DemoOidcProviderOptions): P
   }
 
   return {
+    clientId: options.clientId,
     issuerUrl,
     domain,
     caFile,
     setUser,
+    gatewayEnv: () => ({
+      AUTH0_DOMAIN: domain,
+      AUTH0_CLIENT_ID: options.clientId,
+      AUTH0_CLIENT_SECRET: options.clientSecret,
+      AUTH0_ISSUER_BASE_URL: issuerUrl,
+      AUTH0_CA_FILE: caFile,
+    }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -184,6 +196,34 @@ export async function startDemoOidcProvider(options: DemoOidcProviderOptions): P
         });
       }),
   };
+}
+
+/** The provider's state (sessions, codes, grants) in this process only, as befits a demo; gone on exit. */
+function memoryAdapter(): AdapterFactory {
+  const store = new Map<string, { payload: AdapterPayload; expiresAt: number }>();
+  const live = (key: string): AdapterPayload | undefined => {
+    const entry = store.get(key);
+    if (entry && entry.expiresAt <= Date.now()) store.delete(key);
+    return entry && entry.expiresAt > Date.now() ? entry.payload : undefined;
+  };
+  return (name: string): Adapter => ({
+    upsert: async (id, payload, expiresIn) => {
+      store.set(`${name}:${id}`, { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Number.POSITIVE_INFINITY });
+    },
+    find: async (id) => live(`${name}:${id}`),
+    findByUid: async (uid) => [...store.keys()].map((k) => (k.startsWith(`${name}:`) ? live(k) : undefined)).find((p) => p?.uid === uid),
+    findByUserCode: async (userCode) => [...store.keys()].map((k) => (k.startsWith(`${name}:`) ? live(k) : undefined)).find((p) => p?.userCode === userCode),
+    consume: async (id) => {
+      const payload = live(`${name}:${id}`);
+      if (payload) payload.consumed = Math.floor(Date.now() / 1000);
+    },
+    destroy: async (id) => {
+      store.delete(`${name}:${id}`);
+    },
+    revokeByGrantId: async (grantId) => {
+      for (const [key, entry] of store) if (entry.payload.grantId === grantId) store.delete(key);
+    },
+  });
 }
 
 function accountIdOf(user: DemoOidcUser): string {

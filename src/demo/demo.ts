@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { readEnvironment } from '../config/environment.js';
+import { DEMO_USER as DEMO_LOGIN, startDemoOidcProvider } from './demo-oidc-provider.js';
 import { startEchoUpstream } from './echo-upstream.js';
 import { freePort, startLocalRedis } from './local-redis.js';
 
@@ -22,6 +23,14 @@ async function main(): Promise<void> {
   const upstream = await startEchoUpstream({ port: Number(hostEnv.DEMO_UPSTREAM_PORT ?? 0) || undefined });
   const port = Number(hostEnv.DEMO_PORT ?? 0) || (await freePort());
   const publicUrl = `http://127.0.0.1:${port}`;
+  // A local OpenID provider standing in for Auth0, so browser login works with nothing configured.
+  const oidc = await startDemoOidcProvider({
+    clientId: 'llm-gateway-demo',
+    clientSecret: randomBytes(32).toString('base64url'),
+    redirectUris: [`${publicUrl}/auth/callback`],
+    logoutReturnUrls: [`${publicUrl}/`],
+    port: Number(hostEnv.DEMO_OIDC_PORT ?? 0) || undefined,
+  });
   const env: NodeJS.ProcessEnv = {
     ...hostEnv,
     NODE_ENV: 'development',
@@ -34,12 +43,15 @@ async function main(): Promise<void> {
     UPSTREAM_URL: upstream.url,
     UPSTREAM_API_KEY: 'sk-echo-upstream-demo',
     ADMIN_EMAILS: hostEnv.ADMIN_EMAILS ?? DEMO_USER,
+    ...oidc.gatewayEnv(),
+    SESSION_SECRET: randomBytes(32).toString('base64url'),
   };
 
   const children: ChildProcess[] = [];
   const shutdown = async (code: number): Promise<never> => {
     for (const child of children) child.kill('SIGTERM');
     await upstream.close();
+    await oidc.close();
     await redis.stop();
     process.exit(code);
   };
@@ -79,6 +91,10 @@ async function main(): Promise<void> {
       'Try it:',
       `  curl -sN ${publicUrl}/v1/chat/completions -H "Authorization: Bearer ${token}" \\`,
       `    -H 'content-type: application/json' -d '{"model":"echo-1","stream":true,"messages":[{"role":"user","content":"hello gateway"}]}'`,
+      '',
+      'Browser login (a local identity provider stands in for Auth0):',
+      `  open ${publicUrl}/ and sign in as ${DEMO_LOGIN.email} with password ${DEMO_LOGIN.password}`,
+      `  the provider at ${oidc.issuerUrl} uses a self-signed certificate: accept the browser's warning once`,
       '',
       'SDKs and CLI clients:',
       `  export OPENAI_BASE_URL=${publicUrl}/v1 OPENAI_API_KEY=${token}`,

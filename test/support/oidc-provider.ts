@@ -27,6 +27,8 @@ export async function startTestOidcProvider(gatewayUrl: string, users: readonly 
   });
   const ca = readFileSync(provider.caFile, 'utf8');
   return {
+    clientId: provider.clientId,
+    gatewayEnv: () => provider.gatewayEnv(),
     issuerUrl: provider.issuerUrl,
     domain: provider.domain,
     caFile: provider.caFile,
@@ -39,16 +41,7 @@ export async function startTestOidcProvider(gatewayUrl: string, users: readonly 
 
 /** The variables an operator would set to use this provider as Auth0. */
 export function auth0Env(provider: DemoOidcProvider, gatewayUrl: string): Record<string, string> {
-  return {
-    PUBLIC_URL: gatewayUrl,
-    PORT: new URL(gatewayUrl).port,
-    AUTH0_DOMAIN: provider.domain,
-    AUTH0_CLIENT_ID: TEST_CLIENT_ID,
-    AUTH0_CLIENT_SECRET: TEST_CLIENT_SECRET,
-    AUTH0_ISSUER_BASE_URL: provider.issuerUrl,
-    AUTH0_CA_FILE: provider.caFile,
-    SESSION_SECRET: TEST_SESSION_SECRET,
-  };
+  return { ...provider.gatewayEnv(), PUBLIC_URL: gatewayUrl, PORT: new URL(gatewayUrl).port, SESSION_SECRET: TEST_SESSION_SECRET };
 }
 
 export interface Credentials {
