@@ -4,7 +4,7 @@
  * stop()/start() let a suite take Redis away and bring it back on the same port.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 
@@ -66,23 +66,20 @@ export async function startTestRedis(options: { forceOwn?: boolean } = {}): Prom
   let child: ChildProcess | undefined;
 
   const start = async (): Promise<void> => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       stdio: 'ignore',
     });
+    child = proc;
     for (let i = 0; i < 100; i++) {
-      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => undefined);
-      try {
-        await probe.connect();
-        await probe.quit();
-        return;
-      } catch {
-        // A refused probe has already ended; disconnect() on it would arm ioredis's 2 s
-        // "stream still open" timer on a socket that is gone, keeping Jest from exiting.
-        if (probe.status !== 'end') probe.disconnect();
-        await sleep(50);
+      // Another suite may have taken the port while this server was stopped: then our server
+      // exits at once, and whatever answers on the port is not ours.
+      if (proc.exitCode !== null || proc.signalCode !== null) {
+        throw new Error(`redis-server exited at start (port ${port} taken by another process?)`);
       }
+      if (proc.pid !== undefined && (await answeringPid(port)) === proc.pid) return;
+      await sleep(50);
     }
+    proc.kill('SIGKILL');
     throw new Error(`redis-server did not start on port ${port}`);
   };
   const stop = async (): Promise<void> => {
@@ -118,4 +115,28 @@ async function closeInspector(inspector: Redis | undefined): Promise<void> {
   if (!inspector || inspector.status === 'end') return;
   if (inspector.status === 'ready') await inspector.quit();
   else inspector.disconnect();
+}
+
+/**
+ * The process id of the redis-server answering on the port, or null. A raw, time-bounded INFO:
+ * a probe must never hang on a port that accepts and stays silent, nor leave client timers behind.
+ */
+function answeringPid(port: number, timeoutMs = 1000): Promise<number | null> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let reply = '';
+    const done = (pid: number | null): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(pid);
+    };
+    const timer = setTimeout(() => done(null), timeoutMs);
+    socket.on('error', () => done(null));
+    socket.on('connect', () => socket.write('INFO server\r\n'));
+    socket.on('data', (chunk: Buffer) => {
+      reply += chunk.toString('latin1');
+      const match = /process_id:(\d+)/.exec(reply);
+      if (match) done(Number(match[1]));
+    });
+  });
 }
