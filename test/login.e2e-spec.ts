@@ -676,3 +676,41 @@ describe('sessions and the /v1 path', () => {
     }
   });
 });
+
+describe('browser sessions while Redis is down', () => {
+  let gwUrl: string;
+  let provider: TestOidcProvider;
+  let stack: GatewayStack;
+
+  beforeAll(async () => {
+    gwUrl = `http://127.0.0.1:${await freePort()}`;
+    provider = await startTestOidcProvider(gwUrl, [ALICE]);
+    stack = await startGatewayStack({ ownRedis: true, env: { ...auth0Env(provider, gwUrl), AUTH_FAIL_MODE: 'closed' } });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await provider?.close();
+  });
+
+  it('answers 503 at once to a signed-in browser and to a new login, never as signed out', async () => {
+    const browser = provider.newBrowser();
+    expect((await signIn(browser, gwUrl, ALICE)).response.status).toBe(302);
+    await stack.redis.stop();
+    try {
+      const started = Date.now();
+      const me = await browser.get(`${gwUrl}/api/me`);
+      expect(me.status).toBe(503);
+      expect(me.json()).toMatchObject({ statusCode: 503, code: 'service_unavailable' });
+      const login = await provider.newBrowser().get(`${gwUrl}/auth/login`, { headers: { accept: 'application/json' } });
+      expect(login.status).toBe(503);
+      expect(login.location).toBeUndefined();
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await stack.redis.start();
+    }
+    for (let i = 0; i < 150 && (await fetch(`${gwUrl}/health`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+    // The test redis-server kept nothing: the old session is gone, and signing in works again.
+    expect((await browser.get(`${gwUrl}/api/me`)).status).toBe(401);
+    expect((await signIn(provider.newBrowser(), gwUrl, ALICE)).response.status).toBe(302);
+  });
+});

@@ -9,6 +9,7 @@ import { ApiFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, A
 import type { Request, Response } from 'express';
 import { ActiveUsersService } from '../active-users/active-users.service.js';
 import { Public } from '../common/auth-metadata.decorators.js';
+import { ServiceUnavailableError } from '../common/domain-errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { LOGIN_STATE_TTL_SECONDS, SessionsService } from '../sessions/sessions.service.js';
 import { AUTH0_SCOPE, AUTH0_STRATEGY, type Auth0Strategy, runAuth0 } from './auth0.strategy.js';
@@ -59,6 +60,13 @@ export class LoginController {
     // A login that is never finished leaves nothing behind for long.
     if (!session.auth) session.cookie.maxAge = LOGIN_STATE_TTL_SECONDS * 1000;
     session.login = { returnTo: safeReturnTo(req.query.returnTo), startedAt: Date.now() };
+    // Stored before the browser is sent away: with the store down this is a 503 here, not a failed callback later.
+    try {
+      await this.sessions.saveCurrent(req);
+    } catch (err) {
+      this.logger.warn(`Could not store the login state: ${(err as Error).message}`);
+      throw new ServiceUnavailableError('Sign-in is temporarily unavailable; try again shortly');
+    }
     const outcome = await runAuth0(strategy, req, res, { scope: AUTH0_SCOPE });
     if (outcome.kind === 'redirect') return;
     throw this.failure(outcome.kind === 'error' ? outcome.error : new Error(outcome.kind));

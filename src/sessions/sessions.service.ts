@@ -130,6 +130,11 @@ export class SessionsService {
     return auth;
   }
 
+  /** Writes the request's session now (instead of when the answer ends), so a store failure can still be answered. */
+  async saveCurrent(req: Request): Promise<void> {
+    await new Promise<void>((resolve, reject) => req.session.save((err: unknown) => (err ? reject(toError(err)) : resolve())));
+  }
+
   /** Ends the request's session, if it has one. */
   async endCurrent(req: Request): Promise<void> {
     const session = req.session as Request['session'] | undefined;
