@@ -524,6 +524,29 @@ describe('the /v1 proxy with the official SDKs', () => {
     });
   });
 
+  describe('UPSTREAM_AUTH_HEADER=x-api-key (an Anthropic-style upstream)', () => {
+    let direct: TestApp;
+    beforeAll(async () => {
+      direct = await startTestApp(testEnv(stack.redis.url, { UPSTREAM_URL: stack.upstream.url, UPSTREAM_API_KEY, UPSTREAM_AUTH_HEADER: 'x-api-key' }));
+    });
+    afterAll(async () => {
+      await direct?.close();
+    });
+
+    it('sends the upstream key as x-api-key and no Authorization, whichever header the client used', async () => {
+      const { token: directToken } = await direct.get<TokensService>(TokensService).create({ email: EMAIL, createdVia: 'cli' });
+      for (const headers of [{ authorization: `Bearer ${directToken}` }, { 'x-api-key': directToken }]) {
+        const requestId = nextRequestId();
+        const res = await fetch(`${direct.url}/v1/models`, { headers: { ...headers, 'x-request-id': requestId } });
+        expect(res.status).toBe(200);
+        const received = receivedWith(requestId);
+        expect(received.headers['x-api-key']).toBe(UPSTREAM_API_KEY);
+        expect(received.headers.authorization).toBeUndefined();
+        expect(JSON.stringify(received.headers)).not.toContain(directToken);
+      }
+    });
+  });
+
   describe('upstream unreachable', () => {
     let orphan: TestApp;
     let orphanToken: string;
