@@ -7,6 +7,7 @@
  */
 import { Session } from 'node:inspector';
 import { renameSync, writeFileSync } from 'node:fs';
+import { setInterval } from 'node:timers';
 
 const parent = Number(process.env.BENCH_PARENT_PID ?? process.ppid);
 const alsoKill = Number(process.env.BENCH_KILL_ON_ORPHAN ?? 0);
@@ -36,7 +37,9 @@ if (profileFile) {
           writeFileSync(`${profileFile}.part`, JSON.stringify(profile));
           renameSync(`${profileFile}.part`, profileFile);
         })
-      : post('Profiler.enable').then(() => post('Profiler.setSamplingInterval', { interval: 200 })).then(() => post('Profiler.start'));
+      : post('Profiler.enable')
+          .then(() => post('Profiler.setSamplingInterval', { interval: 200 }))
+          .then(() => post('Profiler.start'));
     running = !running;
     step.catch((err) => process.stderr.write(`child-guard: profiler: ${err.message}\n`));
   });

@@ -17,7 +17,15 @@ function percentile(sorted, p) {
 function summarise(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mean = sorted.reduce((s, v) => s + v, 0) / (sorted.length || 1);
-  return { n: sorted.length, min: sorted[0] ?? null, p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.at(-1) ?? null, mean };
+  return {
+    n: sorted.length,
+    min: sorted[0] ?? null,
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: sorted.at(-1) ?? null,
+    mean,
+  };
 }
 
 /** One request; resolves with timings in µs since it was sent. */

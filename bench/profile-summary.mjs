@@ -62,17 +62,28 @@ export function summariseProfile(profile, root, topN = 25) {
   const busy = total - idle;
   const pct = (us) => `${((100 * us) / (busy || 1)).toFixed(1)}%`.padStart(6);
   const sorted = (m) => [...m.entries()].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]);
-  const top = sorted(fns).slice(0, topN).map(([name, us]) => ({ name, ms: us / 1000, share: us / (busy || 1) }));
-  const placesTop = sorted(places).slice(0, 15).map(([name, us]) => ({ name, ms: us / 1000, share: us / (busy || 1) }));
+  const top = sorted(fns)
+    .slice(0, topN)
+    .map(([name, us]) => ({ name, ms: us / 1000, share: us / (busy || 1) }));
+  const placesTop = sorted(places)
+    .slice(0, 15)
+    .map(([name, us]) => ({ name, ms: us / 1000, share: us / (busy || 1) }));
   const appInclusive = sorted(inclusive)
-    .filter(([k]) => k.includes(' dist/') || k.includes(' http-proxy') || k.includes(' ioredis:') || k.includes(' router:') || k.includes(' express:'))
+    .filter(
+      ([k]) =>
+        k.includes(' dist/') || k.includes(' http-proxy') || k.includes(' ioredis:') || k.includes(' router:') || k.includes(' express:'),
+    )
     .slice(0, topN);
   const text = [
     `busy ${(busy / 1000).toFixed(0)} ms of ${(total / 1000).toFixed(0)} ms sampled; shares are of busy time`,
     'self time by place:',
-    ...sorted(places).slice(0, 15).map(([name, us]) => `  ${pct(us)}  ${name}`),
+    ...sorted(places)
+      .slice(0, 15)
+      .map(([name, us]) => `  ${pct(us)}  ${name}`),
     `top ${topN} functions by self time:`,
-    ...sorted(fns).slice(0, topN).map(([name, us]) => `  ${pct(us)}  ${name}`),
+    ...sorted(fns)
+      .slice(0, topN)
+      .map(([name, us]) => `  ${pct(us)}  ${name}`),
     `top ${topN} gateway, proxy, router and Redis client functions by inclusive time:`,
     ...appInclusive.map(([name, us]) => `  ${pct(us)}  ${name}`),
   ].join('\n');

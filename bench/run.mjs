@@ -104,7 +104,11 @@ function nodeChildEnv(extra = {}) {
 
 /** Forks a bench/*.mjs helper and waits for its {ready} message. */
 async function forkHelper(name, file, env) {
-  const child = fork(join(BENCH_DIR, file), [], { env: nodeChildEnv(env), execArgv: ['--import', GUARD], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const child = fork(join(BENCH_DIR, file), [], {
+    env: nodeChildEnv(env),
+    execArgv: ['--import', GUARD],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
   const entry = track(name, child);
   const ready = await new Promise((resolve, reject) => {
     child.once('message', resolve);
@@ -115,7 +119,9 @@ async function forkHelper(name, file, env) {
 
 async function startRedis() {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const entry = track('redis-server', child);
   for (let i = 0; i < 100; i++) {
     if (await redisPing(port)) return { ...entry, port, pid: child.pid, url: `redis://127.0.0.1:${port}` };
@@ -172,11 +178,15 @@ function run(file, argv, env, cwd) {
 
 function httpCall(url, { method = 'GET', headers = {}, body } = {}) {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers: body ? { ...headers, 'content-length': Buffer.byteLength(body) } : headers, timeout: 5000 }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text }));
-    });
+    const req = request(
+      url,
+      { method, headers: body ? { ...headers, 'content-length': Buffer.byteLength(body) } : headers, timeout: 5000 },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end(body);
@@ -184,7 +194,6 @@ function httpCall(url, { method = 'GET', headers = {}, body } = {}) {
 }
 
 // ---------- CPU accounting from /proc ----------
-
 
 const CLK_TCK = (() => {
   try {
@@ -248,7 +257,9 @@ function otherLoad(before, after) {
 }
 
 function cpuPerRequest(before, after, requests) {
-  return Object.fromEntries(Object.keys(before.cpu).map((name) => [name, requests > 0 ? (after.cpu[name] - before.cpu[name]) / requests : null]));
+  return Object.fromEntries(
+    Object.keys(before.cpu).map((name) => [name, requests > 0 ? (after.cpu[name] - before.cpu[name]) / requests : null]),
+  );
 }
 
 /** Asks the gateway's child-guard to write its profile, waits until it is there, and names it after the phase. */
@@ -318,6 +329,17 @@ function verdict(pass) {
   return pass ? 'PASS' : 'MISS';
 }
 
+/** The checked-out commit, or null outside a git checkout (e.g. a source tarball). */
+function gitCommit() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  } catch {
+    return null;
+  }
+}
+
 // ---------- main ----------
 
 async function main() {
@@ -345,7 +367,11 @@ async function main() {
   const cwd = mkdtempSync(join(tmpdir(), 'llmgw-bench-'));
   process.on('exit', () => rmSync(cwd, { recursive: true, force: true }));
   const redis = await startRedis();
-  const upstream = await forkHelper('upstream', 'upstream.mjs', { SSE_EVENTS: String(PLAN.stream.events), SSE_GAP_MS: String(PLAN.stream.gapMs), BENCH_KILL_ON_ORPHAN: String(redis.pid) });
+  const upstream = await forkHelper('upstream', 'upstream.mjs', {
+    SSE_EVENTS: String(PLAN.stream.events),
+    SSE_GAP_MS: String(PLAN.stream.gapMs),
+    BENCH_KILL_ON_ORPHAN: String(redis.pid),
+  });
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
   const bare = await forkHelper('bare proxy', 'bare-proxy.mjs', { UPSTREAM_URL: upstreamUrl });
   const gatewayEnv = nodeChildEnv({
@@ -361,7 +387,9 @@ async function main() {
   });
   for (const file of [PROFILE_FILE, profileFileOf('sequential'), profileFileOf('concurrent')]) rmSync(file, { force: true });
   const gateway = await startGateway(gatewayEnv, cwd, dist);
-  const minted = JSON.parse(await run(join(dist, 'cli.js'), ['token', 'create', '--email', 'bench@example.com', '--name', 'bench'], gatewayEnv, cwd));
+  const minted = JSON.parse(
+    await run(join(dist, 'cli.js'), ['token', 'create', '--email', 'bench@example.com', '--name', 'bench'], gatewayEnv, cwd),
+  );
   if (typeof minted.token !== 'string') throw new Error('the CLI did not print a token');
 
   const targets = [
@@ -377,7 +405,8 @@ async function main() {
   // Sanity: every target answers the same bytes, and the gateway really authenticates.
   for (const t of targets) {
     const res = await httpCall(`${t.url}${path}`, { method: 'POST', headers, body });
-    if (res.status !== 200 || Buffer.byteLength(res.body) !== upstream.bodyBytes) throw new Error(`${t.label} answered ${res.status}: ${res.body.slice(0, 200)}`);
+    if (res.status !== 200 || Buffer.byteLength(res.body) !== upstream.bodyBytes)
+      throw new Error(`${t.label} answered ${res.status}: ${res.body.slice(0, 200)}`);
   }
   const anonymous = await httpCall(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   if (anonymous.status !== 401) throw new Error(`the gateway answered ${anonymous.status} without a token`);
@@ -385,8 +414,23 @@ async function main() {
   const { send, pid: loaderPid } = await startLoader();
   const cpuPids = { gateway: gateway.pid, bare: bare.pid, upstream: upstream.pid, redis: redis.pid, loader: loaderPid };
   const results = Object.fromEntries(targets.map((t) => [t.key, { rounds: { sequential: [], concurrent: [] } }]));
-  const seqJob = (t, count) => ({ kind: 'sequential', url: `${t.url}${path}`, headers, body, count, warmup: 0, expectBytes: upstream.bodyBytes });
-  const concJob = (t, seconds) => ({ kind: 'concurrent', url: `${t.url}${path}`, headers, body, connections: PLAN.concurrent.connections, seconds });
+  const seqJob = (t, count) => ({
+    kind: 'sequential',
+    url: `${t.url}${path}`,
+    headers,
+    body,
+    count,
+    warmup: 0,
+    expectBytes: upstream.bodyBytes,
+  });
+  const concJob = (t, seconds) => ({
+    kind: 'concurrent',
+    url: `${t.url}${path}`,
+    headers,
+    body,
+    connections: PLAN.concurrent.connections,
+    seconds,
+  });
 
   process.stderr.write(
     `bench: warming up, then ${PLAN.rounds} round(s) of: sequential x${PLAN.sequential.count}, ${PLAN.concurrent.connections} connections x${PLAN.concurrent.seconds}s; then ${PLAN.stream.count} streams; per target\n`,
@@ -431,7 +475,14 @@ async function main() {
       rounds.sequential.reduce((n, r) => n + r.errors, 0) + rounds.concurrent.reduce((n, r) => n + r.errors + r.timeouts + r.non2xx, 0);
   }
   for (const t of targets) {
-    results[t.key].stream = await send({ kind: 'stream', url: `${t.url}${path}`, headers, body: streamBody, count: PLAN.stream.count, warmup: PLAN.stream.warmup });
+    results[t.key].stream = await send({
+      kind: 'stream',
+      url: `${t.url}${path}`,
+      headers,
+      body: streamBody,
+      count: PLAN.stream.count,
+      warmup: PLAN.stream.warmup,
+    });
   }
   await stopAll();
 
@@ -445,8 +496,16 @@ async function main() {
   const ratioVsBare = conc('gateway').reqPerSec / conc('bare').reqPerSec;
   const ratioVsDirect = conc('gateway').reqPerSec / conc('direct').reqPerSec;
   const targetsMet = {
-    addedP50: { target: `added p50 < ${TARGETS.addedP50Ms} ms, sequential, vs the direct call`, valueMs: addedP50VsDirect / 1000, pass: addedP50VsDirect / 1000 < TARGETS.addedP50Ms },
-    addedP50VsBare: { target: `added p50 < ${TARGETS.addedP50Ms} ms, sequential, vs the bare proxy`, valueMs: addedP50VsBare / 1000, pass: addedP50VsBare / 1000 < TARGETS.addedP50Ms },
+    addedP50: {
+      target: `added p50 < ${TARGETS.addedP50Ms} ms, sequential, vs the direct call`,
+      valueMs: addedP50VsDirect / 1000,
+      pass: addedP50VsDirect / 1000 < TARGETS.addedP50Ms,
+    },
+    addedP50VsBare: {
+      target: `added p50 < ${TARGETS.addedP50Ms} ms, sequential, vs the bare proxy`,
+      valueMs: addedP50VsBare / 1000,
+      pass: addedP50VsBare / 1000 < TARGETS.addedP50Ms,
+    },
     throughput: {
       target: `${PLAN.concurrent.connections} connections: >= ${TARGETS.throughputVsBare}x bare proxy req/s, 0 errors`,
       ratio: ratioVsBare,
@@ -463,11 +522,23 @@ async function main() {
       targets.map((t) => {
         const s = seq(t.key);
         const cpu = t.key === 'direct' ? null : results[t.key].sequential.cpuUsPerRequest[t.key];
-        return [t.label, ms(s.p50), ms(s.p90), ms(s.p99), ms(s.mean), t.key === 'direct' ? '' : signedMs(s.p50 - seq('direct').p50), t.key === 'direct' ? '' : signedMs(s.p99 - seq('direct').p99), results[t.key].sequential.errors, num(cpu)];
+        return [
+          t.label,
+          ms(s.p50),
+          ms(s.p90),
+          ms(s.p99),
+          ms(s.mean),
+          t.key === 'direct' ? '' : signedMs(s.p50 - seq('direct').p50),
+          t.key === 'direct' ? '' : signedMs(s.p99 - seq('direct').p99),
+          results[t.key].sequential.errors,
+          num(cpu),
+        ];
       }),
     ),
   );
-  out.push(`gateway added vs bare proxy: p50 ${signedMs(addedP50VsBare)} ms, p99 ${signedMs(addedP99VsBare)} ms ("added" columns above are vs direct)`);
+  out.push(
+    `gateway added vs bare proxy: p50 ${signedMs(addedP50VsBare)} ms, p99 ${signedMs(addedP99VsBare)} ms ("added" columns above are vs direct)`,
+  );
   out.push('');
   out.push(
     table(
@@ -476,13 +547,25 @@ async function main() {
       targets.map((t) => {
         const c = conc(t.key);
         const cpu = t.key === 'direct' ? null : c.cpuUsPerRequest[t.key];
-        return [t.label, num(c.reqPerSec), `${num(c.reqPerSec / conc('direct').reqPerSec, 2)}x`, `${num(c.reqPerSec / conc('bare').reqPerSec, 2)}x`, num(c.latencyMs.p50, 1), num(c.latencyMs.p99, 1), results[t.key].errorsAllRounds, c.non2xx, num(cpu)];
+        return [
+          t.label,
+          num(c.reqPerSec),
+          `${num(c.reqPerSec / conc('direct').reqPerSec, 2)}x`,
+          `${num(c.reqPerSec / conc('bare').reqPerSec, 2)}x`,
+          num(c.latencyMs.p50, 1),
+          num(c.latencyMs.p99, 1),
+          results[t.key].errorsAllRounds,
+          c.non2xx,
+          num(cpu),
+        ];
       }),
     ),
   );
   const gc = conc('gateway').cpuUsPerRequest;
   out.push(`* errors, timeouts and non-2xx answers over every sequential and concurrent round`);
-  out.push(`a gateway request also costs redis-server ${num(gc.redis)} us CPU; the upstream costs ${num(gc.upstream)} us a request, the load generator ${num(gc.loader)} us`);
+  out.push(
+    `a gateway request also costs redis-server ${num(gc.redis)} us CPU; the upstream costs ${num(gc.upstream)} us a request, the load generator ${num(gc.loader)} us`,
+  );
   out.push('');
   out.push(
     table(
@@ -492,7 +575,16 @@ async function main() {
         const s = results[t.key].stream;
         // A buffering hop would hold the first event until the stream ends.
         const incremental = s.ttfbUs.p90 !== null && s.ttfbUs.p90 < s.totalUs.p50 / 2;
-        return [t.label, ms(s.ttfbUs.p50), ms(s.ttfbUs.p90), ms(s.totalUs.p50), ms(s.totalUs.p90), t.key === 'direct' ? '' : signedMs(s.ttfbUs.p50 - results.direct.stream.ttfbUs.p50), incremental ? 'yes' : 'NO', s.errors];
+        return [
+          t.label,
+          ms(s.ttfbUs.p50),
+          ms(s.ttfbUs.p90),
+          ms(s.totalUs.p50),
+          ms(s.totalUs.p90),
+          t.key === 'direct' ? '' : signedMs(s.ttfbUs.p50 - results.direct.stream.ttfbUs.p50),
+          incremental ? 'yes' : 'NO',
+          s.errors,
+        ];
       }),
     ),
   );
@@ -500,12 +592,20 @@ async function main() {
   out.push(`Targets (issue 2):`);
   out.push(`  ${verdict(targetsMet.addedP50.pass)}  ${targetsMet.addedP50.target}: ${signedMs(addedP50VsDirect)} ms`);
   out.push(`  ${verdict(targetsMet.addedP50VsBare.pass)}  ${targetsMet.addedP50VsBare.target}: ${signedMs(addedP50VsBare)} ms`);
-  out.push(`  ${verdict(targetsMet.throughput.pass)}  ${targetsMet.throughput.target}: ${num(ratioVsBare, 2)}x bare (${num(ratioVsDirect, 2)}x direct), ${gatewayErrors} errors`);
-  const firstErrors = targets.flatMap((t) => ['sequential', 'stream'].map((p) => results[t.key][p].firstError && `${t.label} ${p}: ${results[t.key][p].firstError}`)).filter(Boolean);
+  out.push(
+    `  ${verdict(targetsMet.throughput.pass)}  ${targetsMet.throughput.target}: ${num(ratioVsBare, 2)}x bare (${num(ratioVsDirect, 2)}x direct), ${gatewayErrors} errors`,
+  );
+  const firstErrors = targets
+    .flatMap((t) => ['sequential', 'stream'].map((p) => results[t.key][p].firstError && `${t.label} ${p}: ${results[t.key][p].firstError}`))
+    .filter(Boolean);
   if (firstErrors.length) out.push(`First errors: ${firstErrors.join('; ')}`);
-  const otherCores = Math.max(...targets.flatMap((t) => [...results[t.key].rounds.sequential, ...results[t.key].rounds.concurrent].map((r) => r.otherLoadCores)));
+  const otherCores = Math.max(
+    ...targets.flatMap((t) => [...results[t.key].rounds.sequential, ...results[t.key].rounds.concurrent].map((r) => r.otherLoadCores)),
+  );
   const machine = `${cpus().length} x ${cpus()[0]?.model?.trim() ?? 'cpu'}, node ${process.version}`;
-  out.push(`Machine: ${machine}; other processes used up to ${otherCores.toFixed(2)} cores during a measurement${otherCores > 0.25 ? ' (busy machine: expect noisy figures)' : ''}; run took ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  out.push(
+    `Machine: ${machine}; other processes used up to ${otherCores.toFixed(2)} cores during a measurement${otherCores > 0.25 ? ' (busy machine: expect noisy figures)' : ''}; run took ${((Date.now() - started) / 1000).toFixed(1)}s`,
+  );
 
   const profiles = {};
   for (const phase of CPU_PROF ? ['sequential', 'concurrent'] : []) {
@@ -520,21 +620,23 @@ async function main() {
   }
   process.stdout.write(`\n${out.join('\n')}\n`);
 
-  let commit = null;
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
-  } catch {
-    commit = null;
-  }
   const report = {
     when: new Date().toISOString(),
-    commit,
+    commit: gitCommit(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? null, node: process.version, otherProcessesMaxCores: otherCores },
     plan: PLAN,
     requestBytes: Buffer.byteLength(body),
     responseBytes: upstream.bodyBytes,
     results,
-    summary: { addedP50VsDirectMs: addedP50VsDirect / 1000, addedP50VsBareMs: addedP50VsBare / 1000, addedP99VsDirectMs: addedP99VsDirect / 1000, addedP99VsBareMs: addedP99VsBare / 1000, throughputVsBare: ratioVsBare, throughputVsDirect: ratioVsDirect, gatewayErrors },
+    summary: {
+      addedP50VsDirectMs: addedP50VsDirect / 1000,
+      addedP50VsBareMs: addedP50VsBare / 1000,
+      addedP99VsDirectMs: addedP99VsDirect / 1000,
+      addedP99VsBareMs: addedP99VsBare / 1000,
+      throughputVsBare: ratioVsBare,
+      throughputVsDirect: ratioVsDirect,
+      gatewayErrors,
+    },
     targets: targetsMet,
     profiles: CPU_PROF ? profiles : undefined,
   };

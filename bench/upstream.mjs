@@ -27,7 +27,13 @@ const completion = Buffer.from(
 
 const frames = [];
 for (let i = 0; i < events; i++) {
-  const chunk = { id: 'chatcmpl-bench-0002', object: 'chat.completion.chunk', created: 1700000000, model: 'bench-model', choices: [{ index: 0, delta: { content: `word${i} ` }, finish_reason: null }] };
+  const chunk = {
+    id: 'chatcmpl-bench-0002',
+    object: 'chat.completion.chunk',
+    created: 1700000000,
+    model: 'bench-model',
+    choices: [{ index: 0, delta: { content: `word${i} ` }, finish_reason: null }],
+  };
   frames.push(`data: ${JSON.stringify(chunk)}\n\n`);
 }
 frames.push('data: [DONE]\n\n');
