@@ -4,6 +4,7 @@
  */
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
+import { setupOpenApi } from './openapi/openapi.js';
 import { ProxyMiddleware } from './proxy/proxy.middleware.js';
 import { SessionMiddleware } from './sessions/session.middleware.js';
 
@@ -23,5 +24,7 @@ export function setupApp(app: NestExpressApplication): AppConfig {
   app.use(app.get(SessionMiddleware).handle);
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   app.useBodyParser('urlencoded', { limit: config.bodyLimitBytes, extended: false });
+  // /docs and /docs-json (DOCS_ENABLED); served outside Nest's guards, like /health they need no credentials.
+  setupOpenApi(app, config);
   return config;
 }

@@ -21,7 +21,8 @@ export class ListQueryDto {
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  @Max(MAX_PAGE_SIZE)
+  // A literal, not MAX_PAGE_SIZE: the swagger plugin copies literal bounds into the document.
+  @Max(500)
   limit?: number;
 
   /**
