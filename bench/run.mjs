@@ -27,8 +27,12 @@ const QUICK = args.has('--quick');
 const CPU_PROF = args.has('--cpu-prof');
 const PROFILE_FILE = join(RESULTS_DIR, 'gateway.cpuprofile.tmp');
 const profileFileOf = (phase) => join(RESULTS_DIR, `gateway-${phase}.cpuprofile`);
-/** BENCH_DIST=other/dist measures another build of the gateway (an A/B of a change); default dist/. */
-const DIST = resolve(process.env.BENCH_DIST ?? join(ROOT, 'dist'));
+/**
+ * The build measured: `npm run bench` compiles into bench/results/build (npm run build, production
+ * settings) so that it neither empties nor depends on the dist/ others use; BENCH_DIST=path/to/dist
+ * measures another build (an A/B of a change).
+ */
+const DIST = resolve(process.env.BENCH_DIST ?? join(RESULTS_DIR, 'build'));
 
 const PLAN = {
   rounds: QUICK ? 1 : 2,
@@ -351,11 +355,11 @@ async function main() {
   deadline.unref();
 
   for (const file of ['main.js', 'cli.js']) {
-    if (!existsSync(join(DIST, file))) throw new Error(`${join(DIST, file)} is missing: run npm run build first (npm run bench does)`);
+    if (!existsSync(join(DIST, file))) throw new Error(`${join(DIST, file)} is missing: npm run bench builds it`);
   }
   mkdirSync(RESULTS_DIR, { recursive: true });
-  // Run from a private copy: on a shared checkout another `nest build` may empty dist/ mid-run.
-  // It sits inside the repository so that its imports still find node_modules.
+  // Run from a private copy: with BENCH_DIST=dist, another `nest build` could empty it mid-run.
+  // The copy sits inside the repository so that its imports still find node_modules.
   for (const stale of readdirSync(RESULTS_DIR).filter((f) => /^dist-\d+$/.test(f) && !isAlive(Number(f.slice(5))))) {
     rmSync(join(RESULTS_DIR, stale), { recursive: true, force: true });
   }
