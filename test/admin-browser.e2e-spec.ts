@@ -1,0 +1,117 @@
+/**
+ * The admin API with browser sessions: an admin working from a signed-in browser (CSRF rules
+ * apply), and the BAN stopping a browser user and a JWT user of the same person at once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { DemoOidcUser } from '../src/demo/demo-oidc-provider.js';
+import type { Browser, BrowserResponse } from './support/browser.js';
+import { startGatewayStack, type GatewayStack } from './support/gateway-stack.js';
+import { auth0Env, signIn, startTestOidcProvider, type TestOidcProvider } from './support/oidc-provider.js';
+import { freePort } from './support/redis-server.js';
+
+const user = (email: string): DemoOidcUser => ({ email, password: `pw-${email}`, name: `Name of ${email}` });
+const ADMIN = user('admin@example.com');
+const BOB = user('bob@example.com');
+const PLAIN = user('plain@example.com');
+
+interface UserRow {
+  email: string;
+  auth_methods: string[];
+  session_count: number;
+  token_count: number;
+  is_banned: boolean;
+}
+
+describe('admin API from a browser session, and the BAN of a browser user', () => {
+  let gwUrl: string;
+  let provider: TestOidcProvider;
+  let stack: GatewayStack;
+
+  const signedIn = async (u: DemoOidcUser): Promise<Browser> => {
+    const browser = provider.newBrowser();
+    const { response } = await signIn(browser, gwUrl, u);
+    expect(response.status).toBe(302);
+    return browser;
+  };
+  const me = (browser: Browser): Promise<BrowserResponse> => browser.get(`${gwUrl}/api/me`);
+  const csrf = async (browser: Browser): Promise<string> => (await me(browser)).json<{ csrf_token: string }>().csrf_token;
+  const llm = (token: string): Promise<Response> => fetch(`${gwUrl}/v1/models`, { headers: { authorization: `Bearer ${token}` } });
+
+  beforeAll(async () => {
+    gwUrl = `http://127.0.0.1:${await freePort()}`;
+    provider = await startTestOidcProvider(gwUrl, [ADMIN, BOB, PLAIN]);
+    stack = await startGatewayStack({ env: { ...auth0Env(provider, gwUrl), ADMIN_EMAILS: ADMIN.email } });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await provider?.close();
+  });
+
+  it("lets an admin's browser session read admin lists, and refuses a non-admin's (403)", async () => {
+    const admin = await signedIn(ADMIN);
+    expect((await admin.get(`${gwUrl}/api/admin/bans`)).status).toBe(200);
+    const plain = await signedIn(PLAIN);
+    expect((await plain.get(`${gwUrl}/api/admin/bans`)).status).toBe(403);
+    expect((await provider.newBrowser().get(`${gwUrl}/api/admin/bans`)).status).toBe(401);
+  });
+
+  it('needs the CSRF token for a ban from the browser; without it nothing changes', async () => {
+    const admin = await signedIn(ADMIN);
+    const refused = await admin.post(`${gwUrl}/api/admin/sessions/revoke-user`, { json: { user_email: PLAIN.email } });
+    expect(refused.status).toBe(403);
+    expect(await stack.redis.client().exists(stack.keys.ban(PLAIN.email))).toBe(0);
+  });
+
+  it('BAN ends every browser session and blocks every token of the user on the next request; unban restores', async () => {
+    const bobBrowser = await signedIn(BOB);
+    const bobPhone = await signedIn(BOB);
+    const { token } = await stack.mint(BOB.email, { name: 'cli' });
+    expect((await llm(token)).status).toBe(200);
+    expect((await me(bobBrowser)).status).toBe(200);
+
+    const admin = await signedIn(ADMIN);
+    const users = await admin.get(`${gwUrl}/api/admin/sessions/active-users?q=bob`);
+    const row = users.json<{ items: UserRow[] }>().items[0];
+    expect(row).toMatchObject({ email: BOB.email, session_count: 2, token_count: 1, is_banned: false });
+    expect([...row.auth_methods].sort()).toEqual(['jwt', 'oauth2']);
+
+    const ban = await admin.post(`${gwUrl}/api/admin/sessions/revoke-user`, {
+      json: { user_email: BOB.email, reason: 'compromised laptop' },
+      headers: { 'x-csrf-token': await csrf(admin) },
+    });
+    expect(ban.status).toBe(200);
+    expect(ban.json()).toMatchObject({ user_email: BOB.email, sessions_ended: 2, tokens_blocked: 1 });
+
+    expect((await me(bobBrowser)).status).toBe(401);
+    expect((await me(bobPhone)).status).toBe(401);
+    const refused = await llm(token);
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('user_banned');
+    expect(await stack.redis.client().zcard(stack.keys.userSessions(BOB.email))).toBe(0);
+
+    const banned = await admin.get(`${gwUrl}/api/admin/bans`);
+    expect(banned.json<{ items: Array<{ email: string; banned_by: string; reason: string }> }>().items).toEqual([
+      expect.objectContaining({ email: BOB.email, banned_by: ADMIN.email, reason: 'compromised laptop' }),
+    ]);
+
+    const unban = await admin.request(`${gwUrl}/api/admin/sessions/unban/${encodeURIComponent(BOB.email)}`, {
+      method: 'DELETE',
+      headers: { 'x-csrf-token': await csrf(admin) },
+    });
+    expect(unban.status).toBe(200);
+    expect((await llm(token)).status).toBe(200);
+    // The ended sessions stay ended; signing in again works.
+    expect((await me(bobBrowser)).status).toBe(401);
+    expect((await me(await signedIn(BOB))).status).toBe(200);
+  });
+
+  it('records browser admin actions with the oauth2 method in the audit trail', async () => {
+    const admin = await signedIn(ADMIN);
+    const res = await admin.get(`${gwUrl}/api/admin/audit?target=${encodeURIComponent(BOB.email)}`);
+    const entries = res.json<{ items: Array<{ action: string; actor: string; actor_method: string; outcome: string }> }>().items;
+    expect(entries.map((e) => [e.action, e.actor, e.actor_method, e.outcome])).toEqual([
+      ['user.unban', ADMIN.email, 'oauth2', 'success'],
+      ['user.ban', ADMIN.email, 'oauth2', 'success'],
+    ]);
+  });
+});
