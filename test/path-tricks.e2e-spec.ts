@@ -62,6 +62,13 @@ describe('path tricks and management routes', () => {
     expect(stack.upstream.requests.slice(before).map((r) => r.url)).toEqual(['/v1/models', '/v1/chat/completions']);
   });
 
+  it('closes the client connection when the client asked, though the upstream keeps its own alive', async () => {
+    const answer = await send('GET', '/v1/models');
+    expect(answer.head).toMatch(/\r\nconnection: close/i);
+    expect(answer.head).not.toMatch(/keep-alive/i);
+    expect(stack.upstream.requests.at(-1)?.headers.connection).toBe('keep-alive');
+  });
+
   const tricks: Array<[string, string]> = [
     ['GET', '/v1/../key/generate'],
     ['POST', '/v1/chat/completions/../../../key/generate'],

@@ -350,6 +350,40 @@ describe('the /v1 proxy with the official SDKs', () => {
     });
   });
 
+  describe('hop-by-hop headers', () => {
+    it('keeps the client’s Connection header and the headers it names off the upstream hop', async () => {
+      const requestId = nextRequestId();
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest(`${stack.gw.url}/v1/models`, {
+          headers: {
+            authorization: `Bearer ${token}`,
+            'x-request-id': requestId,
+            connection: 'keep-alive, x-gateway-user-email, x-custom-hop',
+            'x-custom-hop': 'for the gateway only',
+            'keep-alive': 'timeout=1',
+            te: 'trailers',
+            'proxy-connection': 'keep-alive',
+          },
+        });
+        req.on('response', (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(status).toBe(200);
+      const h = receivedWith(requestId).headers;
+      // An intermediary honouring the client's Connection header would strip the identity headers.
+      expect(h.connection).toBe('keep-alive');
+      expect(h['x-custom-hop']).toBeUndefined();
+      expect(h['keep-alive']).toBeUndefined();
+      expect(h.te).toBeUndefined();
+      expect(h['proxy-connection']).toBeUndefined();
+      expect(h['x-gateway-user-email']).toBe(EMAIL);
+    });
+  });
+
   describe('upstream answers pass through unchanged', () => {
     it('passes an upstream 404 body and status as they are', async () => {
       const res = await fetch(`${stack.gw.url}/v1/models/no-such-model`, { headers: { authorization: `Bearer ${token}` } });

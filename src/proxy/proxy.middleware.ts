@@ -62,6 +62,10 @@ export class ProxyMiddleware implements OnModuleDestroy {
             if (upstreamId !== undefined && upstreamId !== state.requestId) proxyRes.headers['x-upstream-request-id'] = upstreamId;
             proxyRes.headers['x-request-id'] = state.requestId;
           }
+          // The upstream's Connection and Keep-Alive describe the gateway's pooled connection; the
+          // client's hop follows the client's own Connection header (http-proxy mirrors it).
+          delete proxyRes.headers.connection;
+          delete proxyRes.headers['keep-alive'];
           // Flush SSE events as they come: no proxy buffering in front of us either.
           if (String(proxyRes.headers['content-type'] ?? '').startsWith('text/event-stream')) res.setHeader('x-accel-buffering', 'no');
         },
@@ -162,6 +166,9 @@ export class ProxyMiddleware implements OnModuleDestroy {
       proxyReq.destroy();
       return;
     }
+    for (const name of hopByHopHeaderNames(req.headers)) proxyReq.removeHeader(name);
+    // The upstream hop is the gateway's own pooled connection, whatever the client asked for its hop.
+    proxyReq.setHeader('connection', 'keep-alive');
     for (const name of identityHeaderNames(req.headers)) proxyReq.removeHeader(name);
     for (const [name, value] of Object.entries(identityHeaders({ email: state.user.email, tokenId: state.user.tokenId, requestId: state.requestId }))) {
       proxyReq.setHeader(name, value);
@@ -217,6 +224,26 @@ export class ProxyMiddleware implements OnModuleDestroy {
 }
 
 class InvalidJsonError extends Error {}
+
+/** Headers that belong to the client's hop (RFC 9110 7.6.1). */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade'];
+/** Never dropped on the Connection header's say-so: the request would lose its framing or target. */
+const FRAMING = new Set(['content-length', 'transfer-encoding', 'host', 'content-type']);
+
+/**
+ * The client's hop-by-hop headers, including those its Connection header names: forwarded, they
+ * would let a client have an intermediary in front of the upstream strip the identity headers.
+ */
+function hopByHopHeaderNames(headers: IncomingMessage['headers']): string[] {
+  const connection = headers.connection;
+  if (connection === undefined) return HOP_BY_HOP.filter((name) => headers[name] !== undefined);
+  const named = connection
+    .toLowerCase()
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '' && !FRAMING.has(name));
+  return [...HOP_BY_HOP, ...named].filter((name) => headers[name] !== undefined);
+}
 
 /** LLM endpoints that take multipart file uploads. */
 function isUploadPath(path: string): boolean {
