@@ -60,7 +60,7 @@ export class Auth0Strategy extends PassportStrategy(Auth0StrategyBase, 'auth0', 
     const oauth2 = (this as unknown as { _oauth2: OAuth2Client })._oauth2;
     // The access token goes in the Authorization header, not the query string (and so not into logs).
     oauth2.useAuthorizationHeaderforGET(true);
-    const ca = config.auth0.caFile ? [...rootCertificates, readFileSync(config.auth0.caFile, 'utf8')] : undefined;
+    const ca = config.auth0.caFile ? [...rootCertificates, readCaFile(config.auth0.caFile)] : undefined;
     oauth2.setAgent(new IdpAgent({ keepAlive: true, ...(ca ? { ca } : {}) }));
   }
 
@@ -76,6 +76,14 @@ export class Auth0Strategy extends PassportStrategy(Auth0StrategyBase, 'auth0', 
       emailVerified: claims.email_verified === true,
       name: name.slice(0, 200),
     };
+  }
+}
+
+function readCaFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`AUTH0_CA_FILE cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
   }
 }
 
