@@ -2,6 +2,7 @@
  * Everything main.ts does to a created app before listen(), shared with the e2e harness so tests
  * run exactly the production wiring: the proxy ahead of the body parsers, then Nest's routes.
  */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { setupOpenApi } from './openapi/openapi.js';
@@ -15,11 +16,16 @@ export function setupApp(app: NestExpressApplication): AppConfig {
   app.enableShutdownHooks();
   // Idle keep-alive sockets outlive the clients' and load balancers' own idle timers (often 60 s), so a
   // client never sends a request on a socket the gateway is closing at that moment.
-  const server = app.getHttpServer() as import('node:http').Server;
+  const server = app.getHttpServer() as Server;
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  // Mounted before the body parsers so /v1 bodies stream untouched to the proxy.
-  app.use(app.get(ProxyMiddleware).handle);
+  // The /v1 proxy answers straight from the HTTP server, ahead of Express: bodies stream to it
+  // untouched by the body parsers, and the hot path skips Express's per-request work (about half
+  // of the gateway's CPU per call, measured with npm run bench). Everything else goes on to Express.
+  const proxy = app.get(ProxyMiddleware);
+  const [expressHandler] = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => proxy.handle(req, res, () => expressHandler(req, res)));
   // Browser sessions only on /, /auth/* and /api/*: the proxy above never sees them.
   app.use(app.get(SessionMiddleware).handle);
   app.useBodyParser('json', { limit: config.bodyLimitBytes });

@@ -1,55 +1,66 @@
 /** The only place that reads and writes activity and ban keys, and runs the admission check. */
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import type { AuthMethod } from '../common/authenticated-user.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
 import type { Admission, Ban, SessionAdmission } from './ban.js';
 
 @Injectable()
 export class ActiveUsersRepository {
+  private readonly logger = new Logger(ActiveUsersRepository.name);
+
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly keys: RedisKeys,
   ) {}
 
   /**
-   * Ban check, allowlist check and activity update for a JWT call, in one round trip: the
-   * per-user script and the global last-access index travel in one pipeline.
+   * Ban check, allowlist check and activity update for a JWT call: one per-user script, one round
+   * trip. The global indexes are touched only once the call is admitted (a revoked token or a
+   * banned user must not look active) and are not waited for: they are slot-crossing writes that
+   * the request does not depend on, and ioredis keeps them in order behind the script.
    */
   async admitToken(email: string, tokenId: string, tokenName: string, nowMs: number, activeTtlSeconds: number): Promise<Admission> {
-    const results = await this.redis
-      .pipeline()
-      .gwAdmitToken(this.keys.ban(email), this.keys.token(email, tokenId), this.keys.activeUser(email), nowMs, activeTtlSeconds, email, tokenName)
-      .zadd(this.keys.usersByLastAccess(), nowMs, email)
-      .zadd(this.keys.usersByMethod('jwt'), nowMs, email)
-      .exec();
-    const [err, reply] = results?.[0] ?? [new Error('empty pipeline reply'), null];
-    if (err) throw err;
-    const [status, remainingMs] = reply as [number, number];
+    const [status, remainingMs] = await this.redis.gwAdmitToken(
+      this.keys.ban(email),
+      this.keys.token(email, tokenId),
+      this.keys.activeUser(email),
+      nowMs,
+      activeTtlSeconds,
+      email,
+      tokenName,
+    );
     if (status === 2) return { kind: 'banned', remainingMs };
     if (status === 1) return { kind: 'not-allowlisted' };
-    for (const [indexErr] of results?.slice(1) ?? []) if (indexErr) throw indexErr;
+    this.touchActivityIndexes(email, 'jwt', nowMs);
     return { kind: 'admitted' };
   }
 
-  /**
-   * Ban check and activity update for a browser-session request, in one round trip: the per-user
-   * script (which also counts the user's live sessions) and the global indexes in one pipeline.
-   */
+  /** Ban check and activity update for a browser-session request (the script also counts live sessions). */
   async admitSession(email: string, nowMs: number, activeTtlSeconds: number): Promise<SessionAdmission> {
-    const results = await this.redis
-      .pipeline()
-      .gwAdmitSession(this.keys.ban(email), this.keys.activeUser(email), this.keys.userSessions(email), nowMs, activeTtlSeconds, email)
-      .zadd(this.keys.usersByLastAccess(), nowMs, email)
-      .zadd(this.keys.usersByMethod('oauth2'), nowMs, email)
-      .exec();
-    const [err, reply] = results?.[0] ?? [new Error('empty pipeline reply'), null];
-    if (err) throw err;
-    const [status, value] = reply as [number, number];
+    const [status, value] = await this.redis.gwAdmitSession(
+      this.keys.ban(email),
+      this.keys.activeUser(email),
+      this.keys.userSessions(email),
+      nowMs,
+      activeTtlSeconds,
+      email,
+    );
     if (status === 2) return { kind: 'banned', remainingMs: value };
-    for (const [indexErr] of results?.slice(1) ?? []) if (indexErr) throw indexErr;
+    this.touchActivityIndexes(email, 'oauth2', nowMs);
     return { kind: 'admitted', sessionCount: value };
   }
+
+  private touchActivityIndexes(email: string, method: AuthMethod, nowMs: number): void {
+    this.redis.zadd(this.keys.usersByLastAccess(), nowMs, email).catch(this.onIndexError);
+    this.redis.zadd(this.keys.usersByMethod(method), nowMs, email).catch(this.onIndexError);
+  }
+
+  private readonly onIndexError = (err: Error): void => {
+    // The per-user record was written; the index catches up on the next call or cleanup.
+    this.logger.warn(`Activity index not updated: ${err.message}`);
+  };
 
   async setBan(ban: Ban): Promise<void> {
     await this.redis.gwBanSet(this.keys.ban(ban.email), this.keys.bans(), ban.email, ban.bannedAt, ban.until, ban.bannedBy, ban.reason);

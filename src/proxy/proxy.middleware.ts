@@ -1,5 +1,5 @@
 /**
- * The /v1 hot path, mounted with app.use() ahead of Nest's router and body parser:
+ * The /v1 hot path, in front of Express and Nest's router and body parsers (see app.setup.ts):
  * authenticate the token, pick an allowed LLM path, replace credentials and identity,
  * then stream to the upstream with http-proxy-middleware.
  */
@@ -7,8 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { createProxyMiddleware } from 'http-proxy-middleware';
+import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
 import { readCredentials } from '../auth/request-credentials.js';
 import { TokenVerifier } from '../auth/token-verifier.service.js';
 import type { AuthenticatedUser } from '../common/authenticated-user.js';
@@ -35,7 +34,7 @@ type ProxiedRequest = IncomingMessage & { gateway?: ProxyState };
 export class ProxyMiddleware implements OnModuleDestroy {
   private readonly logger = new Logger('Proxy');
   private readonly agent: HttpAgent;
-  private readonly proxy: RequestHandler;
+  private readonly proxy: RequestHandler<IncomingMessage, ServerResponse>;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -44,7 +43,7 @@ export class ProxyMiddleware implements OnModuleDestroy {
     const isHttps = config.upstream.url.startsWith('https:');
     const agentOptions = { keepAlive: true, maxSockets: 512, maxFreeSockets: 64, scheduling: 'lifo' as const };
     this.agent = isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
-    this.proxy = createProxyMiddleware<Request, Response>({
+    this.proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
       target: config.upstream.url,
       changeOrigin: true,
       xfwd: false,
@@ -74,16 +73,17 @@ export class ProxyMiddleware implements OnModuleDestroy {
     });
   }
 
-  /** The Express handler; non-/v1 requests go on to Nest. */
-  readonly handle = (req: Request, res: Response, next: NextFunction): void => {
-    if (req.url !== '/v1' && !req.url.startsWith('/v1/') && !req.url.startsWith('/v1?')) {
+  /** Serves /v1 requests; every other request goes on to `next` (Express and Nest). */
+  readonly handle = (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
+    const url = req.url ?? '';
+    if (url !== '/v1' && !url.startsWith('/v1/') && !url.startsWith('/v1?')) {
       next();
       return;
     }
-    void this.serve(req, res, next);
+    void this.serve(req, url, res);
   };
 
-  private async serve(req: Request, res: Response, next: NextFunction): Promise<void> {
+  private async serve(req: IncomingMessage, url: string, res: ServerResponse): Promise<void> {
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', requestId);
@@ -106,7 +106,7 @@ export class ProxyMiddleware implements OnModuleDestroy {
       return;
     }
 
-    const path = allowedLlmPath(req.url, this.config.upstream.allowedPaths);
+    const path = allowedLlmPath(url, this.config.upstream.allowedPaths);
     if (path === null) {
       this.fail(res, 404, 'Not found: this path is not an LLM API route of the gateway', 'route_not_found');
       return;
@@ -145,7 +145,7 @@ export class ProxyMiddleware implements OnModuleDestroy {
       }
     }
     (req as ProxiedRequest).gateway = state;
-    await this.proxy(req, res, next);
+    await this.proxy(req, res, () => this.fail(res, 404, 'Not found', 'route_not_found'));
   }
 
   private restampJson(raw: Buffer, email: string, path: string): Buffer {
