@@ -57,15 +57,17 @@ export class UserDirectoryService {
       this.repository.totals(now, windowStart),
       this.sessions.countLive(),
     ]);
-    const items = await Promise.all(
-      page.items.map(async (record): Promise<ActiveUser> => {
-        const [sessionCount, tokenCount] = await Promise.all([this.sessions.countForUser(record.email), this.tokens.countLive(record.email)]);
-        const authMethods: AuthMethod[] = [];
-        if (record.methodJwt !== null) authMethods.push('jwt');
-        if (record.methodOauth2 !== null) authMethods.push('oauth2');
-        return { ...record, authMethods, sessionCount, tokenCount };
-      }),
-    );
+    const emails = page.items.map((r) => r.email);
+    const [sessionCounts, tokenCounts] = await Promise.all([
+      Promise.all(emails.map((email) => this.sessions.countForUser(email))),
+      this.tokens.countLiveOf(emails),
+    ]);
+    const items = page.items.map((record, i): ActiveUser => {
+      const authMethods: AuthMethod[] = [];
+      if (record.methodJwt !== null) authMethods.push('jwt');
+      if (record.methodOauth2 !== null) authMethods.push('oauth2');
+      return { ...record, authMethods, sessionCount: sessionCounts[i], tokenCount: tokenCounts[i] };
+    });
     return {
       items,
       next: page.next,

@@ -11,11 +11,11 @@ import type { ChainableCommander, Redis } from 'ioredis';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
 import { type SortedSetPage, type SortedSetPosition, walkSortedSet } from '../redis/sorted-set-walker.js';
-import type { CleanupCategory, CleanupItem, RemovalOp } from './cleanup-plan.js';
+import { CATEGORIES, type CleanupCategory, type CleanupItem, type RemovalOp } from './cleanup-plan.js';
 import type { CleanupRun, CleanupRunSummary } from './cleanup-run.js';
 
 /** Commands per pipeline, members per SCAN step. */
-const BATCH = 500;
+const BATCH = 1000;
 const SCAN_COUNT = 1000;
 
 interface CatalogEntry {
@@ -41,19 +41,28 @@ export class CleanupRepository {
   /** Everything stale now. Read-only. */
   async findStale(nowMs: number, auditOldestKeptMs: number): Promise<CleanupItem[]> {
     const items: CleanupItem[] = [];
-    const staleTokenIds = await this.findStaleTokens(nowMs, items);
-    await this.findOrphanTokenIndexEntries(staleTokenIds, items);
-    const oauth2Emails = await this.findEndedActivity(items);
-    await this.findEndedIndexEntries(this.keys.bans(), 'ban-index', (email) => this.keys.ban(email), 'ban has ended', items);
-    await this.findEndedIndexEntries(this.keys.sessionsByExpiry(), 'session-indexes', (sid) => this.keys.session(sid), 'session has ended', items);
-    await this.findEndedUserSessions(oauth2Emails, nowMs, items);
-    await this.findEndedIndexEntries(this.keys.cleanupRuns(), 'cleanup-log-index', (id) => this.keys.cleanupRun(id), 'run log has expired', items);
-    await this.findOldAuditEntries(auditOldestKeptMs, items);
-    return items;
+    // Independent passes run side by side: while one waits on Redis, another parses its answer.
+    await Promise.all([
+      (async () => {
+        const catalogIds = new Set<string>();
+        const staleTokenIds = await this.findStaleTokens(nowMs, items, catalogIds);
+        await this.findOrphanTokenIndexEntries(catalogIds, staleTokenIds, items);
+      })(),
+      (async () => {
+        const oauth2Emails = await this.findEndedActivity(items);
+        await this.findEndedUserSessions(oauth2Emails, nowMs, items);
+      })(),
+      this.findEndedIndexEntries(this.keys.bans(), 'ban-index', (email) => this.keys.ban(email), 'ban has ended', items),
+      this.findEndedIndexEntries(this.keys.sessionsByExpiry(), 'session-indexes', (sid) => this.keys.session(sid), 'session has ended', items),
+      this.findEndedIndexEntries(this.keys.cleanupRuns(), 'cleanup-log-index', (id) => this.keys.cleanupRun(id), 'run log has expired', items),
+      this.findOldAuditEntries(auditOldestKeptMs, items),
+    ]);
+    const order = new Map(CATEGORIES.map((c, i) => [c, i]));
+    return items.sort((a, b) => order.get(a.category)! - order.get(b.category)!);
   }
 
   /** Catalog entries of tokens past their expiry, or whose record and tombstone are both gone. */
-  private async findStaleTokens(nowMs: number, items: CleanupItem[]): Promise<Set<string>> {
+  private async findStaleTokens(nowMs: number, items: CleanupItem[], catalogIds: Set<string>): Promise<Set<string>> {
     const catalog = this.keys.tokenCatalog();
     const stale = new Map<string, { email: string; reason: string }>();
     let cursor = '0';
@@ -63,6 +72,7 @@ export class CleanupRepository {
       const live: Array<{ id: string; email: string }> = [];
       for (let i = 0; i < flat.length; i += 2) {
         const id = flat[i];
+        catalogIds.add(id);
         const entry = parseCatalog(flat[i + 1]);
         if (entry === null) stale.set(id, { email: '', reason: 'unreadable catalog entry' });
         else if (entry.x <= nowMs) stale.set(id, { email: entry.e, reason: `expired at ${new Date(entry.x).toISOString()}` });
@@ -100,26 +110,30 @@ export class CleanupRepository {
     return new Set(ids);
   }
 
-  /** Members of the global token indexes that the catalog does not know. */
-  private async findOrphanTokenIndexEntries(staleTokenIds: ReadonlySet<string>, items: CleanupItem[]): Promise<void> {
+  /**
+   * Members of the global token indexes that the catalog does not know. The catalog's ids were
+   * read by the pass before; a token created since is not among them, so every candidate is
+   * checked against the catalog again before it counts.
+   */
+  private async findOrphanTokenIndexEntries(catalogIds: ReadonlySet<string>, staleTokenIds: ReadonlySet<string>, items: CleanupItem[]): Promise<void> {
     const catalog = this.keys.tokenCatalog();
     for (const key of [this.keys.tokensByCreated(), this.keys.tokensByExpiry(), this.keys.revokedTokens()]) {
-      const seen = new Set<string>();
-      await this.zscanAll(key, async (entries) => {
-        const fresh = entries.filter((e) => !seen.has(e.member) && !staleTokenIds.has(e.member));
-        for (const e of fresh) seen.add(e.member);
-        if (fresh.length === 0) return;
-        const known = await this.redis.hmget(catalog, ...fresh.map((e) => e.member));
-        fresh.forEach((e, i) => {
-          if (known[i] !== null) return;
-          items.push({
-            category: 'token-indexes',
-            key,
-            member: e.member,
-            reason: 'not in the token catalog',
-            count: 1,
-            ops: [{ phase: 2, type: 'zrem-if-score', key, member: e.member, score: e.score }],
-          });
+      const candidates = new Map<string, number>();
+      await this.zscanAll(key, (entries) => {
+        for (const e of entries) if (!catalogIds.has(e.member) && !staleTokenIds.has(e.member)) candidates.set(e.member, e.score);
+        return Promise.resolve();
+      });
+      const members = [...candidates.keys()];
+      const known = await this.inBatches(members, (p, member) => p.hexists(catalog, member));
+      members.forEach((member, i) => {
+        if (known[i] !== 0) return;
+        items.push({
+          category: 'token-indexes',
+          key,
+          member,
+          reason: 'not in the token catalog',
+          count: 1,
+          ops: [{ phase: 2, type: 'zrem-if-score', key, member, score: candidates.get(member)! }],
         });
       });
     }
@@ -129,10 +143,20 @@ export class CleanupRepository {
   private async findEndedActivity(items: CleanupItem[]): Promise<Set<string>> {
     const oauth2 = new Set<string>();
     const oauth2Key = this.keys.usersByMethod('oauth2');
+    // The three indexes hold mostly the same people: each record is checked once.
+    const known = new Map<string, boolean>();
     for (const key of [this.keys.usersByLastAccess(), this.keys.usersByMethod('jwt'), oauth2Key]) {
-      await this.findEndedIndexEntries(key, 'active-user-indexes', (email) => this.keys.activeUser(email), 'activity record has ended', items, (e) => {
-        if (key === oauth2Key) oauth2.add(e);
-      });
+      await this.findEndedIndexEntries(
+        key,
+        'active-user-indexes',
+        (email) => this.keys.activeUser(email),
+        'activity record has ended',
+        items,
+        (email) => {
+          if (key === oauth2Key) oauth2.add(email);
+        },
+        known,
+      );
     }
     return oauth2;
   }
@@ -145,6 +169,7 @@ export class CleanupRepository {
     reason: string,
     items: CleanupItem[],
     onMember?: (member: string) => void,
+    known: Map<string, boolean> = new Map(),
   ): Promise<void> {
     const seen = new Set<string>();
     await this.zscanAll(key, async (entries) => {
@@ -153,11 +178,13 @@ export class CleanupRepository {
         seen.add(e.member);
         onMember?.(e.member);
       }
-      const exists = await this.inBatches(fresh, (p, e) => p.exists(targetOf(e.member)));
-      fresh.forEach((e, i) => {
-        if (exists[i] !== 0) return;
+      const unknown = fresh.filter((e) => !known.has(e.member));
+      const exists = await this.inBatches(unknown, (p, e) => p.exists(targetOf(e.member)));
+      unknown.forEach((e, i) => known.set(e.member, exists[i] !== 0));
+      for (const e of fresh) {
+        if (known.get(e.member) === true) continue;
         items.push({ category, key, member: e.member, reason, count: 1, ops: [{ phase: 2, type: 'zrem-if-score', key, member: e.member, score: e.score }] });
-      });
+      }
     });
   }
 

@@ -1,7 +1,8 @@
 /**
  * Cursor pagination over a sorted-set index, with bounded work per page. Lists read indexes this
  * way instead of scanning the keyspace; a filter is applied while walking, and a page stops after
- * `maxExamined` index entries even when it holds fewer than `limit` items (its cursor goes on).
+ * `maxExamined` index entries or `budgetMs` even when it holds fewer than `limit` items (its
+ * cursor goes on), so a search that matches little never makes one request slow.
  */
 import type { Redis } from 'ioredis';
 
@@ -24,14 +25,16 @@ export interface SortedSetWalk<T> {
   /** Loads the items of some entries; null drops an entry (stale index entry, filtered out). */
   readonly load: (entries: readonly SortedSetPosition[]) => Promise<ReadonlyArray<T | null>>;
   /**
-   * Set when `load` itself filters (drops many entries): how many entries to load per call.
-   * By default a call loads what the page still needs, plus one.
+   * Set when `load` itself drops many entries (a filter on what it loads): the walk then fetches
+   * and loads ever larger slices while pages come out short.
    */
-  readonly loadBatch?: number;
-  /** Entries fetched per round trip when filtering (default 1000). */
+  readonly sparse?: boolean;
+  /** Most entries fetched or loaded per round trip (default 1000). */
   readonly chunkSize?: number;
-  /** Work bound of one page, in index entries examined (default 20,000). */
+  /** Work bound of one page, in index entries examined (default 10,000). */
   readonly maxExamined?: number;
+  /** Time bound of one page (default 50 ms): after it, the page ends with what it has and a cursor. */
+  readonly budgetMs?: number;
 }
 
 export interface SortedSetPage<T> {
@@ -41,21 +44,25 @@ export interface SortedSetPage<T> {
 }
 
 export const DEFAULT_CHUNK = 1000;
-export const DEFAULT_MAX_EXAMINED = 20_000;
+export const DEFAULT_MAX_EXAMINED = 10_000;
+export const DEFAULT_BUDGET_MS = 50;
 
 export async function walkSortedSet<T>(redis: Redis, walk: SortedSetWalk<T>): Promise<SortedSetPage<T>> {
   const chunkSize = walk.chunkSize ?? DEFAULT_CHUNK;
   const maxExamined = walk.maxExamined ?? DEFAULT_MAX_EXAMINED;
-  const sparse = walk.match !== undefined || walk.loadBatch !== undefined;
+  const deadline = performance.now() + (walk.budgetMs ?? DEFAULT_BUDGET_MS);
   const low = walk.min === undefined ? '-inf' : String(walk.min);
   const high = walk.max === undefined ? '+inf' : String(walk.max);
   const items: T[] = [];
   let position = walk.after;
   let examined = 0;
+  // A member filter costs nothing per entry: fetch whole chunks. Otherwise start with what the
+  // page needs (plus one, to know whether a next page exists) and grow while pages come out short.
+  let fetchSize = walk.match !== undefined ? chunkSize : walk.limit + 1;
+  let loadSize = walk.limit + 1;
 
   for (;;) {
-    // Without a filter, one entry past what is needed tells whether there is a next page.
-    const want = sparse ? chunkSize : Math.min(chunkSize, walk.limit - items.length + 1);
+    const want = Math.min(chunkSize, Math.max(fetchSize, walk.limit - items.length + 1));
     const flat = await redis.gwZsetPage(
       walk.key,
       walk.order,
@@ -71,7 +78,7 @@ export async function walkSortedSet<T>(redis: Redis, walk: SortedSetWalk<T>): Pr
 
     let i = 0;
     while (i < entries.length && items.length < walk.limit) {
-      const batchSize = walk.loadBatch ?? walk.limit - items.length + 1;
+      const batchSize = Math.min(chunkSize, Math.max(loadSize, walk.limit - items.length + 1));
       const batch: number[] = [];
       let j = i;
       for (; j < entries.length && batch.length < batchSize; j++) {
@@ -90,6 +97,7 @@ export async function walkSortedSet<T>(redis: Redis, walk: SortedSetWalk<T>): Pr
         items.push(item);
         if (items.length === walk.limit) break;
       }
+      if (walk.sparse === true) loadSize *= 4;
     }
     examined += i;
 
@@ -98,6 +106,7 @@ export async function walkSortedSet<T>(redis: Redis, walk: SortedSetWalk<T>): Pr
       return { items, next: more ? position : null };
     }
     if (entries.length < want) return { items, next: null };
-    if (examined >= maxExamined) return { items, next: position };
+    if (examined >= maxExamined || performance.now() > deadline) return { items, next: position };
+    fetchSize *= 4;
   }
 }

@@ -24,8 +24,8 @@ export interface TokenWalk {
   readonly after: SortedSetPosition | null;
   readonly limit: number;
   readonly nowMs: number;
-  /** Tested on the owner's email before the token's state is read. */
-  readonly emailMatch?: (email: string) => boolean;
+  /** Keeps tokens whose owner's email contains this (literally); tested before the token's state is read. */
+  readonly emailNeedle?: string;
   readonly keep: (token: TokenListing) => boolean;
   /** True when keep/emailMatch may drop most entries: loads whole chunks at a time. */
   readonly sparse: boolean;
@@ -54,12 +54,12 @@ export class TokenCatalogRepository {
       max: walk.max,
       after: walk.after,
       limit: walk.limit,
-      loadBatch: walk.sparse ? 1000 : undefined,
+      sparse: walk.sparse,
       load: async (entries) => {
         const tokens = await this.load(
           entries.map((e) => e.member),
           walk.nowMs,
-          walk.emailMatch,
+          walk.emailNeedle,
         );
         return tokens.map((t) => (t !== null && walk.keep(t) ? t : null));
       },
@@ -90,11 +90,14 @@ export class TokenCatalogRepository {
    * The listings of some token ids, in order: null for an id the catalog no longer knows, whose
    * owner does not match, or that was deleted without a tombstone (cleanup removes those).
    */
-  async load(ids: readonly string[], nowMs: number, emailMatch?: (email: string) => boolean): Promise<Array<TokenListing | null>> {
+  async load(ids: readonly string[], nowMs: number, emailNeedle?: string): Promise<Array<TokenListing | null>> {
     if (ids.length === 0) return [];
     const raw = await this.redis.hmget(this.keys.tokenCatalog(), ...ids);
-    const entries = raw.map((value) => (value === null ? null : parseEntry(value)));
-    const wanted = entries.map((e) => e !== null && (emailMatch === undefined || emailMatch(e.e)));
+    // A plain email appears verbatim in the catalog's JSON, so a needle JSON would not escape can
+    // skip entries without parsing them.
+    const prefilter = emailNeedle !== undefined && ![...emailNeedle].some((c) => c === '"' || c === '\\' || c.charCodeAt(0) < 0x20);
+    const entries = raw.map((value) => (value === null || (prefilter && !value.includes(emailNeedle)) ? null : parseEntry(value)));
+    const wanted = entries.map((e) => e !== null && (emailNeedle === undefined || e.e.includes(emailNeedle)));
     const pipeline = this.redis.pipeline();
     ids.forEach((id, i) => {
       const entry = entries[i];

@@ -44,7 +44,6 @@ export class TokenCatalogService {
     else if (status === 'revoked') [index, min] = [{ kind: 'revoked' }, now + 1];
     else if (status === 'expired') [index, max] = [{ kind: 'expiry' }, now];
 
-    const emailMatch = needle === undefined ? undefined : (owner: string) => owner.includes(needle);
     const [page, summary] = await Promise.all([
       this.repository.page({
         index,
@@ -53,7 +52,7 @@ export class TokenCatalogService {
         after: query.after,
         limit: query.limit,
         nowMs: now,
-        emailMatch,
+        emailNeedle: needle,
         keep: (t) => status === undefined || t.status === status,
         sparse: needle !== undefined || (status !== undefined && index.kind !== 'revoked' && index.kind !== 'expiry'),
       }),

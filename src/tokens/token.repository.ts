@@ -102,6 +102,17 @@ export class TokenRepository {
     return this.redis.gwTokenRevoke(keys.length, ...keys, nowMs, revokedBy, reason, ...tokenIds);
   }
 
+  /** Live-token counts of many users, in one round trip. */
+  async countLiveMany(emails: readonly string[], nowMs: number): Promise<number[]> {
+    if (emails.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const email of emails) pipeline.zcount(this.keys.userTokens(email), `(${nowMs}`, '+inf');
+    return ((await pipeline.exec()) ?? []).map(([err, n]) => {
+      if (err) throw err;
+      return Number(n);
+    });
+  }
+
   /** Ids of a user's live tokens. */
   async liveIds(email: string, nowMs: number): Promise<string[]> {
     return this.redis.zrangebyscore(this.keys.userTokens(email), nowMs, '+inf');

@@ -134,6 +134,11 @@ export class TokensService {
     return this.repository.revoke(email, ids, now, revokedBy, reason);
   }
 
+  /** Numbers of live tokens of several users (canonical emails), in order. */
+  countLiveOf(emails: readonly string[]): Promise<number[]> {
+    return this.repository.countLiveMany(emails, Date.now());
+  }
+
   /** Number of live tokens of a user. */
   async countLive(email: string): Promise<number> {
     return (await this.repository.liveIds(email, Date.now())).length;
