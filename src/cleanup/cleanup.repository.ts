@@ -16,7 +16,9 @@ import type { CleanupRun, CleanupRunSummary } from './cleanup-run.js';
 
 /** Commands per pipeline, members per SCAN step. */
 const BATCH = 1000;
-const SCAN_COUNT = 1000;
+const SCAN_COUNT = 2000;
+/** Members per ZRANGE step of a members-only walk. */
+const RANGE_COUNT = 5000;
 
 interface CatalogEntry {
   e: string;
@@ -79,10 +81,10 @@ export class CleanupRepository {
         else live.push({ id, email: entry.e });
       }
       // Record and tombstone share the owner's hash tag: one EXISTS per token.
-      const counts = await this.inBatches(live, (p, t) => p.exists(this.keys.token(t.email, t.id), this.keys.revokedToken(t.email, t.id)));
-      live.forEach((t, i) => {
-        if (counts[i] === 0) stale.set(t.id, { email: t.email, reason: 'deleted: no record and no tombstone' });
-      });
+      // A live token has its record or, once revoked, its tombstone (never both).
+      for (const t of await this.absent(live, (x) => [this.keys.token(x.email, x.id), this.keys.revokedToken(x.email, x.id)])) {
+        stale.set(t.id, { email: t.email, reason: 'deleted: no record and no tombstone' });
+      }
     } while (cursor !== '0');
 
     const ids = [...stale.keys()];
@@ -113,28 +115,25 @@ export class CleanupRepository {
   /**
    * Members of the global token indexes that the catalog does not know. The catalog's ids were
    * read by the pass before; a token created since is not among them, so every candidate is
-   * checked against the catalog again before it counts.
+   * checked against the catalog again before it counts. Token ids never come back, so these
+   * entries are removed without a score check.
    */
   private async findOrphanTokenIndexEntries(catalogIds: ReadonlySet<string>, staleTokenIds: ReadonlySet<string>, items: CleanupItem[]): Promise<void> {
     const catalog = this.keys.tokenCatalog();
     for (const key of [this.keys.tokensByCreated(), this.keys.tokensByExpiry(), this.keys.revokedTokens()]) {
-      const candidates = new Map<string, number>();
-      await this.zscanAll(key, (entries) => {
-        for (const e of entries) if (!catalogIds.has(e.member) && !staleTokenIds.has(e.member)) candidates.set(e.member, e.score);
-        return Promise.resolve();
-      });
-      const members = [...candidates.keys()];
+      const candidates = new Set<string>();
+      // Members only, by rank: half the reply of ZSCAN. An entry shifted past by concurrent
+      // inserts is found by the next run; nothing is reported without the check below.
+      for (let start = 0; ; start += RANGE_COUNT) {
+        const members = await this.redis.zrange(key, String(start), String(start + RANGE_COUNT - 1));
+        for (const member of members) if (!catalogIds.has(member) && !staleTokenIds.has(member)) candidates.add(member);
+        if (members.length < RANGE_COUNT) break;
+      }
+      const members = [...candidates];
       const known = await this.inBatches(members, (p, member) => p.hexists(catalog, member));
       members.forEach((member, i) => {
         if (known[i] !== 0) return;
-        items.push({
-          category: 'token-indexes',
-          key,
-          member,
-          reason: 'not in the token catalog',
-          count: 1,
-          ops: [{ phase: 2, type: 'zrem-if-score', key, member, score: candidates.get(member)! }],
-        });
+        items.push({ category: 'token-indexes', key, member, reason: 'not in the token catalog', count: 1, ops: [{ phase: 2, type: 'zrem', key, member }] });
       });
     }
   }
@@ -179,8 +178,8 @@ export class CleanupRepository {
         onMember?.(e.member);
       }
       const unknown = fresh.filter((e) => !known.has(e.member));
-      const exists = await this.inBatches(unknown, (p, e) => p.exists(targetOf(e.member)));
-      unknown.forEach((e, i) => known.set(e.member, exists[i] !== 0));
+      const gone = new Set(await this.absent(unknown, (e) => [targetOf(e.member)]));
+      for (const e of unknown) known.set(e.member, !gone.has(e));
       for (const e of fresh) {
         if (known.get(e.member) === true) continue;
         items.push({ category, key, member: e.member, reason, count: 1, ops: [{ phase: 2, type: 'zrem-if-score', key, member: e.member, score: e.score }] });
@@ -359,6 +358,37 @@ export class CleanupRepository {
   }
 
   // ---- helpers ----
+
+  /**
+   * The items none of whose keys exist, for items of which at most one key exists. One EXISTS
+   * over a whole batch answers "all there" in one command; a batch with gaps is split in halves
+   * down to the missing items, or checked key by key when gaps are many. (On Redis Cluster the
+   * batches would have to be grouped by slot first.)
+   */
+  private async absent<T>(list: readonly T[], keysOf: (item: T) => string[]): Promise<T[]> {
+    const out: T[] = [];
+    const check = async (part: readonly T[]): Promise<void> => {
+      if (part.length === 0) return;
+      const present = await this.redis.exists(...part.flatMap(keysOf));
+      const missing = part.length - present;
+      if (missing <= 0) return;
+      if (missing === part.length) {
+        out.push(...part);
+        return;
+      }
+      if (part.length <= 8 || missing * 64 > part.length) {
+        const counts = await this.inBatches(part, (p, item) => p.exists(...keysOf(item)));
+        part.forEach((item, i) => {
+          if (counts[i] === 0) out.push(item);
+        });
+        return;
+      }
+      const half = Math.ceil(part.length / 2);
+      await Promise.all([check(part.slice(0, half)), check(part.slice(half))]);
+    };
+    for (let start = 0; start < list.length; start += BATCH) await check(list.slice(start, start + BATCH));
+    return out;
+  }
 
   /** ZSCAN over a whole sorted set, a step at a time (members may repeat across steps: callers dedupe). */
   private async zscanAll(key: string, onEntries: (entries: Array<{ member: string; score: number }>) => Promise<void>): Promise<void> {

@@ -33,7 +33,7 @@ export interface SortedSetWalk<T> {
   readonly chunkSize?: number;
   /** Work bound of one page, in index entries examined (default 10,000). */
   readonly maxExamined?: number;
-  /** Time bound of one page (default 50 ms): after it, the page ends with what it has and a cursor. */
+  /** Time bound of one page (default 40 ms): after it, the page ends with what it has and a cursor. */
   readonly budgetMs?: number;
 }
 
@@ -45,7 +45,7 @@ export interface SortedSetPage<T> {
 
 export const DEFAULT_CHUNK = 1000;
 export const DEFAULT_MAX_EXAMINED = 10_000;
-export const DEFAULT_BUDGET_MS = 50;
+export const DEFAULT_BUDGET_MS = 40;
 
 export async function walkSortedSet<T>(redis: Redis, walk: SortedSetWalk<T>): Promise<SortedSetPage<T>> {
   const chunkSize = walk.chunkSize ?? DEFAULT_CHUNK;
