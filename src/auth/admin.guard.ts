@@ -7,9 +7,10 @@
  */
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { AdminsService } from '../admins/admins.service.js';
 import { AuditService } from '../audit/audit.service.js';
+import { requestIdOf } from '../audit/request-id.js';
 import { AUDITED, type AuditedOptions } from '../common/audited.decorator.js';
 import { IS_ADMIN_ONLY, IS_SUPER_ADMIN_ONLY } from '../common/auth-metadata.decorators.js';
 import type { RequestWithUser } from '../common/authenticated-user.js';
@@ -29,7 +30,10 @@ export class AdminGuard implements CanActivate {
     const adminOnly = superOnly || this.reflector.getAllAndOverride<boolean>(IS_ADMIN_ONLY, targets) === true;
     if (!adminOnly) return true;
 
-    const req = context.switchToHttp().getRequest<Request & RequestWithUser>();
+    const http = context.switchToHttp();
+    const req = http.getRequest<Request & RequestWithUser>();
+    // The request id is fixed (and echoed) here, so a refusal names the same id as its audit entry.
+    requestIdOf(req, http.getResponse<Response>());
     const user = req.user;
     // The authentication guard runs first; a route reaching here without a user is a wiring bug.
     if (!user) throw new InvalidCredentialsError();
