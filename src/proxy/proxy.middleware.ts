@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
 import { readCredentials } from '../auth/request-credentials.js';
 import { TokenVerifier } from '../auth/token-verifier.service.js';
@@ -31,7 +31,7 @@ interface ProxyState {
 type ProxiedRequest = IncomingMessage & { gateway?: ProxyState };
 
 @Injectable()
-export class ProxyMiddleware implements OnModuleDestroy {
+export class ProxyMiddleware implements OnApplicationShutdown {
   private readonly logger = new Logger('Proxy');
   private readonly agent: HttpAgent;
   private readonly proxy: RequestHandler<IncomingMessage, ServerResponse>;
@@ -218,7 +218,8 @@ export class ProxyMiddleware implements OnModuleDestroy {
     res.end(body);
   }
 
-  onModuleDestroy(): void {
+  /** After the HTTP server has closed, so answers still streaming at shutdown finish first. */
+  onApplicationShutdown(): void {
     this.agent.destroy();
   }
 }
