@@ -569,7 +569,8 @@ describe('the /v1 proxy with the official SDKs', () => {
 
     it('sends the upstream key as x-api-key and no Authorization, whichever header the client used', async () => {
       const { token: directToken } = await direct.get<TokensService>(TokensService).create({ email: EMAIL, createdVia: 'cli' });
-      for (const headers of [{ authorization: `Bearer ${directToken}` }, { 'x-api-key': directToken }]) {
+      const clientHeaders: Array<Record<string, string>> = [{ authorization: `Bearer ${directToken}` }, { 'x-api-key': directToken }];
+      for (const headers of clientHeaders) {
         const requestId = nextRequestId();
         const res = await fetch(`${direct.url}/v1/models`, { headers: { ...headers, 'x-request-id': requestId } });
         expect(res.status).toBe(200);
