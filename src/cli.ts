@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { COMMANDS, type Flags } from './cli/cli-commands.js';
+import { COMMANDS, type Flags, runCommand } from './cli/cli-commands.js';
 import { CliModule } from './cli/cli.module.js';
 import { DomainError } from './common/domain-errors.js';
 import { ConfigError } from './config/load-config.js';
@@ -50,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
   const app = await NestFactory.createApplicationContext(CliModule, { logger: stderrLogger, abortOnError: false });
   try {
     const flags: Flags = { ...values, help: undefined } as Flags;
-    const result = await command.run(app, flags);
+    const result = await runCommand(app, command, flags);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
   } finally {

@@ -21,6 +21,7 @@ describe('ops CLI', () => {
   let upstream: EchoUpstream;
   let gw: TestApp;
   let env: Record<string, string>;
+  let adminToken: string;
 
   const cli = (...args: string[]): CliResult => {
     const { PATH, HOME } = process.env;
@@ -43,8 +44,9 @@ describe('ops CLI', () => {
   beforeAll(async () => {
     redis = await startTestRedis();
     upstream = await startEchoUpstream();
-    env = testEnv(redis.url, { UPSTREAM_URL: upstream.url });
+    env = testEnv(redis.url, { UPSTREAM_URL: upstream.url, ADMIN_EMAILS: 'ops@example.com' });
     gw = await startTestApp(env);
+    adminToken = (cli('token', 'create', '--email', 'ops@example.com', '--scopes', 'llm,admin').json as { token: string }).token;
   });
   afterAll(async () => {
     await gw?.close();
@@ -89,9 +91,16 @@ describe('ops CLI', () => {
     const banned = cli('ban', '--email', 'erin@example.com', '--reason', 'leaked key');
     expect(banned.status).toBe(0);
     expect(Date.parse(String(banned.json.banned_until)) - Date.now()).toBeGreaterThan(6 * 86400_000);
+    expect(banned.json).toMatchObject({ user_email: 'erin@example.com', sessions_ended: 0, tokens_blocked: 1 });
     await expect(chat(token)).rejects.toMatchObject({ status: 401, message: expect.stringContaining('banned') });
     expect(cli('unban', '--email', 'erin@example.com').json).toMatchObject({ unbanned: true });
     await expect(chat(token)).resolves.toBeTruthy();
+
+    const audit = await fetch(`${gw.url}/api/admin/audit?target=erin@example.com`, { headers: { authorization: `Bearer ${adminToken}` } });
+    expect(audit.status).toBe(200);
+    const entries = ((await audit.json()) as { items: Array<{ action: string; actor: string; outcome: string }> }).items;
+    expect(entries.map((e) => `${e.action}:${e.outcome}`).sort()).toEqual(['user.ban:success', 'user.unban:success']);
+    expect(entries.every((e) => e.actor.startsWith('cli:'))).toBe(true);
   });
 
   it.each([

@@ -2,8 +2,11 @@
  * The ops commands: each takes parsed flags and the app context, and returns one JSON-serialisable
  * result. Errors are thrown; cli.ts prints them to stderr and exits non-zero.
  */
+import { randomUUID } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
 import type { INestApplicationContext } from '@nestjs/common';
 import { ActiveUsersService } from '../active-users/active-users.service.js';
+import { AuditService } from '../audit/audit.service.js';
 import type { TokenScope } from '../common/authenticated-user.js';
 import { InvalidInputError } from '../common/domain-errors.js';
 import { canonicalEmail } from '../common/email.js';
@@ -14,11 +17,36 @@ export type Flags = Record<string, string | undefined>;
 
 export interface CliCommand {
   readonly usage: string;
+  /** Audit action name for commands that change who may do what; recorded like admin API actions. */
+  readonly audit?: { action: string; target: (flags: Flags) => string | undefined };
   run(app: INestApplicationContext, flags: Flags): Promise<unknown>;
 }
 
-/** Who the audit trail and tombstones name as the actor of CLI actions. */
-const CLI_ACTOR = 'cli';
+/** Who the audit trail and tombstones name as the actor of CLI actions: the operator's account. */
+const CLI_ACTOR = `cli:${safeUserName()}@${hostname()}`;
+
+/** Runs a command, recording audited ones with their outcome (the failure's message included). */
+export async function runCommand(app: INestApplicationContext, command: CliCommand, flags: Flags): Promise<unknown> {
+  if (!command.audit) return command.run(app, flags);
+  const base = {
+    actor: CLI_ACTOR,
+    actorMethod: 'cli',
+    actorTokenId: '',
+    action: command.audit.action,
+    target: command.audit.target(flags) ?? '',
+    requestId: randomUUID(),
+    ip: '',
+  };
+  const audit = app.get(AuditService);
+  try {
+    const result = await command.run(app, flags);
+    await audit.record({ ...base, outcome: 'success', status: 0, detail: '' });
+    return result;
+  } catch (err) {
+    await audit.record({ ...base, outcome: 'failure', status: 1, detail: (err as Error).message });
+    throw err;
+  }
+}
 
 export const COMMANDS: Record<string, CliCommand> = {
   'token create': {
@@ -44,6 +72,7 @@ export const COMMANDS: Record<string, CliCommand> = {
   },
   'token revoke': {
     usage: 'token revoke --id ID',
+    audit: { action: 'token.revoke', target: (flags) => flags.id },
     async run(app, flags) {
       const record = await app.get(TokensService).revokeById(required(flags, 'id'), CLI_ACTOR, 'revoked with the CLI');
       return { revoked: true, ...describeToken(record), status: 'revoked' };
@@ -51,13 +80,22 @@ export const COMMANDS: Record<string, CliCommand> = {
   },
   ban: {
     usage: 'ban --email E [--reason R]',
+    audit: { action: 'user.ban', target: (flags) => canonicalEmail(flags.email) ?? flags.email },
     async run(app, flags) {
       const ban = await app.get(ActiveUsersService).ban({ email: required(flags, 'email'), bannedBy: CLI_ACTOR, reason: flags.reason });
-      return { banned: true, user_email: ban.email, banned_until: new Date(ban.until).toISOString(), reason: ban.reason };
+      return {
+        banned: true,
+        user_email: ban.email,
+        banned_until: new Date(ban.until).toISOString(),
+        reason: ban.reason,
+        sessions_ended: ban.sessionsEnded,
+        tokens_blocked: ban.tokensBlocked,
+      };
     },
   },
   unban: {
     usage: 'unban --email E',
+    audit: { action: 'user.unban', target: (flags) => canonicalEmail(flags.email) ?? flags.email },
     async run(app, flags) {
       const email = required(flags, 'email');
       const lifted = await app.get(ActiveUsersService).unban(email);
@@ -89,4 +127,12 @@ function parseDays(value: string): number {
   const days = Number(value);
   if (!Number.isFinite(days) || days <= 0) throw new InvalidInputError('--days must be a positive number');
   return days;
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
 }
