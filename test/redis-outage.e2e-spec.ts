@@ -134,7 +134,7 @@ describe('Redis outage with AUTH_FAIL_MODE=open', () => {
   let stack: GatewayStack;
 
   beforeAll(async () => {
-    stack = await startGatewayStack({ ownRedis: true, env: { AUTH_FAIL_MODE: 'open' } });
+    stack = await startGatewayStack({ ownRedis: true, env: { AUTH_FAIL_MODE: 'open', ADMIN_EMAILS: 'root@example.com' } });
   });
   afterAll(async () => {
     await stack?.close();
@@ -155,6 +155,17 @@ describe('Redis outage with AUTH_FAIL_MODE=open', () => {
       const forged = signJwt({ alg: 'HS256', typ: 'JWT' }, { sub: 'x@example.com' }, 'not-the-gateway-secret-but-long-enough-000');
       expect((await get(`${stack.gw.url}/v1/models`, forged)).status).toBe(401);
       expect((await get(`${stack.gw.url}/health`)).status).toBe(503);
+    });
+  });
+
+  it('answers a REST call that needs Redis with 503 in the REST shape, not 500, even in open mode', async () => {
+    const { token } = await stack.mint('root@example.com', { scopes: ['llm', 'admin'] });
+    await withRedisDown(stack, async () => {
+      const res = await get(`${stack.gw.url}/api/admin/tokens`, token);
+      expect(res).toEqual({
+        status: 503,
+        body: { statusCode: 503, error: 'Service Unavailable', message: expect.stringContaining('temporarily unavailable'), code: 'service_unavailable' },
+      });
     });
   });
 });

@@ -1,6 +1,7 @@
 /** One exception filter for every Nest route: domain errors and HttpExceptions become one JSON shape. */
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { isRedisUnavailableError } from '../redis/redis-errors.js';
 import { DomainError, UserBannedError } from './domain-errors.js';
 import { restErrorBody, sdkErrorBody, statusOfDomainError } from './error-shapes.js';
 
@@ -44,6 +45,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const status = (exception as { status?: unknown } | null)?.status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return { status, message: (exception as Error).message, code: codeOfStatus(status) };
+    }
+    if (isRedisUnavailableError(exception)) {
+      this.logger.warn(`Redis unavailable on ${request.method} ${request.path}: ${(exception as Error).message}`);
+      return { status: 503, message: 'The gateway store is temporarily unavailable; try again shortly', code: 'service_unavailable' };
     }
     this.logger.error(`Unhandled error on ${request.method} ${request.path}`, (exception as Error)?.stack ?? String(exception));
     return { status: 500, message: 'Internal server error', code: 'internal_error' };
