@@ -99,14 +99,15 @@ export class SessionsRepository {
     return entries;
   }
 
-  /** A page of live sessions from the by-expiry index, latest expiry first, after a cursor position. */
+  /** A page of live sessions from the by-expiry index, latest expiry first, after a cursor position; `sparse` when `load` filters. */
   pageLive<T>(
     nowMs: number,
     after: SortedSetPosition | null,
     limit: number,
     load: (entries: readonly SortedSetPosition[]) => Promise<ReadonlyArray<T | null>>,
+    sparse = false,
   ): Promise<SortedSetPage<T>> {
-    return walkSortedSet(this.redis, { key: this.keys.sessionsByExpiry(), order: 'desc', min: nowMs + 1, after, limit, load, maxExamined: 5000 });
+    return walkSortedSet(this.redis, { key: this.keys.sessionsByExpiry(), order: 'desc', min: nowMs + 1, after, limit, load, sparse, maxExamined: 5000 });
   }
 
   /** Marks an OAuth2 authorization code as used; false when it already was (a replay). */

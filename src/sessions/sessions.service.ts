@@ -202,7 +202,7 @@ export class SessionsService {
       this.repository.pageLive<SessionView>(now, after, limit, async (entries) => {
         const views = await this.views(entries.map((e) => e.member));
         return needle === undefined ? views : views.map((v) => (v !== null && v.email.includes(needle) ? v : null));
-      }),
+      }, needle !== undefined),
       this.repository.countLive(now),
     ]);
     return { items: page.items, next: page.next, total };
