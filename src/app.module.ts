@@ -14,6 +14,7 @@ import { CleanupModule } from './cleanup/cleanup.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { ConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
+import { SocketDrainService } from './lifecycle/socket-drain.service.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
 import { ProxyModule } from './proxy/proxy.module.js';
 import { RedisModule } from './redis/redis.module.js';
@@ -33,6 +34,7 @@ import { TokensModule } from './tokens/tokens.module.js';
       useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
     },
     { provide: APP_FILTER, useClass: HttpExceptionFilter },
+    SocketDrainService,
   ],
 })
 export class AppModule {}

@@ -3,8 +3,7 @@
  * (setupApp), listening on a free port. Each app gets its own Redis key prefix.
  */
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { Server } from 'node:http';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../../src/app.module.js';
@@ -48,36 +47,13 @@ export async function startTestApp(env: Record<string, string>): Promise<TestApp
   // PORT is 0 (any free port) unless a suite needs to know it up front (PUBLIC_URL, OAuth2 callbacks).
   await app.listen(config.port, '127.0.0.1');
   const server = app.getHttpServer() as Server;
-  const idleSockets = trackSocketsWithoutRequests(server);
   const address = server.address() as { port: number };
   return {
     app,
     url: `http://127.0.0.1:${address.port}`,
     config,
     get: <T>(token: unknown) => app.get(token as never) as T,
-    close: () => {
-      // server.close() (inside app.close()) closes keep-alive sockets that have served a request,
-      // but waits for sockets on which none has arrived yet, and fetch opens such sockets ahead of
-      // need; they would hold the suite's teardown for seconds. Sockets mid-request are left to finish.
-      for (const socket of idleSockets()) socket.destroy();
-      return app.close();
-    },
+    // Sockets without a request in flight are closed by the app's SocketDrainService on close.
+    close: () => app.close(),
   };
-}
-
-/** Returns a function listing the server's sockets that have no request in progress. */
-function trackSocketsWithoutRequests(server: Server): () => Socket[] {
-  const inFlight = new Map<Socket, number>();
-  server.on('connection', (socket: Socket) => {
-    inFlight.set(socket, 0);
-    socket.once('close', () => inFlight.delete(socket));
-  });
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const socket = req.socket;
-    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
-    res.once('close', () => {
-      if (inFlight.has(socket)) inFlight.set(socket, (inFlight.get(socket) ?? 1) - 1);
-    });
-  });
-  return () => [...inFlight].filter(([, n]) => n === 0).map(([socket]) => socket);
 }
