@@ -4,9 +4,10 @@
  * stop()/start() let a suite take Redis away and bring it back on the same port.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { freePort } from '../../src/demo/local-redis.js';
 
 export interface TestRedis {
   readonly url: string;
@@ -24,17 +25,8 @@ export interface TestRedis {
   close(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** Re-exported for suites that need a port before they start a server. */
+export { freePort };
 
 export async function startTestRedis(options: { forceOwn?: boolean } = {}): Promise<TestRedis> {
   const external = process.env.REDIS_URL;
