@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { AuthMethod } from '../common/authenticated-user.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
-import type { Admission, Ban, SessionAdmission } from './ban.js';
+import { type Admission, type Ban, banFromHash, type SessionAdmission } from './ban.js';
 
 @Injectable()
 export class ActiveUsersRepository {
@@ -75,14 +75,6 @@ export class ActiveUsersRepository {
   }
 
   async findBan(email: string): Promise<Ban | null> {
-    const fields = await this.redis.hgetall(this.keys.ban(email));
-    if (!fields.email) return null;
-    return {
-      email: fields.email,
-      bannedAt: Number(fields.banned_at),
-      until: Number(fields.until),
-      bannedBy: fields.banned_by ?? '',
-      reason: fields.reason ?? '',
-    };
+    return banFromHash(await this.redis.hgetall(this.keys.ban(email)));
   }
 }

@@ -7,6 +7,18 @@ export interface Ban {
   readonly reason: string;
 }
 
+/** A ban from its stored hash (keys.ban), or null when there is none. */
+export function banFromHash(fields: Record<string, string>): Ban | null {
+  if (!fields.email) return null;
+  return {
+    email: fields.email,
+    bannedAt: Number(fields.banned_at),
+    until: Number(fields.until),
+    bannedBy: fields.banned_by ?? '',
+    reason: fields.reason ?? '',
+  };
+}
+
 /** Outcome of the admission check on one request. */
 export type Admission =
   | { readonly kind: 'admitted' }

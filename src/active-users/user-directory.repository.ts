@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
 import { type SortedSetPage, type SortedSetPosition, walkSortedSet } from '../redis/sorted-set-walker.js';
-import type { Ban } from './ban.js';
+import { type Ban, banFromHash } from './ban.js';
 
 /** A person's activity record as stored, with its remaining life and their ban's. */
 export interface ActivityRecord {
@@ -122,16 +122,8 @@ export class UserDirectoryRepository {
         return entries.map((e, i) => {
           const [[err1, fields], [err2, pttl]] = results.slice(i * 2, i * 2 + 2) as Array<[Error | null, unknown]>;
           if (err1 || err2) throw err1 ?? err2;
-          const f = fields as Record<string, string>;
-          if (!f.email) return null;
-          return {
-            email: f.email,
-            bannedAt: Number(f.banned_at),
-            until: Number(f.until),
-            bannedBy: f.banned_by ?? '',
-            reason: f.reason ?? '',
-            remainingMs: (pttl as number) >= 0 ? (pttl as number) : null,
-          };
+          const ban = banFromHash(fields as Record<string, string>);
+          return ban === null ? null : { ...ban, remainingMs: (pttl as number) >= 0 ? (pttl as number) : null };
         });
       },
     });

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { TokenScope } from '../common/authenticated-user.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
+import { parseCatalogEntry } from './token-catalog-entry.js';
 import { type SortedSetPage, type SortedSetPosition, walkSortedSet } from '../redis/sorted-set-walker.js';
 import type { TokenListing } from './token-listing.js';
 
@@ -29,14 +30,6 @@ export interface TokenWalk {
   readonly keep: (token: TokenListing) => boolean;
   /** True when keep/emailMatch may drop most entries: loads whole chunks at a time. */
   readonly sparse: boolean;
-}
-
-interface CatalogEntry {
-  e: string;
-  n: string;
-  c: number;
-  x: number;
-  s: string;
 }
 
 @Injectable()
@@ -96,7 +89,7 @@ export class TokenCatalogRepository {
     // A plain email appears verbatim in the catalog's JSON, so a needle JSON would not escape can
     // skip entries without parsing them.
     const prefilter = emailNeedle !== undefined && ![...emailNeedle].some((c) => c === '"' || c === '\\' || c.charCodeAt(0) < 0x20);
-    const entries = raw.map((value) => (value === null || (prefilter && !value.includes(emailNeedle)) ? null : parseEntry(value)));
+    const entries = raw.map((value) => (value === null || (prefilter && !value.includes(emailNeedle)) ? null : parseCatalogEntry(value)));
     const wanted = entries.map((e) => e !== null && (emailNeedle === undefined || e.e.includes(emailNeedle)));
     const pipeline = this.redis.pipeline();
     ids.forEach((id, i) => {
@@ -143,15 +136,6 @@ export class TokenCatalogRepository {
       case 'history':
         return this.keys.userTokenHistory(index.email);
     }
-  }
-}
-
-function parseEntry(raw: string): CatalogEntry | null {
-  try {
-    const value = JSON.parse(raw) as CatalogEntry;
-    return typeof value.e === 'string' && typeof value.x === 'number' ? value : null;
-  } catch {
-    return null;
   }
 }
 

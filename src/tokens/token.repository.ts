@@ -4,16 +4,8 @@ import type { Redis } from 'ioredis';
 import type { TokenScope } from '../common/authenticated-user.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
+import { encodeCatalogEntry, parseCatalogEntry, type TokenCatalogEntry } from './token-catalog-entry.js';
 import type { TokenCreatedVia, TokenRecord } from './token-record.js';
-
-/** Compact summary kept in the catalog, so an id finds its owner and lists survive expiry. */
-interface CatalogEntry {
-  e: string;
-  n: string;
-  c: number;
-  x: number;
-  s: string;
-}
 
 export interface NewTokenRecord {
   tokenId: string;
@@ -35,7 +27,7 @@ export class TokenRepository {
   /** Stores the record unless the user is at the cap; false when the cap was reached. */
   async create(record: NewTokenRecord, perUserMax: number): Promise<boolean> {
     const { tokenId, email } = record;
-    const catalog: CatalogEntry = { e: email, n: record.name, c: record.createdAt, x: record.expiresAt, s: record.scopes.join(' ') };
+    const catalog: TokenCatalogEntry = { e: email, n: record.name, c: record.createdAt, x: record.expiresAt, s: record.scopes.join(' ') };
     const created = await this.redis.gwTokenCreate(
       this.keys.token(email, tokenId),
       this.keys.userTokens(email),
@@ -47,7 +39,7 @@ export class TokenRepository {
       record.createdAt,
       record.expiresAt,
       perUserMax,
-      JSON.stringify(catalog),
+      encodeCatalogEntry(catalog),
       'token_id', tokenId,
       'email', email,
       'name', record.name,
@@ -91,7 +83,7 @@ export class TokenRepository {
   async findOwner(tokenId: string): Promise<string | null> {
     const raw = await this.redis.hget(this.keys.tokenCatalog(), tokenId);
     if (raw === null) return null;
-    return (JSON.parse(raw) as CatalogEntry).e;
+    return parseCatalogEntry(raw)?.e ?? null;
   }
 
   /** Revokes the given tokens of one user atomically; returns how many were live. */
