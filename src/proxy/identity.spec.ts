@@ -17,6 +17,10 @@ describe('identityHeaderNames', () => {
       'anthropic-beta': 'tools-2024',
       'content-type': 'application/json',
       'openai-organization': 'org',
+      'x-goog-api-key': 'k',
+      'ocp-apim-subscription-key': 'k',
+      user: 'evil',
+      'litellm-user': 'evil',
     });
     expect(names.sort()).toEqual(
       [
@@ -29,6 +33,10 @@ describe('identityHeaderNames', () => {
         'x_litellm_end_user_id',
         'x-gateway-user-email',
         'cookie',
+        'x-goog-api-key',
+        'ocp-apim-subscription-key',
+        'user',
+        'litellm-user',
       ].sort(),
     );
   });

@@ -21,8 +21,13 @@ const DROPPED_EXACT = new Set([
   'x-request-id',
   'x-goog-authenticated-user-email',
   'x-ms-client-principal-name',
+  // Other providers' credential headers: a client's own key must never reach the upstream.
+  'x-goog-api-key',
+  'ocp-apim-subscription-key',
+  'user',
+  'email',
 ]);
-const DROPPED_PREFIXES = ['x-user-', 'x-forwarded-', 'x-litellm-', 'x-gateway-', 'x-auth-', 'x-end-user', 'x-openwebui-user-'];
+const DROPPED_PREFIXES = ['x-user-', 'x-forwarded-', 'x-litellm-', 'litellm-', 'x-gateway-', 'x-auth-', 'x-end-user', 'x-openwebui-user-'];
 
 export function isIdentityHeader(name: string): boolean {
   const n = name.toLowerCase().replace(/_/g, '-');

@@ -26,6 +26,8 @@ interface ProxyState {
   requestId: string;
   body?: Buffer;
   timedOut?: boolean;
+  /** The client's Connection header asked to close its connection after this answer. */
+  clientWantsClose?: boolean;
 }
 
 type ProxiedRequest = IncomingMessage & { gateway?: ProxyState };
@@ -62,9 +64,9 @@ export class ProxyMiddleware implements OnApplicationShutdown {
             proxyRes.headers['x-request-id'] = state.requestId;
           }
           // The upstream's Connection and Keep-Alive describe the gateway's pooled connection; the
-          // client's hop follows the client's own Connection header (http-proxy mirrors it).
-          delete proxyRes.headers.connection;
+          // client's hop follows what the client asked for its own.
           delete proxyRes.headers['keep-alive'];
+          proxyRes.headers.connection = state?.clientWantsClose ? 'close' : 'keep-alive';
           // Flush SSE events as they come: no proxy buffering in front of us either.
           if (String(proxyRes.headers['content-type'] ?? '').startsWith('text/event-stream')) res.setHeader('x-accel-buffering', 'no');
         },
@@ -145,7 +147,33 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       }
     }
     (req as ProxiedRequest).gateway = state;
+    this.rewriteHeaders(req, state);
     await this.proxy(req, res, () => this.fail(res, 404, 'Not found', 'route_not_found'));
+  }
+
+  /**
+   * Turns the client's headers into the upstream request's, in place, before http-proxy copies
+   * them: once the outgoing request exists its headers may already be on the wire (Node sends
+   * them at once for `Expect`), so nothing about identity is left to a later edit.
+   */
+  private rewriteHeaders(req: IncomingMessage, state: ProxyState): void {
+    const headers = req.headers;
+    state.clientWantsClose = /(^|,)\s*close\s*(,|$)/i.test(headers.connection ?? '');
+    // Node has answered the client's `Expect: 100-continue` already; the upstream hop needs none.
+    delete headers.expect;
+    for (const name of hopByHopHeaderNames(headers)) delete headers[name];
+    for (const name of identityHeaderNames(headers)) delete headers[name];
+    // The upstream hop is the gateway's own pooled connection, whatever the client asked for its hop.
+    headers.connection = 'keep-alive';
+    Object.assign(headers, identityHeaders({ email: state.user.email, tokenId: state.user.tokenId, requestId: state.requestId }));
+    if (this.config.upstream.apiKey) {
+      if (this.config.upstream.authHeader === 'x-api-key') headers['x-api-key'] = this.config.upstream.apiKey;
+      else headers.authorization = `Bearer ${this.config.upstream.apiKey}`;
+    }
+    if (state.body !== undefined) {
+      delete headers['transfer-encoding'];
+      headers['content-length'] = String(state.body.length);
+    }
   }
 
   private restampJson(raw: Buffer, email: string, path: string): Buffer {
@@ -166,22 +194,8 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       proxyReq.destroy();
       return;
     }
-    for (const name of hopByHopHeaderNames(req.headers)) proxyReq.removeHeader(name);
-    // The upstream hop is the gateway's own pooled connection, whatever the client asked for its hop.
-    proxyReq.setHeader('connection', 'keep-alive');
-    for (const name of identityHeaderNames(req.headers)) proxyReq.removeHeader(name);
-    for (const [name, value] of Object.entries(identityHeaders({ email: state.user.email, tokenId: state.user.tokenId, requestId: state.requestId }))) {
-      proxyReq.setHeader(name, value);
-    }
-    if (this.config.upstream.apiKey) {
-      if (this.config.upstream.authHeader === 'x-api-key') proxyReq.setHeader('x-api-key', this.config.upstream.apiKey);
-      else proxyReq.setHeader('authorization', `Bearer ${this.config.upstream.apiKey}`);
-    }
-    if (state.body !== undefined) {
-      proxyReq.removeHeader('transfer-encoding');
-      proxyReq.setHeader('content-length', state.body.length);
-      proxyReq.write(state.body);
-    }
+    // Headers were settled in rewriteHeaders; only the (re-stamped) body is written here.
+    if (state.body !== undefined) proxyReq.write(state.body);
     proxyReq.setTimeout(this.config.upstream.timeoutMs, () => {
       state.timedOut = true;
       proxyReq.destroy(new Error('upstream timeout'));
