@@ -34,6 +34,10 @@ describe('safeReturnTo', () => {
     ['something very long', `/${'a'.repeat(3000)}`],
     ['an @ userinfo trick', '//user@evil.example'],
     ['triple slash', '///evil.example'],
+    ['a dot-dot segment that collapses into //host', '/..//evil.example/'],
+    ['an encoded dot-dot segment that collapses into //host', '/%2e%2e//evil.example'],
+    ['a dot segment that collapses into //host', '/.//evil.example'],
+    ['a deeper dot-dot segment that collapses into //host', '/a/..//evil.example'],
   ])('sends %s to /', (_label, input) => {
     expect(safeReturnTo(input)).toBe('/');
   });

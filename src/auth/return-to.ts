@@ -1,7 +1,7 @@
 /**
  * Where the browser goes after login: only ever a path on the gateway itself. Anything that could
- * leave the origin (absolute URLs, `//host`, backslashes, encoded slashes, control characters,
- * schemes) and the login routes themselves (a loop) become `/`.
+ * leave the origin (absolute URLs, `//host`, also after dot segments collapse, backslashes, encoded
+ * slashes, control characters, schemes) and the login routes themselves (a loop) become `/`.
  */
 const BASE = 'http://gateway.invalid';
 const MAX_LENGTH = 2048;
@@ -26,6 +26,9 @@ export function safeReturnTo(input: unknown): string {
   }
   if (url.origin !== BASE) return '/';
   const path = url.pathname;
+  // URL parsing collapses dot segments: "/..//evil.example" becomes "//evil.example", which a
+  // browser reads as another host. Judge the normalised path, not only the input.
+  if (path.startsWith('//') || path.includes('\\')) return '/';
   if (path === '/auth' || path.startsWith('/auth/')) return '/';
   return `${path}${url.search}`;
 }
