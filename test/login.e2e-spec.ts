@@ -431,6 +431,13 @@ describe('browser login through Auth0 (local OpenID provider)', () => {
       expect((await me(browser)).status).toBe(200);
     });
 
+    it('refuses a logout POST without the CSRF token even when it carries a (garbage) Bearer header', async () => {
+      const browser = await signedIn(freshUser());
+      const res = await browser.post(`${gwUrl}/auth/logout`, { headers: { accept: 'application/json', authorization: 'Bearer garbage' } });
+      expect(res.status).toBe(403);
+      expect((await me(browser)).status).toBe(200);
+    });
+
     it('logs out through the form with its csrf_token field', async () => {
       const browser = await signedIn(freshUser());
       const home = await browser.get(`${gwUrl}/`);

@@ -2,14 +2,14 @@
  * The third global guard: an unsafe request (not GET/HEAD/OPTIONS) that rides on a session cookie
  * must carry the session's CSRF token (X-CSRF-Token, or a csrf_token form field for the logout
  * form) and, when the browser says where it comes from, be same-origin (Origin equal to PUBLIC_URL's,
- * Sec-Fetch-Site same-origin). Requests with a Bearer token or API key need none of this.
+ * Sec-Fetch-Site same-origin). Requests authenticated by a Bearer token or API key need none of this.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
+import type { RequestWithUser } from '../common/authenticated-user.js';
 import { ForbiddenError } from '../common/domain-errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { readCredentials } from './request-credentials.js';
 import { sessionAuthOf } from './session-user.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -28,7 +28,9 @@ export class CsrfGuard implements CanActivate {
     if (SAFE_METHODS.has(req.method)) return true;
     const auth = sessionAuthOf(req);
     if (!auth) return true;
-    if (readCredentials(req.headers).kind === 'token') return true;
+    // Exempt only a caller the authentication guard actually verified by token: a token header
+    // alone proves nothing on a @Public() route (logout), where no guard checks it.
+    if ((req as Request & RequestWithUser).user?.method === 'jwt') return true;
 
     const site = req.headers['sec-fetch-site'];
     if (site !== undefined && site !== 'same-origin' && site !== 'none') {
