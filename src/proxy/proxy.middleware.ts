@@ -42,6 +42,10 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly verifier: TokenVerifier,
   ) {
+    if (!config.upstream.apiKey) {
+      // Clients' own credentials are always dropped, so the upstream then sees no credential at all.
+      this.logger.warn('UPSTREAM_API_KEY is empty: calls reach the upstream without a credential');
+    }
     const isHttps = config.upstream.url.startsWith('https:');
     const agentOptions = { keepAlive: true, maxSockets: 512, maxFreeSockets: 64, scheduling: 'lifo' as const };
     this.agent = isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
