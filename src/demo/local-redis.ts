@@ -1,8 +1,7 @@
 /** A throw-away redis-server child process on a free local port (demo and benchmarks). */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -38,18 +37,28 @@ export async function startLocalRedis(port?: number): Promise<LocalRedis> {
   };
   for (let i = 0; i < 100; i++) {
     if (child.exitCode !== null) break;
-    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => undefined);
-    try {
-      await probe.connect();
-      await probe.ping();
-      probe.disconnect();
-      return { url, port: p, stop };
-    } catch {
-      probe.disconnect();
-      await sleep(50);
-    }
+    if (await answersPing(p)) return { url, port: p, stop };
+    await sleep(50);
   }
   await stop();
   throw new Error(`redis-server did not start on port ${p} (is redis-server on PATH?)`);
+}
+
+/** True when something on the port answers a RESP PING with +PONG within a second. */
+function answersPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let reply = '';
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk: Buffer) => {
+      reply += chunk.toString('latin1');
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+    });
+  });
 }
