@@ -6,9 +6,16 @@ import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
 import { type Admission, type Ban, banFromHash, type SessionAdmission } from './ban.js';
 
+/** Resolution of the activity indexes per user, in ms. */
+const INDEX_RESOLUTION_MS = 1000;
+/** Users remembered for that throttle before old entries are dropped. */
+const MAX_REMEMBERED = 50_000;
+
 @Injectable()
 export class ActiveUsersRepository {
   private readonly logger = new Logger(ActiveUsersRepository.name);
+  /** When this gateway last wrote each "method email" into the activity indexes. */
+  private readonly lastIndexed = new Map<string, number>();
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
@@ -52,9 +59,33 @@ export class ActiveUsersRepository {
     return { kind: 'admitted', sessionCount: value };
   }
 
+  /**
+   * The global indexes order users by last access for the admin lists; a second's resolution is
+   * plenty there, while a busy client sends many calls a second. So each gateway writes them at
+   * most once a second per user and method (the per-user record keeps the exact time), in one
+   * write, and GT keeps a late write from moving a user back.
+   */
   private touchActivityIndexes(email: string, method: AuthMethod, nowMs: number): void {
-    this.redis.zadd(this.keys.usersByLastAccess(), nowMs, email).catch(this.onIndexError);
-    this.redis.zadd(this.keys.usersByMethod(method), nowMs, email).catch(this.onIndexError);
+    const key = `${method} ${email}`;
+    const last = this.lastIndexed.get(key);
+    if (last !== undefined && nowMs - last < INDEX_RESOLUTION_MS) return;
+    if (this.lastIndexed.size >= MAX_REMEMBERED) this.forgetIndexedBefore(nowMs - INDEX_RESOLUTION_MS);
+    this.lastIndexed.set(key, nowMs);
+    this.redis
+      .pipeline()
+      .zadd(this.keys.usersByLastAccess(), 'GT', nowMs, email)
+      .zadd(this.keys.usersByMethod(method), 'GT', nowMs, email)
+      .exec()
+      .then((results) => {
+        const failed = results?.find(([err]) => err !== null)?.[0];
+        if (failed) this.onIndexError(failed);
+      }, this.onIndexError);
+  }
+
+  private forgetIndexedBefore(cutoffMs: number): void {
+    for (const [key, at] of this.lastIndexed) if (at < cutoffMs) this.lastIndexed.delete(key);
+    // Still full of users seen within the second: start over rather than grow without bound.
+    if (this.lastIndexed.size >= MAX_REMEMBERED) this.lastIndexed.clear();
   }
 
   private readonly onIndexError = (err: Error): void => {
