@@ -54,7 +54,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
   } finally {
-    await app.close();
+    // The command's outcome is already decided (and printed); a failure while closing does not undo it.
+    await app.close().catch((err: unknown) => process.stderr.write(`warning: closing the Redis connection failed: ${(err as Error)?.message ?? String(err)}\n`));
   }
 }
 

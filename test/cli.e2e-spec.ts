@@ -16,6 +16,11 @@ interface CliResult {
   json: Record<string, unknown>;
 }
 
+/** Exit 0; on failure the CLI's stderr is the message, so a red run says why. */
+function expectSuccess(run: CliResult): void {
+  if (run.status !== 0) throw new Error(`CLI exited ${String(run.status)}: ${run.stderr}`);
+}
+
 describe('ops CLI', () => {
   let redis: TestRedis;
   let upstream: EchoUpstream;
@@ -56,7 +61,7 @@ describe('ops CLI', () => {
 
   it('creates a token that works on /v1, lists it, and revokes it for the next request', async () => {
     const created = cli('token', 'create', '--email', ' Carol@Example.com ', '--name', 'ci-bot', '--days', '2');
-    expect(created.status).toBe(0);
+    expectSuccess(created);
     expect(created.stderr).toBe('');
     const { token, token_id: tokenId, expires_at: expiresAt, user_email: email } = created.json as Record<string, string>;
     expect(email).toBe('carol@example.com');
@@ -69,11 +74,11 @@ describe('ops CLI', () => {
     expect(upstream.requests.at(-1)?.headers['x-gateway-token-id']).toBe(tokenId);
 
     const listed = cli('token', 'list', '--email', 'carol@example.com');
-    expect(listed.status).toBe(0);
+    expectSuccess(listed);
     expect((listed.json.items as Array<{ token_id: string }>).map((t) => t.token_id)).toEqual([tokenId]);
 
     const revoked = cli('token', 'revoke', '--id', tokenId);
-    expect(revoked.status).toBe(0);
+    expectSuccess(revoked);
     expect(revoked.json).toMatchObject({ revoked: true, token_id: tokenId, status: 'revoked' });
     await expect(chat(token)).rejects.toMatchObject({ status: 401 });
     expect(cli('token', 'revoke', '--id', tokenId).status).toBe(1);
@@ -89,7 +94,7 @@ describe('ops CLI', () => {
   it('bans and unbans a user for every token they hold', async () => {
     const { token } = cli('token', 'create', '--email', 'erin@example.com').json as { token: string };
     const banned = cli('ban', '--email', 'erin@example.com', '--reason', 'leaked key');
-    expect(banned.status).toBe(0);
+    expectSuccess(banned);
     expect(Date.parse(String(banned.json.banned_until)) - Date.now()).toBeGreaterThan(6 * 86400_000);
     expect(banned.json).toMatchObject({ user_email: 'erin@example.com', sessions_ended: 0, tokens_blocked: 1 });
     await expect(chat(token)).rejects.toMatchObject({ status: 401, message: expect.stringContaining('banned') });
