@@ -69,7 +69,8 @@ export class TokensService {
 
     const iat = Math.floor(Date.now() / 1000);
     const exp = iat + lifetime;
-    const tokenId = randomBytes(18).toString('base64url');
+    // Hex, so an id never starts with '-' and reads as a flag on a command line (`--id <token_id>`).
+    const tokenId = randomBytes(16).toString('hex');
     const claims: TokenClaims = {
       iss: this.config.jwt.issuer,
       aud: this.config.jwt.audience,
