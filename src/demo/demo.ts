@@ -15,7 +15,8 @@ import { startEchoUpstream } from './echo-upstream.js';
 import { freePort, startLocalRedis } from './local-redis.js';
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DEMO_USER = 'demo@example.com';
+/** The demo's one person: signs in on the local OpenID provider and owns the printed token. */
+const DEMO_USER = DEMO_LOGIN.email;
 
 async function main(): Promise<void> {
   const hostEnv = readEnvironment();
