@@ -1,17 +1,11 @@
-import type { TokenScope } from '../common/authenticated-user.js';
-import type { TokenStatus } from './token-record.js';
+import type { TokenRecord } from './token-record.js';
 
-/** A token as the admin lists show it, live or not; times are epoch milliseconds. */
-export interface TokenListing {
-  readonly tokenId: string;
-  readonly email: string;
-  readonly name: string;
-  readonly scopes: readonly TokenScope[];
-  readonly createdAt: number;
-  readonly expiresAt: number;
-  /** Unknown once a token has expired (its record is gone). */
-  readonly lastUsedAt: number | null;
-  readonly status: TokenStatus;
+/**
+ * A token as the admin lists show it, live or not; times are epoch milliseconds. The record's
+ * fields, with lastUsedAt unknown (null) once a token has expired (its record is gone).
+ */
+export interface TokenListing
+  extends Pick<TokenRecord, 'tokenId' | 'email' | 'name' | 'scopes' | 'createdAt' | 'expiresAt' | 'lastUsedAt' | 'status'> {
   readonly revokedAt: number | null;
   readonly revokedBy: string | null;
 }
