@@ -32,7 +32,7 @@ export class AuthenticationGuard implements CanActivate {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
     const request = context.switchToHttp().getRequest<Request>();
-    const credentials = readCredentials(request.headers);
+    const credentials = readCredentials(request);
     if (credentials.kind === 'invalid') throw new InvalidCredentialsError('Conflicting or malformed credentials');
     if (credentials.kind === 'token') return (await this.jwtGuard.canActivate(context)) as boolean;
     const sessionUser = sessionUserOf(request);
