@@ -21,6 +21,8 @@ export interface ReceivedRequest {
   body: string;
   /** Parsed JSON body, when it was JSON. */
   json?: Record<string, unknown>;
+  /** The client's port: requests that share one came over one connection. */
+  remotePort?: number;
   /** Parsed multipart body, when it was a well-formed form. */
   form?: ReceivedForm;
   /** True when the client went away before the answer was complete. */
@@ -63,7 +65,15 @@ export async function startEchoUpstream(options: EchoUpstreamOptions = {}): Prom
     const onEnd = async (): Promise<void> => {
       const raw = Buffer.concat(chunks);
       const body = raw.toString('utf8');
-      const received: ReceivedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, aborted: false, finished: false };
+      const received: ReceivedRequest = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body,
+        remotePort: req.socket.remotePort,
+        aborted: false,
+        finished: false,
+      };
       try {
         if (body) received.json = JSON.parse(body) as Record<string, unknown>;
       } catch {

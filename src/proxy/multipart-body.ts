@@ -92,9 +92,13 @@ class FormRewrite {
   start(): void {
     const { req, parser } = this;
     parser.on('field', (name, value, info) => this.enqueue(() => this.writeField(name, value, info.valueTruncated)));
-    parser.on('file', (name, stream, info) => this.enqueue(() => this.writeFile(name, stream, info.filename, info.mimeType)));
+    parser.on('file', (name, stream, info) => {
+      // A file part can break (the form ends inside it) before its turn in the chain comes.
+      stream.once('error', (err: Error) => this.fail(malformed(err)));
+      this.enqueue(() => this.writeFile(name, stream, info.filename, info.mimeType));
+    });
     parser.on('finish', () => this.enqueue(() => this.finish()));
-    parser.on('error', (err: Error) => this.fail(new InvalidBodyError(`The multipart body is malformed: ${err.message}`, 'invalid_multipart')));
+    parser.on('error', (err: Error) => this.fail(malformed(err)));
     for (const limit of ['partsLimit', 'filesLimit', 'fieldsLimit'] as const) {
       parser.on(limit, () => this.fail(new InvalidBodyError(`The form has more than ${MAX_PARTS} parts`, 'invalid_multipart')));
     }
@@ -196,7 +200,7 @@ class FormRewrite {
       for await (const chunk of stream) await onChunk(chunk as Buffer);
     } catch (err) {
       if (this.failed || err instanceof BodyAbortedError) throw err;
-      throw new InvalidBodyError(`The multipart body is malformed: ${(err as Error).message}`, 'invalid_multipart');
+      throw malformed(err as Error);
     }
   }
 
@@ -247,6 +251,10 @@ class FormRewrite {
     this.out.destroy();
     this.handlers.onFail(err);
   }
+}
+
+function malformed(err: Error): InvalidBodyError {
+  return new InvalidBodyError(`The multipart body is malformed: ${err.message}`, 'invalid_multipart');
 }
 
 /** A name or filename inside a quoted Content-Disposition parameter; nothing in it can end the quotes. */
