@@ -110,9 +110,10 @@ export class SessionsService {
 
   /**
    * Signs the person in on this request: a new session id (the one the browser came with, and any
-   * login state on it, is destroyed, so a planted id is worthless), then the new session is stored.
+   * login state on it, is destroyed, so a planted id is worthless), then the new session is stored
+   * in the same step that checks the person's ban. Null when they are banned: nothing was stored.
    */
-  async startSignedIn(req: Request, person: SignedInPerson): Promise<SessionAuth> {
+  async startSignedIn(req: Request, person: SignedInPerson): Promise<SessionAuth | null> {
     await new Promise<void>((resolve, reject) => req.session.regenerate((err: unknown) => (err ? reject(toError(err)) : resolve())));
     const now = Date.now();
     const auth: SessionAuth = {
@@ -124,9 +125,11 @@ export class SessionsService {
       userAgent: String(req.headers['user-agent'] ?? '').slice(0, MAX_USER_AGENT),
       csrfToken: randomBytes(32).toString('base64url'),
     };
+    const json = JSON.stringify({ ...req.session, auth });
+    const outcome = await this.repository.writeSignedIn('create', sessionIdOf(req.sessionID), auth.email, json, this.expiresAt(auth), now);
+    if (outcome === 'banned') return null;
+    if (outcome === 'refused') throw new Error('a freshly generated session id was already taken');
     req.session.auth = auth;
-    const created = await this.repository.writeSignedIn('create', sessionIdOf(req.sessionID), auth.email, JSON.stringify(req.session), this.expiresAt(auth), now);
-    if (!created) throw new Error('a freshly generated session id was already taken');
     return auth;
   }
 
