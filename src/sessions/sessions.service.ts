@@ -7,6 +7,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import type { SessionData } from 'express-session';
+import { AdminsService } from '../admins/admins.service.js';
 import type { ListPosition } from '../common/list-cursor.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { isSessionId, sessionIdOf, type SessionAuth, type SessionView } from './session-data.js';
@@ -45,6 +46,7 @@ export class SessionsService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: SessionsRepository,
+    private readonly admins: AdminsService,
   ) {}
 
   /** When a signed-in session ends: the earlier of its absolute and idle end. */
@@ -155,12 +157,16 @@ export class SessionsService {
 
   // ---- sessions by public id and by user (admins, bans) ----
 
-  /** Ends one session by its public id; the ended session, or null when there was none. */
-  async endById(sessionId: string): Promise<SessionView | null> {
+  /**
+   * Ends one session by its public id; the ended session, or null when there was none. An
+   * `actingAdmin` (an admin over REST) is held to the admin hierarchy for the session's owner.
+   */
+  async endById(sessionId: string, actingAdmin?: string): Promise<SessionView | null> {
     if (!isSessionId(sessionId)) return null;
     const json = await this.repository.read(sessionId);
     const data = json === null ? null : parseSession(json);
     if (data?.auth && isSessionAuth(data.auth)) {
+      if (actingAdmin !== undefined) await this.admins.assertMayActOn(actingAdmin, data.auth.email);
       const ended = await this.repository.end(data.auth.email, [sessionId]);
       return ended > 0 ? this.view(sessionId, data.auth) : null;
     }
