@@ -1,6 +1,6 @@
 /**
- * Security headers on every answer Express gives, end to end: pages, the REST API, /health, /docs,
- * errors and 404s carry a strict Content-Security-Policy (no inline script anywhere), X-Frame-Options
+ * Security headers on every answer, end to end: pages, the REST API, /health, /docs, errors, 404s
+ * and /v1 carry a strict Content-Security-Policy (no inline script anywhere), X-Frame-Options
  * DENY, nosniff and Referrer-Policy same-origin. DOCS_ENABLED=false removes /docs and /docs-json.
  */
 import { createHash } from 'node:crypto';
@@ -74,6 +74,20 @@ describe('security headers', () => {
     expect(ok.status).toBe(200);
     expectSecurityHeaders('token list', ok.headers);
     expect(ok.headers.get('content-security-policy')).toBe(STRICT);
+  });
+
+  it('/v1 answers carry them too: a refusal from the proxy and an upstream answer passed through', async () => {
+    const refused = await fetch(`${gwUrl}/v1/models`);
+    expect(refused.status).toBe(401);
+    expectSecurityHeaders('/v1 refused', refused.headers);
+    const { token } = await stack.mint('carol@example.com');
+    const answered = await fetch(`${gwUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'echo-1', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(answered.status).toBe(200);
+    expectSecurityHeaders('/v1 answered', answered.headers);
   });
 
   it('the login pages run no script; their one inline style is let in by its hash, and the logout form may reach the provider', async () => {
