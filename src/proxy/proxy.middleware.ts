@@ -14,6 +14,7 @@ import { TokenVerifier } from '../auth/token-verifier.service.js';
 import type { AuthenticatedUser } from '../common/authenticated-user.js';
 import { DomainError, UserBannedError } from '../common/domain-errors.js';
 import { sdkErrorBody, statusOfDomainError } from '../common/error-shapes.js';
+import { setSecurityHeaders } from '../common/security-headers.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { droppedHeaderNames, identityHeaders } from './identity.js';
 import { restampJsonBody } from './json-body.js';
@@ -107,6 +108,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', requestId);
+    setSecurityHeaders(res);
     // Every request gets an answer: whatever goes wrong unforeseen is a logged 500, never a hung socket.
     this.serve(req, url, res, requestId).catch((err: unknown) => this.failUnexpectedly(err, requestId, res));
   };
