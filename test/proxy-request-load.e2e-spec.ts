@@ -7,12 +7,22 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI, { toFile } from 'openai';
+import type { Agent } from 'node:http';
+import { ProxyMiddleware } from '../src/proxy/proxy.middleware.js';
 import { startGatewayStack, type GatewayStack } from './support/gateway-stack.js';
 
 const EMAIL = 'load@example.com';
 const SOCKETS = 2;
 const CALLS = 16;
 const UPLOADS = 4;
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 describe('more concurrent calls than upstream sockets', () => {
   let stack: GatewayStack;
@@ -46,5 +56,36 @@ describe('more concurrent calls than upstream sockets', () => {
 
     const after = await client.chat.completions.create({ model: 'echo-1', messages: [{ role: 'user', content: 'still there?' }] });
     expect(after.choices[0].message.content).toBe('echo: still there?');
+  });
+
+  it('drops a queued call whose client left before a socket came, instead of sending it', async () => {
+    const token = (await stack.mint(EMAIL)).token;
+    const call = (model: string, requestId: string, signal: AbortSignal): Promise<unknown> =>
+      fetch(`${stack.gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-request-id': requestId },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: requestId }] }),
+        signal,
+      }).catch((e: unknown) => e);
+    const received = (requestId: string): boolean => stack.upstream.requests.some((r) => r.headers['x-request-id'] === requestId);
+    // The agent's own queue of calls waiting for a socket (Node's http.Agent keeps it in `requests`).
+    const agent = (stack.gw.get<ProxyMiddleware>(ProxyMiddleware) as unknown as { agent: Agent }).agent;
+    const queued = (): number => Object.values(agent.requests).reduce((n, list) => n + (list?.length ?? 0), 0);
+
+    const holders = Array.from({ length: SOCKETS }, (_, i) => ({ id: `holder-${i}`, abort: new AbortController() }));
+    const held = holders.map((h) => call('hang', h.id, h.abort.signal));
+    await waitFor(() => holders.every((h) => received(h.id)), 'every socket to be busy');
+    const leaver = new AbortController();
+    const left = call('echo-1', 'leaver', leaver.signal);
+    await waitFor(() => queued() === 1, 'the call to queue for a socket');
+    leaver.abort();
+    await left;
+    for (const h of holders) h.abort.abort();
+    await Promise.all(held);
+
+    // Calls leave the agent's queue in order: once a later call is answered, the one before it had its turn.
+    const after = await client.chat.completions.create({ model: 'echo-1', messages: [{ role: 'user', content: 'after' }] });
+    expect(after.choices[0].message.content).toBe('echo: after');
+    expect(received('leaver')).toBe(false);
   });
 });

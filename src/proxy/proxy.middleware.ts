@@ -123,7 +123,8 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     server.on('proxyReq', (proxyReq, req) => {
       const state = (req as ProxiedRequest).gateway;
       if (!state) return;
-      if (state.bodyFailed) proxyReq.destroy();
+      // A refused body, or a client that left while the call waited for this socket: nothing to send.
+      if (state.bodyFailed || req.socket.destroyed) proxyReq.destroy();
       else state.upstreamRequest = proxyReq;
     });
   };
