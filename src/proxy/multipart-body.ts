@@ -19,7 +19,7 @@ import {
   InvalidBodyError,
   type BodyLimits,
 } from './request-body.js';
-import type { SteeringFields } from './steering-fields.js';
+import { NESTED_SETTING_FIELDS, type SteeringFields } from './steering-fields.js';
 
 export interface FormRules extends BodyLimits {
   readonly email: string;
@@ -71,6 +71,8 @@ export function rewriteMultipart(req: IncomingMessage, rules: FormRules, handler
 
 class FormRewrite {
   private failed = false;
+  /** The whole form has been written on: nothing can refuse it any more. */
+  private finished = false;
   private ready = false;
   private sawUser = false;
   private received = 0;
@@ -152,7 +154,8 @@ class FormRewrite {
     let forwarded = value;
     if (FORM_IDENTITY_FIELDS.has(name)) {
       if (name === 'user') this.sawUser = true;
-      forwarded = stampedFormField(name, this.settingsObject(name, value), this.rules.email);
+      const settings = NESTED_SETTING_FIELDS.includes(name) ? this.settingsObject(name, value) : null;
+      forwarded = stampedFormField(name, settings, this.rules.email);
     }
     return this.write(`--${this.boundary}\r\nContent-Disposition: form-data; name="${quoted(name)}"\r\n\r\n${forwarded}\r\n`);
   }
@@ -209,6 +212,7 @@ class FormRewrite {
       await this.write(`--${this.boundary}\r\nContent-Disposition: form-data; name="user"\r\n\r\n${this.rules.email}\r\n`);
     }
     this.markReady();
+    this.finished = true;
     this.out.end(`--${this.boundary}--\r\n`);
   }
 
@@ -239,7 +243,7 @@ class FormRewrite {
   }
 
   private fail(err: Error): void {
-    if (this.failed) return;
+    if (this.failed || this.finished) return;
     this.failed = true;
     this.idle.pause();
     this.req.off('data', this.onData);
