@@ -27,6 +27,11 @@ const CLIENT_VISIBLE = new Set([
   'connection',
   'keep-alive',
   'date',
+  // The gateway's own security headers.
+  'content-security-policy',
+  'x-frame-options',
+  'x-content-type-options',
+  'referrer-policy',
   ...Object.keys(PROVIDER_HEADERS),
 ]);
 
@@ -79,7 +84,11 @@ describe('upstream answers through the /v1 proxy', () => {
       expectNoInternalHeaders(res.headers);
       expect(JSON.parse(text)).toEqual({
         type: 'error',
-        error: { type: 'api_error', message: `The upstream LLM service failed (HTTP 500); request id ${requestId}`, code: 'upstream_error' },
+        error: {
+          type: 'api_error',
+          message: `The upstream LLM service failed (HTTP 500); request id ${requestId}`,
+          code: 'upstream_error',
+        },
       });
       for (const secret of SECRETS) expect(text).not.toContain(secret);
     });
@@ -116,7 +125,10 @@ describe('upstream answers through the /v1 proxy', () => {
 
       const sdkRequestId = nextRequestId();
       const err = await new OpenAI({ apiKey: token, baseURL: `${stack.gw.url}/v1`, maxRetries: 0 }).chat.completions
-        .create({ model: 'leak-500', stream: true, messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-request-id': sdkRequestId } })
+        .create(
+          { model: 'leak-500', stream: true, messages: [{ role: 'user', content: 'x' }] },
+          { headers: { 'x-request-id': sdkRequestId } },
+        )
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OpenAI.InternalServerError);
       const apiError = err as InstanceType<typeof OpenAI.InternalServerError>;
@@ -140,7 +152,11 @@ describe('upstream answers through the /v1 proxy', () => {
       expectNoInternalHeaders(res.headers);
       expect(await res.json()).toEqual({
         type: 'error',
-        error: { type: 'overloaded_error', message: `The upstream LLM service failed (HTTP 503); request id ${requestId}`, code: 'upstream_error' },
+        error: {
+          type: 'overloaded_error',
+          message: `The upstream LLM service failed (HTTP 503); request id ${requestId}`,
+          code: 'upstream_error',
+        },
       });
     });
 
@@ -171,23 +187,25 @@ describe('upstream answers through the /v1 proxy', () => {
     it('filter a streamed answer the same way, and it still arrives event by event with x-accel-buffering: no', async () => {
       const requestId = nextRequestId();
       const body = JSON.stringify({ model: 'slow-stream', stream: true, messages: [{ role: 'user', content: 'x' }] });
-      const { res, firstChunk, upstreamDoneAtFirstChunk } = await new Promise<{ res: IncomingMessage; firstChunk: string; upstreamDoneAtFirstChunk: boolean }>(
-        (resolve, reject) => {
-          const req = httpRequest(`${stack.gw.url}/v1/chat/completions`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-request-id': requestId },
+      const { res, firstChunk, upstreamDoneAtFirstChunk } = await new Promise<{
+        res: IncomingMessage;
+        firstChunk: string;
+        upstreamDoneAtFirstChunk: boolean;
+      }>((resolve, reject) => {
+        const req = httpRequest(`${stack.gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-request-id': requestId },
+        });
+        req.on('response', (response) => {
+          response.once('data', (chunk: Buffer) => {
+            const received = stack.upstream.requests.find((r) => r.headers['x-request-id'] === requestId);
+            resolve({ res: response, firstChunk: chunk.toString('utf8'), upstreamDoneAtFirstChunk: received?.finished ?? true });
+            response.destroy();
           });
-          req.on('response', (response) => {
-            response.once('data', (chunk: Buffer) => {
-              const received = stack.upstream.requests.find((r) => r.headers['x-request-id'] === requestId);
-              resolve({ res: response, firstChunk: chunk.toString('utf8'), upstreamDoneAtFirstChunk: received?.finished ?? true });
-              response.destroy();
-            });
-          });
-          req.on('error', reject);
-          req.end(body);
-        },
-      );
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toBe('text/event-stream');
       expect(res.headers['x-accel-buffering']).toBe('no');
@@ -203,7 +221,9 @@ describe('upstream answers through the /v1 proxy', () => {
     it('keep a 4xx body byte for byte but pass only the allowlisted headers', async () => {
       const res = await post({ model: 'status-429', messages: [] }, nextRequestId());
       expect(res.status).toBe(429);
-      expect(await res.text()).toBe(JSON.stringify({ error: { message: 'echo upstream answered 429 as asked', type: 'rate_limit_error', code: 'echo_429' } }));
+      expect(await res.text()).toBe(
+        JSON.stringify({ error: { message: 'echo upstream answered 429 as asked', type: 'rate_limit_error', code: 'echo_429' } }),
+      );
       expect(res.headers.get('retry-after')).toBe('7');
       expect(res.headers.get('anthropic-ratelimit-requests-remaining')).toBe('49');
       expectNoInternalHeaders(res.headers);

@@ -47,7 +47,13 @@ async function settle<T>(work: Promise<T>, abort: () => void): Promise<Outcome<T
   const hung = new Promise<Outcome<T>>((resolve) => {
     timer = setTimeout(() => resolve({ outcome: 'hung' }), HUNG_AFTER_MS);
   });
-  const result = await Promise.race([work.then((value): Outcome<T> => ({ outcome: 'done', value }), (error: unknown): Outcome<T> => ({ outcome: 'threw', error })), hung]);
+  const result = await Promise.race([
+    work.then(
+      (value): Outcome<T> => ({ outcome: 'done', value }),
+      (error: unknown): Outcome<T> => ({ outcome: 'threw', error }),
+    ),
+    hung,
+  ]);
   clearTimeout(timer);
   if (result.outcome === 'hung') abort();
   return result;
@@ -76,7 +82,9 @@ describe('an upstream that fails part-way through its answer', () => {
 
   beforeAll(async () => {
     // UPSTREAM_TIMEOUT_MS outlasts HUNG_AFTER_MS: only the idle timeout can end a silent answer here.
-    stack = await startGatewayStack({ env: { UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS), UPSTREAM_TIMEOUT_MS: String(3 * HUNG_AFTER_MS) } });
+    stack = await startGatewayStack({
+      env: { UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS), UPSTREAM_TIMEOUT_MS: String(3 * HUNG_AFTER_MS) },
+    });
     token = (await stack.mint(EMAIL)).token;
     logs = LogCollector.install();
   });
@@ -126,7 +134,11 @@ describe('an upstream that fails part-way through its answer', () => {
     });
   }
 
-  const chat = (model: string, stream: boolean): Record<string, unknown> => ({ model, stream, messages: [{ role: 'user', content: 'one two three four five' }] });
+  const chat = (model: string, stream: boolean): Record<string, unknown> => ({
+    model,
+    stream,
+    messages: [{ role: 'user', content: 'one two three four five' }],
+  });
   const streamed = (model: string): OpenAI.ChatCompletionCreateParamsStreaming => ({
     model,
     stream: true,
@@ -140,11 +152,9 @@ describe('an upstream that fails part-way through its answer', () => {
       expect(answer.ending).toBe('complete');
       expect(answer.status).toBe(200);
       const events = sseEvents(answer.body);
-      expect(events.slice(0, 3).map((e) => (JSON.parse(e.data) as { choices: Array<{ delta: { content: string } }> }).choices[0].delta.content)).toEqual([
-        'echo: ',
-        'one ',
-        'two ',
-      ]);
+      expect(
+        events.slice(0, 3).map((e) => (JSON.parse(e.data) as { choices: Array<{ delta: { content: string } }> }).choices[0].delta.content),
+      ).toEqual(['echo: ', 'one ', 'two ']);
       expect(events).toHaveLength(4);
       expect(events[3].event).toBe('error');
       expect(JSON.parse(events[3].data)).toEqual({
@@ -202,7 +212,12 @@ describe('an upstream that fails part-way through its answer', () => {
     });
 
     it('makes the Anthropic SDKs (1.x and 0.x) throw an APIError mid-stream', async () => {
-      const body = { model: 'die-mid-stream', max_tokens: 64, stream: true as const, messages: [{ role: 'user' as const, content: 'one two three four' }] };
+      const body = {
+        model: 'die-mid-stream',
+        max_tokens: 64,
+        stream: true as const,
+        messages: [{ role: 'user' as const, content: 'one two three four' }],
+      };
       const controller = new AbortController();
       const types: string[] = [];
       const current = await settle(
@@ -214,7 +229,10 @@ describe('an upstream that fails part-way through its answer', () => {
       expect(current.outcome).toBe('threw');
       const error = (current as { error: unknown }).error;
       expect(error).toBeInstanceOf(Anthropic.APIError);
-      expect((error as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'api_error', code: 'upstream_connection_lost' } });
+      expect((error as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({
+        type: 'error',
+        error: { type: 'api_error', code: 'upstream_connection_lost' },
+      });
       expect(types).toEqual(['message_start', 'content_block_start', 'content_block_delta']);
 
       const legacyController = new AbortController();
@@ -267,7 +285,9 @@ describe('an upstream that fails part-way through its answer', () => {
       );
       expect(result.outcome).toBe('threw');
       expect((result as { error: unknown }).error).toBeInstanceOf(OpenAI.APIError);
-      expect(((result as { error: unknown }).error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'upstream_idle_timeout' });
+      expect(((result as { error: unknown }).error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({
+        code: 'upstream_idle_timeout',
+      });
     });
 
     it('keeps a slow but steady stream going: the idle timeout counts silence, not length', async () => {
@@ -296,7 +316,11 @@ describe('an upstream that fails part-way through its answer', () => {
     let quickToken: string;
     beforeAll(async () => {
       quick = await startTestApp(
-        testEnv(stack.redis.url, { UPSTREAM_URL: stack.upstream.url, UPSTREAM_TIMEOUT_MS: '1500', UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS) }),
+        testEnv(stack.redis.url, {
+          UPSTREAM_URL: stack.upstream.url,
+          UPSTREAM_TIMEOUT_MS: '1500',
+          UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS),
+        }),
       );
       quickToken = (await quick.get<TokensService>(TokensService).create({ email: EMAIL, createdVia: 'cli' })).token;
       // Creating an app resets Nest's logger.
@@ -316,13 +340,29 @@ describe('an upstream that fails part-way through its answer', () => {
       });
       expect(res.status).toBe(502);
       expect(res.headers.get('x-request-id')).toBe(requestId);
-      expect(await res.json()).toEqual({ type: 'error', error: { type: 'api_error', message: 'The upstream LLM service is unreachable', code: 'upstream_unavailable' } });
+      expect(await res.json()).toEqual({
+        type: 'error',
+        error: { type: 'api_error', message: 'The upstream LLM service is unreachable', code: 'upstream_unavailable' },
+      });
 
       const err = await openai()
         .chat.completions.create(streamed('reset'))
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OpenAI.InternalServerError);
       expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+    });
+
+    it('answers 502 in the SDK shape when the upstream dies after its headers, before any of its body', async () => {
+      const requestId = nextRequestId();
+      const answer = await rawPost('/v1/chat/completions', chat('die-after-headers', true), requestId);
+      expect(answer.ending).toBe('complete');
+      expect(answer.status).toBe(502);
+      expect(answer.headers['content-type']).toBe('application/json');
+      expect(answer.headers['x-request-id']).toBe(requestId);
+      expect(JSON.parse(answer.body)).toEqual({
+        type: 'error',
+        error: { type: 'api_error', message: `upstream connection lost; request id ${requestId}`, code: 'upstream_connection_lost' },
+      });
     });
 
     it('still answers 504 after UPSTREAM_TIMEOUT_MS when the upstream says nothing at all (the idle timeout is for answers begun)', async () => {
@@ -334,7 +374,10 @@ describe('an upstream that fails part-way through its answer', () => {
         signal: AbortSignal.timeout(HUNG_AFTER_MS),
       });
       expect(res.status).toBe(504);
-      expect(await res.json()).toEqual({ type: 'error', error: { type: 'timeout_error', message: 'The upstream did not answer in time', code: 'upstream_timeout' } });
+      expect(await res.json()).toEqual({
+        type: 'error',
+        error: { type: 'timeout_error', message: 'The upstream did not answer in time', code: 'upstream_timeout' },
+      });
       const call = received(requestId);
       await waitFor(() => call.aborted, 'the upstream call to be dropped');
     });

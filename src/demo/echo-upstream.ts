@@ -7,7 +7,8 @@
  * `slow-stream` streams 600 events 50 ms apart, `hang` never answers, and `status-<NNN>`
  * (e.g. `status-429`) answers that HTTP status with a provider-shaped error body.
  * Failures as LiteLLM shows them: `leak-500` answers 500 with a traceback full of secrets
- * (as SSE when streamed); `reset` drops the connection before answering; `die-mid-stream`,
+ * (as SSE when streamed); `reset` drops the connection before answering, `die-after-headers`
+ * (streamed) right after sending its headers; `die-mid-stream`,
  * `die-mid-event` and `silent-mid-stream` stop after three events (the connection dies between
  * events, dies inside one, or stays open and silent; without `stream` the JSON body dies halfway).
  * Like OpenAI, every answer carries the upstream's own `x-request-id`, and like LiteLLM it adds
@@ -219,6 +220,11 @@ function sse(res: ServerResponse, frames: string[], delay: number, model: string
   let i = 0;
   const next = (): void => {
     if (res.destroyed) return;
+    if (i === 0 && model === 'die-after-headers') {
+      res.flushHeaders();
+      setTimeout(() => res.socket?.destroy(), delay);
+      return;
+    }
     if (i === EVENTS_BEFORE_FAULT && model === 'silent-mid-stream') return;
     if (i === EVENTS_BEFORE_FAULT && (model === 'die-mid-stream' || model === 'die-mid-event')) {
       if (model === 'die-mid-event') res.write(frames[i].slice(0, frames[i].length >> 1));

@@ -215,8 +215,11 @@ export class RelayedAnswer {
     const message = `${why === 'idle' ? 'upstream went silent' : 'upstream connection lost'}; request id ${this.call.requestId}`;
     const code = why === 'idle' ? 'upstream_idle_timeout' : 'upstream_connection_lost';
     if (!res.headersSent) {
-      // Nothing has reached the client yet: it can still get a plain error answer.
-      for (const name of res.getHeaderNames()) if (name !== 'x-request-id' && name !== 'x-upstream-request-id') res.removeHeader(name);
+      // Nothing has reached the client yet: it can still get a plain error answer, without the
+      // headers that described the upstream's body (the gateway's own stay).
+      for (const name of Object.keys(this.proxyRes.headers))
+        if (name !== 'x-request-id' && name !== 'x-upstream-request-id') res.removeHeader(name);
+      res.removeHeader('x-accel-buffering');
       this.options.writeError(res, status, message, code, this.call.clientWantsClose === true);
       return;
     }
