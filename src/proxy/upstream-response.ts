@@ -101,7 +101,7 @@ export class UpstreamAnswers {
       if (!proxyRes.complete) proxyRes.destroy();
       decoder?.destroy();
     };
-    const idle = setTimeout(finish, this.options.idleTimeoutMs);
+    const idle = setTimeout(finish, this.options.idleTimeoutMs).unref();
     const source: Readable = decoder ? proxyRes.pipe(decoder) : proxyRes;
     source.on('data', (chunk: Buffer) => {
       if (logged) return;
@@ -149,7 +149,7 @@ export class RelayedAnswer {
     private readonly appendable: boolean,
     private readonly options: UpstreamAnswersOptions,
   ) {
-    this.idle = setTimeout(this.onIdle, options.idleTimeoutMs);
+    this.idle = setTimeout(this.onIdle, options.idleTimeoutMs).unref();
     proxyRes.on('data', this.onData);
     proxyRes.once('end', this.onEnd);
     proxyRes.on('error', this.onError);
