@@ -19,9 +19,16 @@ export function setupApp(app: NestExpressApplication): AppConfig {
   matchPathsCaseSensitively(app);
   // Idle keep-alive sockets outlive the clients' and load balancers' own idle timers (often 60 s), so a
   // client never sends a request on a socket the gateway is closing at that moment.
-  const server = app.getHttpServer() as Server;
+  const server = app.getHttpServer() as Server & { connectionsCheckingInterval: number };
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  // Slow clients are bounded (docs/SECURITY.md): the headers must arrive within CLIENT_HEADERS_TIMEOUT_MS
+  // and the whole request within CLIENT_REQUEST_TIMEOUT_MS, else Node answers 408 and closes; answers (long
+  // streams) are bounded by neither. Idle keep-alive sockets wait for keepAliveTimeout, not these. A /v1
+  // body that stalls gets the proxy's own 408 (CLIENT_BODY_IDLE_TIMEOUT_MS). Node checks the two timeouts
+  // every connectionsCheckingInterval (30 s unless set before listen).
+  server.headersTimeout = config.requests.headersTimeoutMs;
+  server.requestTimeout = config.requests.requestTimeoutMs;
+  server.connectionsCheckingInterval = Math.min(1000, Math.ceil(config.requests.headersTimeoutMs / 4));
   // The /v1 proxy answers straight from the HTTP server, ahead of Express: bodies stream to it
   // untouched by the body parsers, and the hot path skips Express's per-request work (about half
   // of the gateway's CPU per call, measured with npm run bench). Everything else goes on to Express.

@@ -493,17 +493,18 @@ describe('the /v1 proxy with the official SDKs', () => {
       expect(stack.upstream.requests.length).toBe(before);
     });
 
-    it('streams a multipart upload to an upload endpoint untouched, with the gateway identity headers', async () => {
+    it('streams a multipart upload to an upload endpoint, with the gateway identity headers and user field', async () => {
       const requestId = nextRequestId();
       const form = new FormData();
       form.append('model', 'whisper-1');
       form.append('file', new Blob([Buffer.from('RIFF....WAVE')], { type: 'audio/wav' }), 'a.wav');
       const res = await fetch(`${stack.gw.url}/v1/audio/transcriptions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'x-request-id': requestId }, body: form });
-      // The echo upstream has no transcription route: its own 404 comes back.
-      expect(res.status).toBe(404);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ text: 'echo: a.wav (12 bytes)' });
       const received = receivedWith(requestId);
       expectGatewayIdentity(received);
       expect(received.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+      expect(received.form?.fields).toEqual({ model: ['whisper-1'], user: [EMAIL] });
       expect(received.body).toContain('RIFF....WAVE');
     });
 

@@ -34,7 +34,7 @@ export class AuthenticationGuard implements CanActivate {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
     const request = context.switchToHttp().getRequest<Request>();
-    const credentials = readCredentials(request.headers);
+    const credentials = readCredentials(request);
     if (credentials.kind === 'invalid') throw new InvalidCredentialsError('Conflicting or malformed credentials');
     const sessionUser = sessionUserOf(request);
     if (credentials.kind === 'token') {

@@ -92,6 +92,22 @@ export interface AppConfig {
   readonly docs: {
     readonly enabled: boolean;
   };
+
+  /** What a /v1 client may send, and how slowly (docs/SECURITY.md, "The /v1 boundary: requests"). */
+  readonly requests: {
+    /** Body fields refused on top of the built-in list of upstream-steering fields (src/proxy/steering-fields.ts). */
+    readonly blockedFields: readonly string[];
+    /** Deepest nesting of arrays and objects accepted in a JSON body. */
+    readonly jsonMaxDepth: number;
+    /** The request line and headers must arrive within this (server.headersTimeout). */
+    readonly headersTimeoutMs: number;
+    /** The whole request must arrive within this (server.requestTimeout); answers are not bounded by it. */
+    readonly requestTimeoutMs: number;
+    /** A request body that sends nothing for this long gets 408. */
+    readonly bodyIdleTimeoutMs: number;
+    /** Most sockets the proxy opens to the upstream at once; calls past it wait for a socket. */
+    readonly upstreamMaxSockets: number;
+  };
 }
 
 /** Injection token for the typed configuration object. */

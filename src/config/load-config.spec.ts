@@ -77,6 +77,27 @@ describe('loadConfig', () => {
     expect(problemsOf({ JWT_SECRET: SECRET, UPSTREAM_ALLOWED_PATHS: '/v1/../key' })).toHaveLength(1);
   });
 
+  it('reads the request-side settings with their defaults', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET }).requests).toEqual({
+      blockedFields: [],
+      jsonMaxDepth: 64,
+      headersTimeoutMs: 30000,
+      requestTimeoutMs: 300000,
+      bodyIdleTimeoutMs: 30000,
+      upstreamMaxSockets: 512,
+    });
+    expect(loadConfig({ JWT_SECRET: SECRET, UPSTREAM_BLOCKED_FIELDS: ' corp_url ,x-key,' }).requests.blockedFields).toEqual(['corp_url', 'x-key']);
+  });
+
+  it('refuses blocked fields that are not plain names, and a headers timeout above the request timeout', () => {
+    expect(problemsOf({ JWT_SECRET: SECRET, UPSTREAM_BLOCKED_FIELDS: 'ok,not ok' })).toEqual([
+      'UPSTREAM_BLOCKED_FIELDS entries must be field names of letters, digits and _ . - (at most 128)',
+    ]);
+    expect(problemsOf({ JWT_SECRET: SECRET, CLIENT_HEADERS_TIMEOUT_MS: '5000', CLIENT_REQUEST_TIMEOUT_MS: '1000' })).toEqual([
+      'CLIENT_HEADERS_TIMEOUT_MS must not exceed CLIENT_REQUEST_TIMEOUT_MS',
+    ]);
+  });
+
   it('reads the upstream answer settings, and refuses response headers no client may get', () => {
     const defaults = loadConfig({ JWT_SECRET: SECRET });
     expect(defaults.upstream.idleTimeoutMs).toBe(120000);

@@ -125,7 +125,18 @@ export function loadConfig(env: Env): AppConfig {
     docs: {
       enabled: r.bool('DOCS_ENABLED', true),
     },
+    requests: {
+      blockedFields: r.fieldList('UPSTREAM_BLOCKED_FIELDS'),
+      jsonMaxDepth: r.int('JSON_MAX_DEPTH', 64, 2, 512),
+      headersTimeoutMs: r.int('CLIENT_HEADERS_TIMEOUT_MS', 30000, 100, 600000),
+      requestTimeoutMs: r.int('CLIENT_REQUEST_TIMEOUT_MS', 300000, 100, 3600000),
+      bodyIdleTimeoutMs: r.int('CLIENT_BODY_IDLE_TIMEOUT_MS', 30000, 100, 600000),
+      upstreamMaxSockets: r.int('UPSTREAM_MAX_SOCKETS', 512, 1, 65536),
+    },
   };
+  if (config.requests.headersTimeoutMs > config.requests.requestTimeoutMs) {
+    problems.push('CLIENT_HEADERS_TIMEOUT_MS must not exceed CLIENT_REQUEST_TIMEOUT_MS');
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
@@ -259,6 +270,17 @@ class EnvReader {
         this.problems.push(`${name} entries must be plain paths under /v1, such as /v1/chat/completions`);
         break;
       }
+    }
+    return items;
+  }
+
+  /** A comma list of JSON field names (letters, digits, _ . -). */
+  fieldList(name: string): readonly string[] {
+    const value = this.raw(name);
+    if (value === undefined) return [];
+    const items = value.split(',').map((f) => f.trim()).filter(Boolean);
+    if (items.some((item) => !/^[A-Za-z0-9_.-]{1,128}$/.test(item))) {
+      this.problems.push(`${name} entries must be field names of letters, digits and _ . - (at most 128)`);
     }
     return items;
   }

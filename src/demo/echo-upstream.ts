@@ -4,8 +4,10 @@
  * `npm run demo`, the benchmark and the end-to-end tests (which also read what it received).
  *
  * A few model names select test behaviours on /v1/chat/completions and /v1/messages:
- * `slow-stream` streams 600 events 50 ms apart, `hang` never answers, and `status-<NNN>`
- * (e.g. `status-429`) answers that HTTP status with a provider-shaped error body.
+ * `slow-stream` streams 600 events 50 ms apart, `hang` never answers, `delay-<ms>` answers after
+ * that many ms, and `status-<NNN>` (e.g. `status-429`) answers that HTTP status with a
+ * provider-shaped error body. Uploads (/v1/audio/transcriptions, /v1/images/edits) are parsed and
+ * their fields and file digests recorded.
  * Failures as LiteLLM shows them: `leak-500` answers 500 with a traceback full of secrets
  * (as SSE when streamed); `reset` drops the connection before answering, `die-after-headers`
  * (streamed) right after sending its headers; `die-mid-stream`,
@@ -14,8 +16,10 @@
  * Like OpenAI, every answer carries the upstream's own `x-request-id`, and like LiteLLM it adds
  * internal headers (`LITELLM_INTERNAL_HEADERS`) that a gateway must not pass on.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import busboy from 'busboy';
 
 /** Headers LiteLLM adds to its answers, some of which name internal deployments or key spend. */
 export const LITELLM_INTERNAL_HEADERS: Readonly<Record<string, string>> = {
@@ -44,10 +48,20 @@ export interface ReceivedRequest {
   body: string;
   /** Parsed JSON body, when it was JSON. */
   json?: Record<string, unknown>;
+  /** The client's port: requests that share one came over one connection. */
+  remotePort?: number;
+  /** Parsed multipart body, when it was a well-formed form. */
+  form?: ReceivedForm;
   /** True when the client went away before the answer was complete. */
   aborted: boolean;
   /** True once the whole answer has been written. */
   finished: boolean;
+}
+
+export interface ReceivedForm {
+  /** Field values by name, in order. */
+  fields: Record<string, string[]>;
+  files: Array<{ field: string; filename: string; mimeType: string; size: number; sha256: string }>;
 }
 
 export interface EchoUpstream {
@@ -75,14 +89,24 @@ export async function startEchoUpstream(options: EchoUpstreamOptions = {}): Prom
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const received: ReceivedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, aborted: false, finished: false };
+    const onEnd = async (): Promise<void> => {
+      const raw = Buffer.concat(chunks);
+      const body = raw.toString('utf8');
+      const received: ReceivedRequest = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body,
+        remotePort: req.socket.remotePort,
+        aborted: false,
+        finished: false,
+      };
       try {
         if (body) received.json = JSON.parse(body) as Record<string, unknown>;
       } catch {
         // Not JSON: recorded as text.
       }
+      if (/^multipart\/form-data/i.test(req.headers['content-type'] ?? '')) received.form = await parseForm(req.headers, raw);
       requests.push(received);
       if (requests.length > keep) requests.shift();
       res.on('finish', () => {
@@ -94,7 +118,8 @@ export async function startEchoUpstream(options: EchoUpstreamOptions = {}): Prom
       res.setHeader('x-request-id', `echo-${++served}`);
       for (const [name, value] of Object.entries({ ...LITELLM_INTERNAL_HEADERS, ...PROVIDER_HEADERS })) res.setHeader(name, value);
       route(req, res, received, delay);
-    });
+    };
+    req.on('end', () => void onEnd());
   });
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
@@ -121,6 +146,11 @@ function route(req: IncomingMessage, res: ServerResponse, received: ReceivedRequ
     const model = String(body.model ?? '');
     // Never answers: the caller's timeout or abort ends the request.
     if (model === 'hang') return;
+    const delayed = /^delay-(\d+)$/.exec(model);
+    if (delayed) {
+      setTimeout(() => (path === '/v1/messages' ? anthropicMessages(res, body, delay) : chatCompletions(res, body, delay)), Number(delayed[1]));
+      return;
+    }
     if (model === 'reset') {
       req.socket.destroy();
       return;
@@ -140,10 +170,43 @@ function route(req: IncomingMessage, res: ServerResponse, received: ReceivedRequ
     const embedding = body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
     return json(res, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding }], model: String(body.model ?? 'echo-1'), usage: { prompt_tokens: 1, total_tokens: 1 } });
   }
+  if (req.method === 'POST' && path === '/v1/audio/transcriptions' && received.form) {
+    return json(res, 200, { text: `echo: ${received.form.files.map((f) => `${f.filename} (${f.size} bytes)`).join(', ')}` });
+  }
+  if (req.method === 'POST' && path === '/v1/images/edits' && received.form) {
+    return json(res, 200, { created: 0, data: [{ b64_json: '', revised_prompt: received.form.fields.prompt?.[0] ?? '' }] });
+  }
   if (path === '/v1/status/429') {
     return json(res, 429, { error: { message: 'Rate limit reached (echo)', type: 'rate_limit_error', code: 'rate_limited' } });
   }
   return json(res, 404, { error: { message: `echo upstream has no route ${req.method} ${path}`, type: 'not_found_error' } });
+}
+
+/** The fields and file digests of a multipart body, or undefined when it is not a well-formed form. */
+function parseForm(headers: IncomingHttpHeaders, raw: Buffer): Promise<ReceivedForm | undefined> {
+  return new Promise((resolve) => {
+    const form: ReceivedForm = { fields: {}, files: [] };
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers, defParamCharset: 'utf8' });
+    } catch {
+      resolve(undefined);
+      return;
+    }
+    parser.on('field', (name, value) => (form.fields[name] ??= []).push(value));
+    parser.on('file', (field, stream, info) => {
+      const hash = createHash('sha256');
+      let size = 0;
+      stream.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        hash.update(chunk);
+      });
+      stream.on('end', () => form.files.push({ field, filename: info.filename ?? '', mimeType: info.mimeType, size, sha256: hash.digest('hex') }));
+    });
+    parser.on('finish', () => resolve(form));
+    parser.on('error', () => resolve(undefined));
+    parser.end(raw);
+  });
 }
 
 /** An error answer in the shape the provider's SDK parses, with the headers such answers carry. */
