@@ -305,6 +305,14 @@ export class CleanupRepository {
     return ok === 'OK' ? token : null;
   }
 
+  /**
+   * Claims one tick of the schedule for `owner`: true for the first instance to ask, false for
+   * every other. The claim is kept for `ttlMs`, longer than replicas' clocks and timers disagree.
+   */
+  async claimTick(tickMs: number, owner: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.keys.cleanupTick(tickMs), owner, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
   /** Extends the lock; false when it is no longer ours. */
   async renewLock(token: string, ttlMs: number): Promise<boolean> {
     return (await this.redis.gwOwnedLock(this.keys.cleanupLock(), token, 'renew', ttlMs)) === 1;
