@@ -81,7 +81,7 @@ export class CleanupRepository {
         else live.push({ id, email: entry.e });
       }
       // Record and tombstone share the owner's hash tag: one EXISTS per token.
-      // A live token has its record or, once revoked, its tombstone (never both).
+      // A live token has its record or, once revoked, its tombstone (both during a rotation's grace).
       for (const t of await this.absent(live, (x) => [this.keys.token(x.email, x.id), this.keys.revokedToken(x.email, x.id)])) {
         stale.set(t.id, { email: t.email, reason: 'deleted: no record and no tombstone' });
       }

@@ -9,6 +9,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { HttpException, type INestApplicationContext } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { DomainError } from '../common/domain-errors.js';
+import { canonicalEmail } from '../common/email.js';
 import { ConfigError } from '../config/load-config.js';
 import { CLI_ACTOR, type CliCommand, type Flags } from './cli-command.js';
 import { renderHuman, renderJson } from './cli-output.js';
@@ -91,7 +92,8 @@ export async function execute(app: INestApplicationContext, command: CliCommand,
     actorMethod: 'cli',
     actorTokenId: '',
     action: command.audit.action,
-    target: (command.audit.target(flags, app) ?? '').slice(0, 320),
+    // An email target is recorded in its canonical spelling, as the REST API records it.
+    target: canonicalTarget(command.audit.target(flags, app) ?? '').slice(0, 320),
     requestId: randomUUID(),
     ip: '',
   };
@@ -103,6 +105,10 @@ export async function execute(app: INestApplicationContext, command: CliCommand,
     await audit.record({ ...base, outcome: 'failure', status: 1, detail: messageOf(err).slice(0, 500) });
     throw err;
   }
+}
+
+function canonicalTarget(target: string): string {
+  return canonicalEmail(target) ?? target;
 }
 
 function parseFlags(command: CliCommand, args: string[]): Flags {

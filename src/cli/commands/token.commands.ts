@@ -1,5 +1,4 @@
 /** Tokens: one person's (`token ...`) and every token of the gateway (`tokens ...`). */
-import { canonicalEmail } from '../../common/email.js';
 import { InvalidInputError } from '../../common/domain-errors.js';
 import type { TokenScope } from '../../common/authenticated-user.js';
 import { AdminListTokensQueryDto } from '../../tokens/dto/admin-list-tokens-query.dto.js';
@@ -35,7 +34,7 @@ export const tokenCommands: CliCommand[] = [
       days: { type: 'string', value: 'D', description: 'lifetime in days (default TOKEN_DEFAULT_DAYS, at most TOKEN_MAX_DAYS)' },
       scopes: { type: 'string', value: 'llm,admin', description: 'scopes (default llm)' },
     },
-    audit: { action: 'token.create', target: (flags) => canonicalEmail(str(flags, 'email') ?? '') ?? str(flags, 'email') },
+    audit: { action: 'token.create', target: (flags) => str(flags, 'email') },
     async run(app, flags) {
       const lifetime = days(flags, 'days');
       const scopes = str(flags, 'scopes');
@@ -119,7 +118,7 @@ export const tokenCommands: CliCommand[] = [
       email: { type: 'string', value: 'EMAIL', required: true, description: 'the owner' },
       reason: { type: 'string', value: 'TEXT', description: 'kept on the revoked tokens' },
     },
-    audit: { action: 'token.revoke_user', target: (flags) => canonicalEmail(str(flags, 'email') ?? '') ?? str(flags, 'email') },
+    audit: { action: 'token.revoke_user', target: (flags) => str(flags, 'email') },
     async run(app, flags): Promise<AdminUserTokensRevokedDto> {
       const owner = email(flags);
       const revoked = await app.get(TokensService).revokeAllOf(owner, CLI_ACTOR, str(flags, 'reason') ?? 'revoked with the CLI');
