@@ -42,6 +42,10 @@ export interface AppConfig {
     readonly timeoutMs: number;
     /** Path prefixes under /v1 that may reach the upstream, e.g. "/v1/chat/completions". */
     readonly allowedPaths: readonly string[];
+    /** Longest silence of the upstream once its answer has begun (UPSTREAM_TIMEOUT_MS bounds the wait for it to begin). */
+    readonly idleTimeoutMs: number;
+    /** Upstream response headers passed to clients on top of the built-in allowlist (lower-case names). */
+    readonly responseHeaders: readonly string[];
   };
 
   readonly banTtlSeconds: number;

@@ -80,6 +80,18 @@ describe('loadConfig', () => {
     expect(problemsOf({ JWT_SECRET: SECRET, UPSTREAM_ALLOWED_PATHS: '/v1/../key' })).toHaveLength(1);
   });
 
+  it('reads the upstream answer settings, and refuses response headers no client may get', () => {
+    const defaults = loadConfig({ JWT_SECRET: SECRET });
+    expect(defaults.upstream.idleTimeoutMs).toBe(120000);
+    expect(defaults.upstream.responseHeaders).toEqual([]);
+    const config = loadConfig({ JWT_SECRET: SECRET, UPSTREAM_IDLE_TIMEOUT_MS: '5000', UPSTREAM_RESPONSE_HEADERS: ' X-LiteLLM-Response-Cost, x-ratelimit-remaining-tokens ' });
+    expect(config.upstream.idleTimeoutMs).toBe(5000);
+    expect(config.upstream.responseHeaders).toEqual(['x-litellm-response-cost', 'x-ratelimit-remaining-tokens']);
+    for (const name of ['set-cookie', 'x-litellm-key-spend', 'x-api-key', 'www-authenticate', 'x-session-token', 'transfer-encoding', 'connection', 'bad header']) {
+      expect(problemsOf({ JWT_SECRET: SECRET, UPSTREAM_RESPONSE_HEADERS: `x-fine, ${name}` })).toHaveLength(1);
+    }
+  });
+
   it('uses Secure __Host- cookies when PUBLIC_URL is https', () => {
     const config = loadConfig({ JWT_SECRET: SECRET, PUBLIC_URL: 'https://gw.example.com/' });
     expect(config.publicUrl).toBe('https://gw.example.com');

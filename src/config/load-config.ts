@@ -21,6 +21,10 @@ export const DEFAULT_ALLOWED_PATHS: readonly string[] = [
   '/v1/rerank',
 ];
 
+/** Response headers no configuration may pass to clients: cookies, anything key- or secret-like, hop-by-hop. */
+const UNPASSABLE_RESPONSE_HEADER =
+  /cookie|key|secret|passw|token(?!s)|credential|auth|^(connection|keep-alive|proxy-.*|te|trailer|transfer-encoding|upgrade)$/;
+
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -85,6 +89,8 @@ export function loadConfig(env: Env): AppConfig {
       authHeader: r.oneOf('UPSTREAM_AUTH_HEADER', ['authorization', 'x-api-key'] as const, 'authorization'),
       timeoutMs: r.int('UPSTREAM_TIMEOUT_MS', 600000, 1000, 3600000),
       allowedPaths: r.pathList('UPSTREAM_ALLOWED_PATHS', DEFAULT_ALLOWED_PATHS),
+      idleTimeoutMs: r.int('UPSTREAM_IDLE_TIMEOUT_MS', 120000, 100, 3600000),
+      responseHeaders: r.responseHeaderList('UPSTREAM_RESPONSE_HEADERS'),
     },
     banTtlSeconds: r.int('BAN_TTL_SECONDS', 604800, 60, 31536000),
     activeUserTtlSeconds: r.int('ACTIVE_USER_TTL_SECONDS', 86400, 60, 31536000),
@@ -287,6 +293,27 @@ class EnvReader {
     for (const item of items) {
       if (!/^\/v1(\/[A-Za-z0-9_.-]+)+$/.test(item) || item.includes('..')) {
         this.problems.push(`${name} entries must be plain paths under /v1, such as /v1/chat/completions`);
+        break;
+      }
+    }
+    return items;
+  }
+
+  /**
+   * Extra upstream response headers for clients. Names that carry credentials or cookies, or that
+   * describe the gateway's own connection, are refused: no setting can hand them to clients.
+   */
+  responseHeaderList(name: string): readonly string[] {
+    const value = this.raw(name);
+    if (value === undefined) return [];
+    const items = value.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+    for (const item of items) {
+      if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(item)) {
+        this.problems.push(`${name} entries must be header names`);
+        break;
+      }
+      if (UNPASSABLE_RESPONSE_HEADER.test(item)) {
+        this.problems.push(`${name} may not name cookie, credential or hop-by-hop headers`);
         break;
       }
     }

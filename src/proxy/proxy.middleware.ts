@@ -13,10 +13,13 @@ import { TokenVerifier } from '../auth/token-verifier.service.js';
 import type { AuthenticatedUser } from '../common/authenticated-user.js';
 import { DomainError, UserBannedError } from '../common/domain-errors.js';
 import { sdkErrorBody, statusOfDomainError } from '../common/error-shapes.js';
+import { setSecurityHeaders } from '../common/security-headers.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { identityHeaderNames, identityHeaders, stampBodyIdentity } from './identity.js';
 import { allowedLlmPath } from './llm-path.js';
 import { BodyTooLargeError, readBody } from './request-body.js';
+import { ResponseHeaderAllowlist } from './response-headers.js';
+import { type RelayedAnswer, UpstreamAnswers } from './upstream-response.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -28,6 +31,8 @@ interface ProxyState {
   timedOut?: boolean;
   /** The client's Connection header asked to close its connection after this answer. */
   clientWantsClose?: boolean;
+  /** The upstream's answer being passed on, once it has begun. */
+  answer?: RelayedAnswer;
 }
 
 type ProxiedRequest = IncomingMessage & { gateway?: ProxyState };
@@ -37,6 +42,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
   private readonly logger = new Logger('Proxy');
   private readonly agent: HttpAgent;
   private readonly proxy: RequestHandler<IncomingMessage, ServerResponse>;
+  private readonly answers: UpstreamAnswers;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -49,6 +55,12 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     const isHttps = config.upstream.url.startsWith('https:');
     const agentOptions = { keepAlive: true, maxSockets: 512, maxFreeSockets: 64, scheduling: 'lifo' as const };
     this.agent = isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    this.answers = new UpstreamAnswers({
+      allowlist: new ResponseHeaderAllowlist(config.upstream.responseHeaders),
+      idleTimeoutMs: config.upstream.idleTimeoutMs,
+      logger: this.logger,
+      writeError: (res, status, message, code, close) => this.fail(res, status, message, code, undefined, close),
+    });
     this.proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
       target: config.upstream.url,
       changeOrigin: true,
@@ -57,22 +69,10 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       logger: undefined,
       on: {
         proxyReq: (proxyReq, req, res) => this.onProxyReq(proxyReq, req as ProxiedRequest, res),
+        // Headers allowlisted, 5xx bodies replaced, a broken-off answer ended: see upstream-response.ts.
         proxyRes: (proxyRes, req, res) => {
           const state = (req as ProxiedRequest).gateway;
-          // http-proxy copies proxyRes.headers onto res after this event, so an upstream that
-          // names requests itself (OpenAI does) would replace the id the client was promised;
-          // the gateway's id wins and the upstream's is kept under its own name.
-          if (state) {
-            const upstreamId = proxyRes.headers['x-request-id'];
-            if (upstreamId !== undefined && upstreamId !== state.requestId) proxyRes.headers['x-upstream-request-id'] = upstreamId;
-            proxyRes.headers['x-request-id'] = state.requestId;
-          }
-          // The upstream's Connection and Keep-Alive describe the gateway's pooled connection; the
-          // client's hop follows what the client asked for its own.
-          delete proxyRes.headers['keep-alive'];
-          proxyRes.headers.connection = state?.clientWantsClose ? 'close' : 'keep-alive';
-          // Flush SSE events as they come: no proxy buffering in front of us either.
-          if (String(proxyRes.headers['content-type'] ?? '').startsWith('text/event-stream')) res.setHeader('x-accel-buffering', 'no');
+          if (state) state.answer = this.answers.onResponse(proxyRes, res, state);
         },
         error: (err, req, res) => this.onProxyError(err, req as ProxiedRequest, res as ServerResponse),
       },
@@ -93,6 +93,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', requestId);
+    setSecurityHeaders(res);
 
     const credentials = readCredentials(req.headers);
     if (credentials.kind !== 'token') {
@@ -212,6 +213,12 @@ export class ProxyMiddleware implements OnApplicationShutdown {
 
   private onProxyError(err: Error, req: ProxiedRequest, res: ServerResponse): void {
     if (res.destroyed || res.writableEnded) return;
+    const answer = req.gateway?.answer;
+    if (answer) {
+      // The answer had begun: its watch ends the client's side (a final SSE event where it can).
+      answer.fail(err);
+      return;
+    }
     if (res.headersSent) {
       // Mid-stream failure: the status is gone; cut the stream so the client sees it end early.
       res.destroy(err);
