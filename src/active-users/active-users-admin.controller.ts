@@ -24,6 +24,7 @@ import { BanUserDto } from './dto/ban-user.dto.js';
 import { ListActiveUsersQueryDto } from './dto/list-active-users-query.dto.js';
 import { ListBansQueryDto } from './dto/list-bans-query.dto.js';
 import { UnbanParamDto } from './dto/unban-param.dto.js';
+import { UnbanQueryDto } from './dto/unban-query.dto.js';
 import { UnbanResultDto } from './dto/unban-result.dto.js';
 import { UserDirectoryService } from './user-directory.service.js';
 
@@ -76,8 +77,8 @@ export class ActiveUsersAdminController {
   @ApiOkResponse({ type: UnbanResultDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Not a plain email address' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'The user is not banned' })
-  async unbanUser(@Param() params: UnbanParamDto): Promise<UnbanResultDto> {
-    if (!(await this.activeUsers.unban(params.email))) throw new NotFoundError('this user is not banned');
+  async unbanUser(@Param() params: UnbanParamDto, @Query() query: UnbanQueryDto, @CurrentUser() user: AuthenticatedUser): Promise<UnbanResultDto> {
+    if (!(await this.activeUsers.unban(params.email, user.email, query.reason))) throw new NotFoundError('this user is not banned');
     return { user_email: canonicalEmail(params.email) ?? params.email, unbanned: true };
   }
 

@@ -30,6 +30,8 @@ export interface AppConfig {
     readonly maxDays: number;
     readonly defaultDays: number;
     readonly perUserMax: number;
+    /** How long a rotated token keeps working after POST /api/token/rotate (0: stops at once). */
+    readonly rotationGraceSeconds: number;
   };
 
   readonly upstream: {
@@ -81,8 +83,17 @@ export interface AppConfig {
 
   readonly cleanup: {
     readonly logRetentionDays: number;
-    /** 0 turns the scheduled run off. */
-    readonly intervalMinutes: number;
+    /** Cron expression (UTC) of scheduled runs; undefined turns them off. */
+    readonly cron: string | undefined;
+  };
+
+  readonly alerts: {
+    /** Slack incoming webhook (or any URL taking the same JSON); undefined turns alerts off. A secret. */
+    readonly slackWebhookUrl: string | undefined;
+    /** A cleanup that deletes more than this many entries sends an alert. */
+    readonly cleanupThreshold: number;
+    /** Per attempt; an alert is tried twice. */
+    readonly timeoutMs: number;
   };
 
   readonly audit: {

@@ -1,3 +1,4 @@
+import { CronTime } from 'cron';
 import { canonicalEmail, isCanonicalEmail } from '../common/email.js';
 import type { AppConfig, AuthFailMode } from './app-config.js';
 
@@ -80,6 +81,7 @@ export function loadConfig(env: Env): AppConfig {
       maxDays,
       defaultDays,
       perUserMax: r.int('TOKENS_PER_USER_MAX', 20, 1, 10000),
+      rotationGraceSeconds: r.int('TOKEN_ROTATION_GRACE_SECONDS', 300, 0, 86400),
     },
     upstream: {
       url: r.url('UPSTREAM_URL', 'http://127.0.0.1:4000').replace(/\/+$/, ''),
@@ -117,7 +119,12 @@ export function loadConfig(env: Env): AppConfig {
     },
     cleanup: {
       logRetentionDays: r.int('CLEANUP_LOG_RETENTION_DAYS', 30, 1, 3650),
-      intervalMinutes: r.int('CLEANUP_INTERVAL_MINUTES', 0, 0, 10080),
+      cron: r.cron('CLEANUP_CRON'),
+    },
+    alerts: {
+      slackWebhookUrl: r.optionalUrl('SLACK_WEBHOOK_URL'),
+      cleanupThreshold: r.int('CLEANUP_ALERT_THRESHOLD', 10000, 0, 1_000_000_000),
+      timeoutMs: r.int('ALERT_TIMEOUT_MS', 5000, 100, 60000),
     },
     audit: {
       retentionDays: r.int('AUDIT_RETENTION_DAYS', 90, 1, 3650),
@@ -136,6 +143,11 @@ export function loadConfig(env: Env): AppConfig {
   };
   if (config.requests.headersTimeoutMs > config.requests.requestTimeoutMs) {
     problems.push('CLIENT_HEADERS_TIMEOUT_MS must not exceed CLIENT_REQUEST_TIMEOUT_MS');
+  }
+
+  // Replaced by CLEANUP_CRON: refused rather than ignored, so an upgrade cannot silently stop scheduled cleanups.
+  if ((r.optional('CLEANUP_INTERVAL_MINUTES') ?? '0') !== '0') {
+    problems.push("CLEANUP_INTERVAL_MINUTES is no longer read: set CLEANUP_CRON instead (e.g. '0 */6 * * *' for every 6 hours) and remove it");
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -207,6 +219,30 @@ class EnvReader {
       if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme');
     } catch {
       this.problems.push(`${name} must be an http(s) URL`);
+    }
+    return value;
+  }
+
+  /** An optional http(s) URL; its value never appears in a message (webhook URLs hold secrets). */
+  optionalUrl(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    try {
+      const parsed = new URL(value);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme');
+    } catch {
+      this.problems.push(`${name} must be an http(s) URL`);
+    }
+    return value;
+  }
+
+  /** An optional cron expression: 5 fields, or 6 with seconds first. */
+  cron(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    const fields = value.split(/\s+/).length;
+    if ((fields !== 5 && fields !== 6) || !CronTime.validateCronExpression(value).valid) {
+      this.problems.push(`${name} must be a cron expression of 5 fields (minute hour day month weekday), or 6 with seconds first`);
     }
     return value;
   }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AdminsService } from '../admins/admins.service.js';
 import type { TokenScope } from '../common/authenticated-user.js';
-import { InvalidCredentialsError, InvalidInputError, LimitReachedError, NotFoundError } from '../common/domain-errors.js';
+import { ConflictError, InvalidCredentialsError, InvalidInputError, LimitReachedError, NotFoundError } from '../common/domain-errors.js';
 import { canonicalEmail } from '../common/email.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { TokenClaims } from './token-claims.js';
@@ -34,6 +34,25 @@ export interface IssuedToken {
   readonly token: string;
   readonly record: TokenRecord;
 }
+
+export interface RotateTokenInput {
+  /** The owner (canonical email) and the id of the live token to replace. */
+  email: string;
+  tokenId: string;
+  /** The new token's lifetime; TOKEN_DEFAULT_DAYS when absent. */
+  lifetimeSeconds?: number;
+  /** Who rotated it: the owner, or an operator (`cli:user@host`). */
+  rotatedBy: string;
+  createdVia: TokenCreatedVia;
+}
+
+export interface RotatedToken extends IssuedToken {
+  /** The replaced token and the moment it stops working (the grace's end, or its own expiry if sooner). */
+  readonly previous: { readonly tokenId: string; readonly validUntil: number };
+}
+
+/** Tokens that end within this are "expiring soon" (/api/me, the CLI). */
+export const EXPIRING_SOON_MS = 7 * 86400_000;
 
 @Injectable()
 export class TokensService {
@@ -67,14 +86,8 @@ export class TokensService {
     if (!TOKEN_NAME.test(name)) {
       throw new InvalidInputError('token name must be 1 to 64 letters, digits, spaces or . _ : @ + -');
     }
-    let lifetime = input.lifetimeSeconds ?? this.defaultLifetimeSeconds;
-    if (!Number.isInteger(lifetime) || lifetime < MIN_TOKEN_LIFETIME_SECONDS || lifetime > this.maxLifetimeSeconds) {
-      throw new InvalidInputError(
-        `lifetime must be between ${MIN_TOKEN_LIFETIME_SECONDS} seconds and ${this.config.tokens.maxDays} days`,
-      );
-    }
     const scopes = normaliseScopes(input.scopes ?? ['llm']);
-
+    let lifetime = this.lifetime(input.lifetimeSeconds);
     const iat = Math.floor(Date.now() / 1000);
     if (input.parentTokenId !== undefined) {
       const parentEnd = await this.parentEnd(email, input.parentTokenId);
@@ -87,6 +100,58 @@ export class TokensService {
         lifetime = parentEnd - iat;
       }
     }
+    const issued = this.issue(email, name, scopes, lifetime, input.createdVia, iat);
+    const created = await this.repository.create(issued.record, this.config.tokens.perUserMax);
+    if (!created) throw this.limitReached();
+    return issued;
+  }
+
+  /**
+   * Replaces a live token with a new one of the same owner, name and scopes and a fresh lifetime:
+   * the one way a token's life is extended (a token minted with a token ends no later than it).
+   * The old token keeps working for TOKEN_ROTATION_GRACE_SECONDS (so clients holding it can switch
+   * over), then counts as revoked. A token is rotated once: rotating it again is a conflict.
+   */
+  async rotate(input: RotateTokenInput): Promise<RotatedToken> {
+    const old = await this.repository.find(input.email, input.tokenId);
+    if (old === null || old.status !== 'active') throw new NotFoundError('token not found');
+    if (old.rotatedTo !== undefined) throw alreadyRotated();
+    const lifetime = this.lifetime(input.lifetimeSeconds);
+    const issued = this.issue(old.email, old.name, old.scopes, lifetime, input.createdVia);
+    const graceMs = this.config.tokens.rotationGraceSeconds * 1000;
+    const outcome = await this.repository.rotate(old.tokenId, issued.record, this.config.tokens.perUserMax, graceMs, input.rotatedBy);
+    switch (outcome) {
+      case 'rotated':
+        return { ...issued, record: { ...issued.record, rotatedFrom: old.tokenId }, previous: { tokenId: old.tokenId, validUntil: Math.min(old.expiresAt, issued.record.createdAt + graceMs) } };
+      case 'already-rotated':
+        throw alreadyRotated();
+      case 'not-live':
+        throw new NotFoundError('token not found');
+      case 'limit-reached':
+        throw this.limitReached();
+    }
+  }
+
+  /** Rotates a token by id alone (the CLI). */
+  async rotateById(tokenId: string, input: Omit<RotateTokenInput, 'email' | 'tokenId'>): Promise<RotatedToken> {
+    const owner = await this.repository.findOwner(tokenId);
+    if (owner === null) throw new NotFoundError('token not found');
+    return this.rotate({ ...input, email: owner, tokenId });
+  }
+
+  /** A lifetime in seconds, TOKEN_DEFAULT_DAYS when absent; refused outside [1 hour, TOKEN_MAX_DAYS]. */
+  private lifetime(seconds: number | undefined): number {
+    const lifetime = seconds ?? this.defaultLifetimeSeconds;
+    if (!Number.isInteger(lifetime) || lifetime < MIN_TOKEN_LIFETIME_SECONDS || lifetime > this.maxLifetimeSeconds) {
+      throw new InvalidInputError(
+        `lifetime must be between ${MIN_TOKEN_LIFETIME_SECONDS} seconds and ${this.config.tokens.maxDays} days`,
+      );
+    }
+    return lifetime;
+  }
+
+  /** A new token's claims (signed) and record, issued at `iat` (epoch seconds); nothing is stored yet. */
+  private issue(email: string, name: string, scopes: readonly TokenScope[], lifetime: number, createdVia: TokenCreatedVia, iat = Math.floor(Date.now() / 1000)): IssuedToken {
     const exp = iat + lifetime;
     // Hex, so an id never starts with '-' and reads as a flag on a command line (`--id <token_id>`).
     const tokenId = randomBytes(16).toString('hex');
@@ -109,14 +174,14 @@ export class TokensService {
       createdAt: iat * 1000,
       expiresAt: exp * 1000,
       lastUsedAt: null,
-      createdVia: input.createdVia,
+      createdVia,
       status: 'active',
     };
-    const created = await this.repository.create(record, this.config.tokens.perUserMax);
-    if (!created) {
-      throw new LimitReachedError(`a user may hold at most ${this.config.tokens.perUserMax} active tokens; revoke one first`);
-    }
     return { token: this.codec.sign(claims), record };
+  }
+
+  private limitReached(): LimitReachedError {
+    return new LimitReachedError(`a user may hold at most ${this.config.tokens.perUserMax} active tokens; revoke one first`);
   }
 
   /** When the parent token ends (epoch seconds); it must be a live token of the same person. */
@@ -130,6 +195,13 @@ export class TokensService {
 
   list(email: string): Promise<TokenRecord[]> {
     return this.repository.listLive(email, Date.now());
+  }
+
+  /** A user's live tokens that end within 7 days (EXPIRING_SOON_MS), the soonest first; rotated ones are replaced already. */
+  async expiringSoon(email: string): Promise<TokenRecord[]> {
+    const now = Date.now();
+    const records = await this.repository.listLive(email, now, now + EXPIRING_SOON_MS);
+    return records.filter((r) => r.rotatedTo === undefined).sort((a, b) => a.expiresAt - b.expiresAt);
   }
 
   /** One of the user's tokens; someone else's id is "not found". */
@@ -177,6 +249,10 @@ export class TokensService {
   async countLive(email: string): Promise<number> {
     return (await this.repository.liveIds(email, Date.now())).length;
   }
+}
+
+function alreadyRotated(): ConflictError {
+  return new ConflictError('this token was rotated already; use the token that replaced it', 'token_already_rotated');
 }
 
 function normaliseScopes(scopes: readonly TokenScope[]): TokenScope[] {
