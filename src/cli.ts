@@ -41,7 +41,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${usage()}\n`);
     return 0;
   }
-  const name = positionals[0] === 'token' ? `token ${positionals[1] ?? ''}` : (positionals[0] ?? '');
+  const group = positionals[0] === 'token' || positionals[0] === 'redis';
+  const name = group ? `${positionals[0]} ${positionals[1] ?? ''}` : (positionals[0] ?? '');
   const command = COMMANDS[name];
   if (!command) {
     process.stderr.write(`Unknown command "${positionals.join(' ')}"\n${usage()}\n`);

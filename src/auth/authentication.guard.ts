@@ -8,8 +8,10 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
 import { IS_PUBLIC } from '../common/auth-metadata.decorators.js';
+import { requestIdOf } from '../audit/request-id.js';
 import type { RequestWithUser } from '../common/authenticated-user.js';
 import { InvalidCredentialsError } from '../common/domain-errors.js';
+import { AuthRefusalLog } from './auth-refusal-log.js';
 import { JWT_STRATEGY } from './jwt.strategy.js';
 import { readCredentials } from './request-credentials.js';
 import { sessionUserOf } from './session-user.js';
@@ -26,11 +28,24 @@ class PassportJwtGuard extends AuthGuard(JWT_STRATEGY) {
 export class AuthenticationGuard implements CanActivate {
   private readonly jwtGuard = new PassportJwtGuard();
 
-  constructor(private readonly reflector: Reflector) {}
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly refusals: AuthRefusalLog,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
+    try {
+      return await this.authenticate(context);
+    } catch (err) {
+      const request = context.switchToHttp().getRequest<Request>();
+      this.refusals.refusedOnRest(request, requestIdOf(request), readCredentials(request.headers), err);
+      throw err;
+    }
+  }
+
+  private async authenticate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<Request>();
     const credentials = readCredentials(request.headers);
     if (credentials.kind === 'invalid') throw new InvalidCredentialsError('Conflicting or malformed credentials');

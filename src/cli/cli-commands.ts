@@ -10,6 +10,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { TokenScope } from '../common/authenticated-user.js';
 import { InvalidInputError } from '../common/domain-errors.js';
 import { canonicalEmail } from '../common/email.js';
+import { RedisStoreMarker } from '../redis/redis-store-marker.js';
 import type { TokenRecord } from '../tokens/token-record.js';
 import { TokensService } from '../tokens/tokens.service.js';
 
@@ -100,6 +101,25 @@ export const COMMANDS: Record<string, CliCommand> = {
       const email = required(flags, 'email');
       const lifted = await app.get(ActiveUsersService).unban(email);
       return { unbanned: lifted, user_email: canonicalEmail(email) };
+    },
+  },
+  // Redis durability: docs/OPERATIONS.md, "Redis came back empty".
+  'redis status': {
+    usage: 'redis status',
+    async run(app) {
+      const marker = app.get(RedisStoreMarker);
+      const value = await marker.read();
+      return { persistence: await marker.persistence(), marker: value === null ? 'missing' : 'present', marker_value: value };
+    },
+  },
+  'redis confirm-reset': {
+    usage: 'redis confirm-reset',
+    audit: { action: 'redis.confirm-reset', target: () => 'store' },
+    async run(app) {
+      const marker = app.get(RedisStoreMarker);
+      const before = await marker.read();
+      const value = await marker.confirm();
+      return { confirmed: true, marker_was: before === null ? 'missing' : 'present', marker_value: value, persistence: await marker.persistence() };
     },
   },
 };

@@ -119,6 +119,12 @@ export function loadConfig(env: Env): AppConfig {
     docs: {
       enabled: r.bool('DOCS_ENABLED', true),
     },
+    failClosed: {
+      redisAllowEphemeral: r.bool('REDIS_ALLOW_EPHEMERAL', false),
+      redisCheckIntervalMs: r.int('REDIS_CHECK_INTERVAL_MS', 5000, 100, 3600000),
+      authRefusalLogPerSecond: r.int('AUTH_REFUSAL_LOG_PER_SECOND', 10, 1, 10000),
+      shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 30000, 0, 3600000),
+    },
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

@@ -8,6 +8,7 @@ import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type Serv
 import { Agent as HttpsAgent } from 'node:https';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
+import { AuthRefusalLog } from '../auth/auth-refusal-log.js';
 import { readCredentials } from '../auth/request-credentials.js';
 import { TokenVerifier } from '../auth/token-verifier.service.js';
 import type { AuthenticatedUser } from '../common/authenticated-user.js';
@@ -41,6 +42,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly verifier: TokenVerifier,
+    private readonly refusals: AuthRefusalLog,
   ) {
     if (!config.upstream.apiKey) {
       // Clients' own credentials are always dropped, so the upstream then sees no credential at all.
@@ -96,6 +98,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
 
     const credentials = readCredentials(req.headers);
     if (credentials.kind !== 'token') {
+      this.refusals.refusedOnProxy(req, requestId, credentials);
       this.fail(res, 401, credentials.kind === 'invalid' ? 'Conflicting or malformed credentials' : 'Missing API token', 'invalid_credentials');
       return;
     }
@@ -103,6 +106,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     try {
       user = await this.verifier.authenticate(credentials.token);
     } catch (err) {
+      this.refusals.refusedOnProxy(req, requestId, credentials, err);
       if (err instanceof DomainError) {
         this.fail(res, statusOfDomainError(err), err.message, err.code, err instanceof UserBannedError ? err.bannedUntil : undefined);
         return;

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
+import type { LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../../src/app.module.js';
@@ -32,17 +33,24 @@ export function testEnv(redisUrl: string, overrides: Record<string, string> = {}
     UPSTREAM_API_KEY: 'sk-upstream-test-key',
     LOG_LEVEL: 'error',
     PORT: '0',
+    // Test redis-servers keep nothing on disk; suites about durability set it to false.
+    REDIS_ALLOW_EPHEMERAL: 'true',
     ...overrides,
   };
 }
 
-export async function startTestApp(env: Record<string, string>): Promise<TestApp> {
+export interface TestAppOptions {
+  /** Receives the app's log lines (every level) instead of the console: suites that assert on logs. */
+  logger?: LoggerService;
+}
+
+export async function startTestApp(env: Record<string, string>, options: TestAppOptions = {}): Promise<TestApp> {
   const config = loadConfig(env);
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(APP_CONFIG)
     .useValue(config)
     .compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error'] });
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: options.logger ?? ['error'] });
   setupApp(app);
   // PORT is 0 (any free port) unless a suite needs to know it up front (PUBLIC_URL, OAuth2 callbacks).
   await app.listen(config.port, '127.0.0.1');
