@@ -9,7 +9,7 @@ import type { Browser, BrowserResponse } from './support/browser.js';
 import { startGatewayStack, type GatewayStack } from './support/gateway-stack.js';
 import { auth0Env, passProvider, signIn, startLogin, startTestOidcProvider, TEST_CLIENT_ID, type TestOidcProvider } from './support/oidc-provider.js';
 import { freePort } from './support/redis-server.js';
-import type { TestApp } from './support/test-app.js';
+import { confirmStoreReset, type TestApp } from './support/test-app.js';
 
 const COOKIE = 'llmgw.sid';
 const user = (email: string, extra: Partial<DemoOidcUser> = {}): DemoOidcUser => ({ email, password: `pw-${email}`, name: `Name of ${email}`, ...extra });
@@ -714,6 +714,8 @@ describe('browser sessions while Redis is down', () => {
       expect(Date.now() - started).toBeLessThan(5000);
     } finally {
       await stack.redis.start();
+      // It came back empty: an operator confirms the reset (npm run cli -- redis confirm-reset), or sign-in stays closed.
+      await confirmStoreReset(stack.gw);
     }
     for (let i = 0; i < 150 && (await fetch(`${gwUrl}/health`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
     // The test redis-server kept nothing: the old session is gone, and signing in works again.

@@ -6,7 +6,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { IS_PUBLIC } from '../common/auth-metadata.decorators.js';
 import { requestIdOf } from '../audit/request-id.js';
 import type { RequestWithUser } from '../common/authenticated-user.js';
@@ -40,7 +40,9 @@ export class AuthenticationGuard implements CanActivate {
       return await this.authenticate(context);
     } catch (err) {
       const request = context.switchToHttp().getRequest<Request>();
-      this.refusals.refusedOnRest(request, requestIdOf(request), readCredentials(request.headers), err);
+      // The id is echoed on the refusal too, so a caller can quote it to ops.
+      const requestId = requestIdOf(request, context.switchToHttp().getResponse<Response>());
+      this.refusals.refusedOnRest(request, requestId, readCredentials(request.headers), err);
       throw err;
     }
   }

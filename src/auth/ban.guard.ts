@@ -5,7 +5,7 @@
  * error fails closed in both modes (auth-fail-mode.ts).
  */
 import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { ActiveUsersService } from '../active-users/active-users.service.js';
 import type { SessionAdmission } from '../active-users/ban.js';
 import { requestIdOf } from '../audit/request-id.js';
@@ -32,7 +32,9 @@ export class BanGuard implements CanActivate {
       return await this.check(context);
     } catch (err) {
       const request = context.switchToHttp().getRequest<Request>();
-      this.refusals.refusedOnRest(request, requestIdOf(request), readCredentials(request.headers), err);
+      // The id is echoed on the refusal too, so a caller can quote it to ops.
+      const requestId = requestIdOf(request, context.switchToHttp().getResponse<Response>());
+      this.refusals.refusedOnRest(request, requestId, readCredentials(request.headers), err);
       throw err;
     }
   }

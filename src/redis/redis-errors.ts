@@ -71,8 +71,3 @@ export function classifyRedisError(err: unknown): RedisErrorKind {
 export function isRedisUnavailableError(err: unknown): boolean {
   return classifyRedisError(err) === 'unavailable';
 }
-
-/** Redis is reachable but refuses writes (full, read-only, snapshot failure). */
-export function isRedisRefusingWritesError(err: unknown): boolean {
-  return classifyRedisError(err) === 'refusing-writes';
-}

@@ -11,6 +11,7 @@ import { AppModule } from '../../src/app.module.js';
 import { setupApp } from '../../src/app.setup.js';
 import { APP_CONFIG, type AppConfig } from '../../src/config/app-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { RedisStoreMarker } from '../../src/redis/redis-store-marker.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
@@ -64,4 +65,22 @@ export async function startTestApp(env: Record<string, string>, options: TestApp
     // Sockets without a request in flight are closed by the app's SocketDrainService on close.
     close: () => app.close(),
   };
+}
+
+/**
+ * For suites that restart their redis-server empty: confirms the reset as `npm run cli -- redis
+ * confirm-reset` does (otherwise the gateway stays closed), through the app's own client once it
+ * has reconnected.
+ */
+export async function confirmStoreReset(gw: TestApp, withinMs = 15_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      await gw.get<RedisStoreMarker>(RedisStoreMarker).confirm();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
