@@ -129,7 +129,7 @@ export class ActiveUsersRepository {
 
 /** The admission scripts' reply, {status, value, writeFailed}, checked: a reply of another shape fails the admission. */
 function admissionReply(reply: unknown, script: string): [number, number, number] {
-  if (!Array.isArray(reply) || reply.length !== 3 || !reply.every((n) => typeof n === 'number')) {
+  if (!Array.isArray(reply) || reply.length !== 3 || typeof reply[0] !== 'number' || typeof reply[1] !== 'number' || typeof reply[2] !== 'number') {
     throw new UnexpectedRedisReplyError(`${script} answered ${JSON.stringify(reply)?.slice(0, 100)}`);
   }
   const [status] = reply as number[];
