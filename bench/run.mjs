@@ -384,6 +384,7 @@ async function main() {
     PORT: String(await freePort()),
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: `bench-${randomBytes(4).toString('hex')}:`,
+    REDIS_ALLOW_EPHEMERAL: 'true',
     JWT_SECRET: randomBytes(32).toString('base64url'),
     UPSTREAM_URL: upstreamUrl,
     LOG_LEVEL: 'warn',

@@ -10,6 +10,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { AuthenticationGuard } from './auth/authentication.guard.js';
 import { BanGuard } from './auth/ban.guard.js';
 import { CsrfGuard } from './auth/csrf.guard.js';
+import { StoreResetGuard } from './auth/store-reset.guard.js';
 import { CleanupScheduleModule } from './cleanup/cleanup-schedule.module.js';
 import { CleanupModule } from './cleanup/cleanup.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
@@ -18,12 +19,29 @@ import { HealthModule } from './health/health.module.js';
 import { SocketDrainService } from './lifecycle/socket-drain.service.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
 import { ProxyModule } from './proxy/proxy.module.js';
+import { RedisDurabilityModule } from './redis/redis-durability.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
 
 @Module({
-  imports: [ConfigModule, RedisModule, TokensModule, ActiveUsersModule, AuthModule, ProxyModule, HealthModule, AdminsModule, AuditModule, CleanupModule, CleanupScheduleModule, OpenApiModule],
+  imports: [
+    ConfigModule,
+    RedisModule,
+    RedisDurabilityModule,
+    TokensModule,
+    ActiveUsersModule,
+    AuthModule,
+    ProxyModule,
+    HealthModule,
+    AdminsModule,
+    AuditModule,
+    CleanupModule,
+    CleanupScheduleModule,
+    OpenApiModule,
+  ],
   providers: [
+    // Before everything: a store that lost its data closes every route but /health (issue #7).
+    { provide: APP_GUARD, useClass: StoreResetGuard },
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: BanGuard },
     { provide: APP_GUARD, useClass: CsrfGuard },

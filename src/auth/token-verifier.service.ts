@@ -1,25 +1,40 @@
 /**
  * Turns a gateway token into an authenticated user: signature and claims (CPU only), then the
- * ban and the allowlist in one Redis round trip. Applies AUTH_FAIL_MODE when Redis is down.
+ * ban and the allowlist in one Redis round trip. Applies AUTH_FAIL_MODE when Redis is down, and
+ * stays closed while the store waits for an operator after losing its data. Every refusal it
+ * decides carries its reason for the refusal log (auth-refusal-log.ts); a token refused for its
+ * signature or claims carries none, and the log diagnoses it from the token.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ActiveUsersService } from '../active-users/active-users.service.js';
 import type { Admission } from '../active-users/ban.js';
 import type { AuthenticatedUser } from '../common/authenticated-user.js';
 import { InvalidCredentialsError, ServiceUnavailableError, UserBannedError } from '../common/domain-errors.js';
+import { RateLimitedLog } from '../common/rate-limited-log.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { RedisDurabilityService, STORE_RESET_MESSAGE } from '../redis/redis-durability.service.js';
+import { isRedisUnavailableError } from '../redis/redis-errors.js';
 import type { TokenClaims } from '../tokens/token-claims.js';
 import { parseScopes } from '../tokens/token-claims.js';
 import { TokensService } from '../tokens/tokens.service.js';
+import { admitsUnchecked } from './auth-fail-mode.js';
+import { type Refusal, type RefusalReason, withRefusal } from './auth-refusal-log.js';
+
+const UNAVAILABLE_MESSAGE = 'Authentication is temporarily unavailable; try again shortly';
 
 @Injectable()
 export class TokenVerifier {
   private readonly logger = new Logger(TokenVerifier.name);
+  /** In open mode every call of an outage would log a line: one a second, and a count. */
+  private readonly uncheckedLog = new RateLimitedLog(this.logger, 1, (_key, suppressed) => {
+    return `Redis unavailable: ${suppressed} more tokens admitted unchecked (AUTH_FAIL_MODE=open)`;
+  });
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tokens: TokensService,
     private readonly activeUsers: ActiveUsersService,
+    private readonly durability: RedisDurabilityService,
   ) {}
 
   /** Verifies a raw JWT. Throws InvalidCredentialsError, UserBannedError or ServiceUnavailableError. */
@@ -36,6 +51,10 @@ export class TokenVerifier {
   }
 
   private async admit(claims: TokenClaims): Promise<AuthenticatedUser> {
+    // A flag set by the store checker: no Redis round trip. Closed in both fail modes.
+    if (this.durability.storeResetDetected) {
+      throw withRefusal(new ServiceUnavailableError(STORE_RESET_MESSAGE), refusal('store_reset', claims));
+    }
     const user: AuthenticatedUser = {
       email: claims.sub,
       method: 'jwt',
@@ -47,21 +66,27 @@ export class TokenVerifier {
     try {
       admission = await this.activeUsers.admitToken(claims.sub, claims.jti, claims.name);
     } catch (err) {
-      if (this.config.authFailMode === 'open') {
-        this.logger.warn(`Redis unavailable, admitting ${claims.jti} unchecked (AUTH_FAIL_MODE=open): ${(err as Error).message}`);
+      if (admitsUnchecked(this.config.authFailMode, err)) {
+        this.uncheckedLog.write('unchecked', 'warn', () => `Redis unavailable, admitting ${claims.jti} unchecked (AUTH_FAIL_MODE=open): ${(err as Error).message}`);
         return user;
       }
-      throw new ServiceUnavailableError('Authentication is temporarily unavailable; try again shortly');
+      const reason = isRedisUnavailableError(err) ? 'store_unavailable' : 'store_error';
+      throw withRefusal(new ServiceUnavailableError(UNAVAILABLE_MESSAGE), refusal(reason, claims, (err as Error)?.message));
     }
     switch (admission.kind) {
       case 'admitted':
         return user;
       case 'not-allowlisted':
-        throw new InvalidCredentialsError();
+        throw withRefusal(new InvalidCredentialsError(), refusal('revoked', claims));
       case 'banned': {
         const remaining = admission.remainingMs > 0 ? admission.remainingMs : this.config.banTtlSeconds * 1000;
-        throw new UserBannedError(new Date(Date.now() + remaining), remaining);
+        throw withRefusal(new UserBannedError(new Date(Date.now() + remaining), remaining), refusal('banned', claims));
       }
     }
   }
+}
+
+/** A refusal of a validly signed token: it names the user and the token. */
+function refusal(reason: RefusalReason, claims: TokenClaims, detail?: string): Refusal {
+  return { reason, user: claims.sub, tokenId: claims.jti, detail };
 }

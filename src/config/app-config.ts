@@ -119,6 +119,18 @@ export interface AppConfig {
     /** Most sockets the proxy opens to the upstream at once; calls past it wait for a socket. */
     readonly upstreamMaxSockets: number;
   };
+
+  /** Failing closed: Redis durability, the refusal log and the shutdown deadline (docs/OPERATIONS.md). */
+  readonly failClosed: {
+    /** REDIS_ALLOW_EPHEMERAL: start against a Redis that keeps nothing on disk (demo, tests). */
+    readonly redisAllowEphemeral: boolean;
+    /** How often the store marker is checked, besides every reconnect and health check. */
+    readonly redisCheckIntervalMs: number;
+    /** Refused-authentication log lines per second and reason, before they are counted instead. */
+    readonly authRefusalLogPerSecond: number;
+    /** How long SIGTERM waits for requests in flight before it ends them. */
+    readonly shutdownGraceMs: number;
+  };
 }
 
 /** Injection token for the typed configuration object. */

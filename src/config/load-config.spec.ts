@@ -143,3 +143,24 @@ describe('loadConfig', () => {
     expect(problems.join(' ')).not.toContain('secret-part');
   });
 });
+
+describe('loadConfig: failing closed', () => {
+  it('applies the documented defaults', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET }).failClosed).toEqual({
+      redisAllowEphemeral: false,
+      redisCheckIntervalMs: 5000,
+      authRefusalLogPerSecond: 10,
+      shutdownGraceMs: 30000,
+    });
+  });
+
+  it('reads the variables and refuses out-of-range values by name', () => {
+    const config = loadConfig({ JWT_SECRET: SECRET, REDIS_ALLOW_EPHEMERAL: 'true', REDIS_CHECK_INTERVAL_MS: '250', AUTH_REFUSAL_LOG_PER_SECOND: '3', SHUTDOWN_GRACE_MS: '0' });
+    expect(config.failClosed).toEqual({ redisAllowEphemeral: true, redisCheckIntervalMs: 250, authRefusalLogPerSecond: 3, shutdownGraceMs: 0 });
+    expect(problemsOf({ JWT_SECRET: SECRET, REDIS_ALLOW_EPHEMERAL: 'maybe', SHUTDOWN_GRACE_MS: '-1', AUTH_REFUSAL_LOG_PER_SECOND: '0' })).toEqual([
+      'REDIS_ALLOW_EPHEMERAL must be true or false',
+      'AUTH_REFUSAL_LOG_PER_SECOND must be between 1 and 10000',
+      'SHUTDOWN_GRACE_MS must be between 0 and 3600000',
+    ]);
+  });
+});

@@ -140,6 +140,12 @@ export function loadConfig(env: Env): AppConfig {
       bodyIdleTimeoutMs: r.int('CLIENT_BODY_IDLE_TIMEOUT_MS', 30000, 100, 600000),
       upstreamMaxSockets: r.int('UPSTREAM_MAX_SOCKETS', 512, 1, 65536),
     },
+    failClosed: {
+      redisAllowEphemeral: r.bool('REDIS_ALLOW_EPHEMERAL', false),
+      redisCheckIntervalMs: r.int('REDIS_CHECK_INTERVAL_MS', 5000, 100, 3600000),
+      authRefusalLogPerSecond: r.int('AUTH_REFUSAL_LOG_PER_SECOND', 10, 1, 10000),
+      shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 30000, 0, 3600000),
+    },
   };
   if (config.requests.headersTimeoutMs > config.requests.requestTimeoutMs) {
     problems.push('CLIENT_HEADERS_TIMEOUT_MS must not exceed CLIENT_REQUEST_TIMEOUT_MS');

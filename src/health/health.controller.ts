@@ -2,6 +2,7 @@ import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../common/auth-metadata.decorators.js';
+import { ServesDuringStoreReset } from '../common/store-reset.decorator.js';
 import { HealthStatusDto } from './dto/health-status.dto.js';
 import { HealthService } from './health.service.js';
 
@@ -10,8 +11,12 @@ import { HealthService } from './health.service.js';
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 
-  /** Liveness and readiness: 200 when Redis answers, 503 with the reason when it does not. */
+  /**
+   * Readiness: 200 when Redis answers, takes writes, persists its data and has not lost it; 503
+   * with the reason, in fixed words, otherwise.
+   */
   @Public()
+  @ServesDuringStoreReset()
   @Get()
   @ApiOkResponse({ type: HealthStatusDto })
   @ApiServiceUnavailableResponse({ type: HealthStatusDto })

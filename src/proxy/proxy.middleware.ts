@@ -9,6 +9,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { Readable } from 'node:stream';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { createProxyMiddleware, type Plugin } from 'http-proxy-middleware';
+import { AuthRefusalLog } from '../auth/auth-refusal-log.js';
 import { readCredentials } from '../auth/request-credentials.js';
 import { TokenVerifier } from '../auth/token-verifier.service.js';
 import type { AuthenticatedUser } from '../common/authenticated-user.js';
@@ -62,6 +63,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly verifier: TokenVerifier,
+    private readonly refusals: AuthRefusalLog,
   ) {
     if (!config.upstream.apiKey) {
       // Clients' own credentials are always dropped, so the upstream then sees no credential at all.
@@ -131,6 +133,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
   private async serve(req: IncomingMessage, url: string, res: ServerResponse, requestId: string): Promise<void> {
     const credentials = readCredentials(req);
     if (credentials.kind !== 'token') {
+      this.refusals.refusedOnProxy(req, requestId, credentials);
       this.fail(res, 401, credentials.kind === 'invalid' ? 'Conflicting or malformed credentials' : 'Missing API token', 'invalid_credentials');
       return;
     }
@@ -138,6 +141,8 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     try {
       user = await this.verifier.authenticate(credentials.token);
     } catch (err) {
+      this.refusals.refusedOnProxy(req, requestId, credentials, err);
+      // Anything but a refusal is unexpected: serve's caller answers 500 and logs it with the request id.
       if (!(err instanceof DomainError)) throw err;
       this.fail(res, statusOfDomainError(err), err.message, err.code, err instanceof UserBannedError ? err.bannedUntil : undefined);
       return;
