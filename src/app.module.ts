@@ -11,6 +11,7 @@ import { AuthenticationGuard } from './auth/authentication.guard.js';
 import { BanGuard } from './auth/ban.guard.js';
 import { CsrfGuard } from './auth/csrf.guard.js';
 import { StoreResetGuard } from './auth/store-reset.guard.js';
+import { CleanupScheduleModule } from './cleanup/cleanup-schedule.module.js';
 import { CleanupModule } from './cleanup/cleanup.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { ConfigModule } from './config/config.module.js';
@@ -23,7 +24,7 @@ import { RedisModule } from './redis/redis.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
 
 @Module({
-  imports: [ConfigModule, RedisModule, RedisDurabilityModule, TokensModule, ActiveUsersModule, AuthModule, ProxyModule, HealthModule, AdminsModule, AuditModule, CleanupModule, OpenApiModule],
+  imports: [ConfigModule, RedisModule, RedisDurabilityModule, TokensModule, ActiveUsersModule, AuthModule, ProxyModule, HealthModule, AdminsModule, AuditModule, CleanupModule, CleanupScheduleModule, OpenApiModule],
   providers: [
     // Before everything: a store that lost its data closes every route but /health (issue #7).
     { provide: APP_GUARD, useClass: StoreResetGuard },

@@ -34,7 +34,7 @@ export class BanGuard implements CanActivate {
       const request = context.switchToHttp().getRequest<Request>();
       // The id is echoed on the refusal too, so a caller can quote it to ops.
       const requestId = requestIdOf(request, context.switchToHttp().getResponse<Response>());
-      this.refusals.refusedOnRest(request, requestId, readCredentials(request.headers), err);
+      this.refusals.refusedOnRest(request, requestId, readCredentials(request), err);
       throw err;
     }
   }

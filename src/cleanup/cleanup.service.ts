@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { SlackNotifier } from '../alerts/slack-notifier.service.js';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '../common/domain-errors.js';
 import type { ListPosition } from '../common/list-cursor.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -14,8 +15,17 @@ import { CleanupRepository, type KeyMeasure } from './cleanup.repository.js';
 
 /** The lock outlives a stalled process by at most this long; a live run renews it before every batch. */
 export const LOCK_TTL_MS = 60_000;
+/** A tick's claim outlives the disagreement between replicas' clocks and timers (keep them in sync with NTP). */
+export const TICK_CLAIM_TTL_MS = 5 * 60_000;
 /** Items kept in a run's log. */
 export const MAX_LOGGED_ITEMS = 10_000;
+
+/** A run that stopped early: its log is saved (and alerted) with what it removed before it stopped. */
+export class CleanupStoppedError extends ServiceUnavailableError {
+  constructor(readonly run: CleanupRun) {
+    super(`cleanup run ${run.runId} stopped early; its log says what was removed`);
+  }
+}
 
 export interface RunPage {
   readonly items: CleanupRunSummary[];
@@ -30,6 +40,7 @@ export class CleanupService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: CleanupRepository,
+    private readonly alerts: SlackNotifier,
   ) {}
 
   get logRetentionMs(): number {
@@ -55,8 +66,11 @@ export class CleanupService {
     };
   }
 
-  /** Removes what is stale now; refused with 409 while another run holds the lock. */
-  async execute(actor: string, trigger: CleanupTrigger): Promise<CleanupRun> {
+  /**
+   * Removes what is stale now; refused with 409 while another run holds the lock. `scheduledFor`
+   * is the CLEANUP_CRON tick of a scheduled run.
+   */
+  async execute(actor: string, trigger: CleanupTrigger, scheduledFor: number | null = null): Promise<CleanupRun> {
     const lock = await this.repository.acquireLock(LOCK_TTL_MS);
     if (lock === null) throw new ConflictError('another cleanup is running; try again when it has finished', 'cleanup_running');
     const startedAt = Date.now();
@@ -85,6 +99,7 @@ export class CleanupService {
       const run: CleanupRun = {
         runId,
         trigger,
+        scheduledFor,
         actor,
         startedAt,
         finishedAt,
@@ -98,11 +113,17 @@ export class CleanupService {
         error,
       };
       await this.repository.saveRun(run, this.logRetentionMs, finishedAt);
-      if (error !== null) throw new ServiceUnavailableError(`cleanup run ${runId} stopped early; its log says what was removed`);
+      this.alerts.cleanupFinished(run);
+      if (error !== null) throw new CleanupStoppedError(run);
       return run;
     } finally {
       await this.repository.releaseLock(lock);
     }
+  }
+
+  /** Claims one CLEANUP_CRON tick for this instance: true for exactly one of the instances that ask. */
+  claimScheduledTick(tickMs: number, owner: string): Promise<boolean> {
+    return this.repository.claimTick(tickMs, owner, TICK_CLAIM_TTL_MS);
   }
 
   async runs(after: ListPosition | null, limit: number): Promise<RunPage> {

@@ -1,4 +1,5 @@
 import type { AuthMethod } from '../../common/authenticated-user.js';
+import { ExpiringTokenDto } from '../../tokens/dto/expiring-token.dto.js';
 
 /** The caller, as the gateway knows them. */
 export class MeDto {
@@ -18,4 +19,6 @@ export class MeDto {
   token_id: string | null;
   /** The token's scopes, or the session's. */
   scopes: string[];
+  /** The caller's live tokens that expire within 7 days, the soonest first (rotated tokens are left out). */
+  tokens_expiring_soon: ExpiringTokenDto[];
 }
