@@ -24,21 +24,7 @@ import { RedisModule } from './redis/redis.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
 
 @Module({
-  imports: [
-    ConfigModule,
-    RedisModule,
-    RedisDurabilityModule,
-    TokensModule,
-    ActiveUsersModule,
-    AuthModule,
-    ProxyModule,
-    HealthModule,
-    AdminsModule,
-    AuditModule,
-    CleanupModule,
-    CleanupScheduleModule,
-    OpenApiModule,
-  ],
+  imports: [ConfigModule, RedisModule, RedisDurabilityModule, TokensModule, ActiveUsersModule, AuthModule, ProxyModule, HealthModule, AdminsModule, AuditModule, CleanupModule, CleanupScheduleModule, OpenApiModule],
   providers: [
     // Before everything: a store that lost its data closes every route but /health (issue #7).
     { provide: APP_GUARD, useClass: StoreResetGuard },

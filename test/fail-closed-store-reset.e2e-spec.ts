@@ -2,8 +2,8 @@
  * Bans survive a lost Redis by not pretending: when Redis comes back empty (FLUSHALL, or a
  * restart without persistence) the store marker is gone, and the gateway closes: /v1, sign-in and
  * token minting answer 503 with the reason, readiness fails and a fatal line is logged, until an
- * operator confirms the reset with `npm run cli -- redis confirm-reset` (audited). Old tokens are
- * then unknown (401); new ones work.
+ * operator confirms the reset with `npm run cli -- redis confirm-reset` (audited); an alert goes out
+ * (SLACK_WEBHOOK_URL, to a local receiver here). Old tokens are then unknown (401); new ones work.
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -14,6 +14,7 @@ import { TokensService } from '../src/tokens/tokens.service.js';
 import { LogCapture } from './support/log-capture.js';
 import { startTestRedis, type TestRedis } from './support/redis-server.js';
 import { startTestApp, testEnv, type TestApp } from './support/test-app.js';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.js';
 
 const WITHIN_MS = 15_000;
 
@@ -43,6 +44,7 @@ describe('Redis that came back empty', () => {
   let upstream: EchoUpstream;
   let gw: TestApp;
   let logs: LogCapture;
+  let receiver: WebhookReceiver;
   let env: Record<string, string>;
 
   const v1 = (token: string) => request(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${token}` } });
@@ -63,11 +65,13 @@ describe('Redis that came back empty', () => {
     redis = await startTestRedis({ forceOwn: true });
     upstream = await startEchoUpstream();
     logs = new LogCapture();
-    env = testEnv(redis.url, { UPSTREAM_URL: upstream.url, ADMIN_EMAILS: 'root@example.com' });
+    receiver = await startWebhookReceiver();
+    env = testEnv(redis.url, { UPSTREAM_URL: upstream.url, ADMIN_EMAILS: 'root@example.com', SLACK_WEBHOOK_URL: receiver.url });
     gw = await startTestApp(env, { logger: logs });
   });
   afterAll(async () => {
     await gw?.close();
+    await receiver?.close();
     await upstream?.close();
     await redis?.close();
   });
@@ -103,6 +107,8 @@ describe('Redis that came back empty', () => {
     expect(logs.of('RedisDurability').filter((line) => line.level === 'fatal').map((line) => line.message)).toEqual([
       expect.stringMatching(/^Redis lost its data .*redis confirm-reset/),
     ]);
+    // And an alert went out (SLACK_WEBHOOK_URL).
+    expect(await receiver.waitFor(/Redis lost its data\*: the store marker is gone/)).toHaveLength(1);
 
     const confirmed = cli('redis', 'confirm-reset');
     expect(confirmed).toMatchObject({ confirmed: true, marker_was: 'missing', persistence: 'none' });

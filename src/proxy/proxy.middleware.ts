@@ -142,7 +142,6 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       user = await this.verifier.authenticate(credentials.token);
     } catch (err) {
       this.refusals.refusedOnProxy(req, requestId, credentials, err);
-      // Anything but a refusal is unexpected: serve's caller answers 500 and logs it with the request id.
       if (!(err instanceof DomainError)) throw err;
       this.fail(res, statusOfDomainError(err), err.message, err.code, err instanceof UserBannedError ? err.bannedUntil : undefined);
       return;

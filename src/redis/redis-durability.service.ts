@@ -10,6 +10,7 @@
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { SlackNotifier } from '../alerts/slack-notifier.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ConfigError } from '../config/load-config.js';
 import { isRedisUnavailableError } from './redis-errors.js';
@@ -34,6 +35,7 @@ export class RedisDurabilityService implements OnApplicationBootstrap, OnModuleD
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly marker: RedisStoreMarker,
+    private readonly alerts: SlackNotifier,
   ) {}
 
   /** Redis lost its data and no operator has confirmed it: sign-in, minting and /v1 answer 503. */
@@ -127,10 +129,12 @@ export class RedisDurabilityService implements OnApplicationBootstrap, OnModuleD
     }
     if (this.resetDetected) return;
     this.resetDetected = true;
+    const what = value === null ? 'the store marker is gone' : 'the store marker was replaced by one written at boot';
     this.logger.fatal(
-      `Redis lost its data (the store marker is ${value === null ? 'gone' : 'replaced'}): every ban, revocation and session is gone. ` +
+      `Redis lost its data (${what}): every ban, revocation and session is gone. ` +
         'Sign-in, token minting and /v1 answer 503 until an operator confirms the reset with `npm run cli -- redis confirm-reset` (docs/OPERATIONS.md).',
     );
+    this.alerts.redisDataLost(what);
   }
 }
 

@@ -1,13 +1,13 @@
-/** The Redis store itself: is it persistent, and confirming that it came back empty (docs/OPERATIONS.md, "Redis came back empty"). */
+/** Redis durability (docs/OPERATIONS.md, "Redis came back empty"): what the store keeps, and confirming a reset. */
 import { RedisStoreMarker } from '../../redis/redis-store-marker.js';
 import type { CliCommand } from '../cli-command.js';
 
 export const redisCommands: CliCommand[] = [
   {
     name: 'redis status',
-    summary: "Redis persistence and whether the gateway's store marker is present",
+    summary: 'Whether Redis persists its data, and whether its store marker is in place',
     flags: {},
-    async run(app): Promise<object> {
+    async run(app) {
       const marker = app.get(RedisStoreMarker);
       const value = await marker.read();
       return { persistence: await marker.persistence(), marker: value === null ? 'missing' : 'present', marker_value: value };
@@ -15,10 +15,10 @@ export const redisCommands: CliCommand[] = [
   },
   {
     name: 'redis confirm-reset',
-    summary: 'Accept that Redis lost its data (bans, tokens, sessions) and reopen sign-in, minting and /v1',
+    summary: 'After Redis lost its data: confirm it, so the gateways reopen (re-ban whoever must stay banned first)',
     flags: {},
     audit: { action: 'redis.confirm-reset', target: () => 'store' },
-    async run(app): Promise<object> {
+    async run(app) {
       const marker = app.get(RedisStoreMarker);
       const before = await marker.read();
       const value = await marker.confirm();
