@@ -82,8 +82,20 @@ describe('admin API from a browser session, and the BAN of a browser user', () =
     expect(ban.status).toBe(200);
     expect(ban.json()).toMatchObject({ user_email: BOB.email, sessions_ended: 2, tokens_blocked: 1 });
 
-    expect((await me(bobBrowser)).status).toBe(401);
-    expect((await me(bobPhone)).status).toBe(401);
+    // The open pages learn of the ban on their next request: 403 with the ban, not a 401 that would send them to sign in.
+    for (const browser of [bobBrowser, bobPhone]) {
+      const answer = await me(browser);
+      expect(answer.status).toBe(403);
+      expect(answer.json()).toMatchObject({
+        statusCode: 403,
+        code: 'user_banned',
+        ban: { email: BOB.email, reason: 'compromised laptop', banned_until: ban.json<{ banned_until: string }>().banned_until },
+      });
+      expect(answer.json<{ ban: { remaining_seconds: number } }>().ban.remaining_seconds).toBeGreaterThan(0);
+      expect(answer.json<{ ban: Record<string, unknown> }>().ban).not.toHaveProperty('banned_by');
+      // Every other route too, and nothing of the person's is reachable through the old cookie.
+      expect((await browser.get(`${gwUrl}/api/token/list`)).status).toBe(403);
+    }
     const refused = await llm(token);
     expect(refused.status).toBe(401);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('user_banned');
@@ -100,7 +112,7 @@ describe('admin API from a browser session, and the BAN of a browser user', () =
     });
     expect(unban.status).toBe(200);
     expect((await llm(token)).status).toBe(200);
-    // The ended sessions stay ended; signing in again works.
+    // The ended sessions stay ended (the ban notice now answers 401: sign in); signing in again works.
     expect((await me(bobBrowser)).status).toBe(401);
     expect((await me(await signedIn(BOB))).status).toBe(200);
   });

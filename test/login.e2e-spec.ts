@@ -4,7 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DemoOidcUser } from '../src/demo/demo-oidc-provider.js';
+import type { SessionData } from 'express-session';
 import { sessionIdOf } from '../src/sessions/session-data.js';
+import { SessionsService } from '../src/sessions/sessions.service.js';
 import type { Browser, BrowserResponse } from './support/browser.js';
 import { startGatewayStack, type GatewayStack } from './support/gateway-stack.js';
 import { auth0Env, passProvider, signIn, startLogin, startTestOidcProvider, TEST_CLIENT_ID, type TestOidcProvider } from './support/oidc-provider.js';
@@ -317,15 +319,25 @@ describe('browser login through Auth0 (local OpenID provider)', () => {
       expect((await me(browser)).status).toBe(401);
     });
 
-    it('refuses a banned user with a page that says for how long and until when', async () => {
+    it('refuses a banned user a session, landing them on / where /api/me tells the ban (no way back into sign-in)', async () => {
       const u = freshUser();
-      const ban = await stack.activeUsers.ban({ email: u.email, bannedBy: ADMIN.email, reason: 'test' });
+      const ban = await stack.activeUsers.ban({ email: u.email, bannedBy: ADMIN.email, reason: 'shared a <b>token</b>' });
       const browser = provider.newBrowser();
       const { response } = await signIn(browser, gwUrl, u);
-      expect(response.status).toBe(403);
-      // BAN_TTL_SECONDS is 7 days: what remains is a hair under that.
-      expect(response.body).toMatch(/suspended for (7 days|6 days 23 hours)/);
-      expect(response.body).toContain(new Date(ban.until).toISOString());
+      expect(response.status).toBe(302);
+      expect(response.location).toBe(`${gwUrl}/`);
+      const refused = await me(browser);
+      expect(refused.status).toBe(403);
+      expect(refused.json()).toMatchObject({
+        code: 'user_banned',
+        banned_until: new Date(ban.until).toISOString(),
+        ban: { email: u.email, reason: 'shared a <b>token</b>', banned_until: new Date(ban.until).toISOString() },
+      });
+      // No session was made: nothing is listed, and the notice opens nothing.
+      expect(await stack.redis.client().zcard(stack.keys.userSessions(u.email))).toBe(0);
+      expect((await browser.get(`${gwUrl}/api/token/list`)).status).toBe(403);
+      // Once the ban is lifted the notice means nothing: sign in again.
+      await stack.activeUsers.unban(u.email);
       expect((await me(browser)).status).toBe(401);
     });
   });
@@ -381,7 +393,7 @@ describe('browser login through Auth0 (local OpenID provider)', () => {
       await client.hset(stack.keys.ban(u.email), { email: u.email, banned_at: Date.now(), until: Date.now() + 3600_000, banned_by: ADMIN.email, reason: '' });
       await client.pexpire(stack.keys.ban(u.email), 3600_000);
       const refused = await me(browser);
-      expect(refused.status).toBe(401);
+      expect(refused.status).toBe(403);
       expect(refused.json()).toMatchObject({ code: 'user_banned', message: expect.stringMatching(/^User is banned for (59 minutes|1 hour)/) as unknown });
       await client.del(stack.keys.ban(u.email));
       expect((await me(browser)).status).toBe(200);
@@ -393,8 +405,22 @@ describe('browser login through Auth0 (local OpenID provider)', () => {
       const two = await signedIn(u);
       const outcome = await stack.activeUsers.ban({ email: u.email, bannedBy: ADMIN.email });
       expect(outcome.sessionsEnded).toBe(2);
-      expect((await me(one)).status).toBe(401);
-      expect((await me(two)).status).toBe(401);
+      expect((await me(one)).status).toBe(403);
+      expect((await me(two)).status).toBe(403);
+      expect(await stack.redis.client().zcard(stack.keys.userSessions(u.email))).toBe(0);
+    });
+
+    it('a late write of a session the ban ended cannot bring it back', async () => {
+      const u = freshUser();
+      const browser = await signedIn(u);
+      const id = sessionIdOfBrowser(browser);
+      const before = await stack.redis.client().get(stack.keys.session(id));
+      await stack.activeUsers.ban({ email: u.email, bannedBy: ADMIN.email });
+      // What a touch or save that was in flight during the ban would write:
+      const stale = JSON.parse(before ?? 'null') as SessionData;
+      await stack.gw.get<SessionsService>(SessionsService).save(cookieSid(browser), stale);
+      expect(await stack.redis.client().get(stack.keys.session(id))).toMatch(/^\{"banNotice":/);
+      expect((await me(browser)).status).toBe(403);
       expect(await stack.redis.client().zcard(stack.keys.userSessions(u.email))).toBe(0);
     });
   });

@@ -1,6 +1,6 @@
 /** A person's activity and their ban: who may pass, and who is stopped for how long. */
 import { Inject, Injectable } from '@nestjs/common';
-import { ConflictError, InvalidInputError } from '../common/domain-errors.js';
+import { type BanNotice, ConflictError, InvalidInputError } from '../common/domain-errors.js';
 import { canonicalEmail } from '../common/email.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -60,7 +60,7 @@ export class ActiveUsersService {
       reason: (input.reason ?? '').slice(0, 500),
     };
     await this.repository.setBan(ban);
-    const sessionsEnded = await this.sessions.endAllForUser(email);
+    const sessionsEnded = await this.sessions.endAllForBan(email, ban.until);
     const tokensBlocked = await this.tokens.countLive(email);
     return { ...ban, sessionsEnded, tokensBlocked };
   }
@@ -72,6 +72,13 @@ export class ActiveUsersService {
 
   findBan(email: string): Promise<Ban | null> {
     return this.repository.findBan(requireEmail(email));
+  }
+
+  /** A person's running ban as they may see it (not who banned them); null when not banned. */
+  async banNotice(email: string): Promise<BanNotice | null> {
+    const ban = await this.repository.findBan(email);
+    if (ban === null || ban.until <= Date.now()) return null;
+    return { email: ban.email, bannedAt: ban.bannedAt, until: ban.until, reason: ban.reason };
   }
 }
 

@@ -9,10 +9,11 @@ import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
 import { IS_PUBLIC } from '../common/auth-metadata.decorators.js';
 import type { RequestWithUser } from '../common/authenticated-user.js';
-import { InvalidCredentialsError } from '../common/domain-errors.js';
+import { ActiveUsersService } from '../active-users/active-users.service.js';
+import { InvalidCredentialsError, SessionBannedError } from '../common/domain-errors.js';
 import { JWT_STRATEGY } from './jwt.strategy.js';
 import { readCredentials } from './request-credentials.js';
-import { sessionUserOf } from './session-user.js';
+import { bannedSessionEmailOf, sessionUserOf } from './session-user.js';
 
 class PassportJwtGuard extends AuthGuard(JWT_STRATEGY) {
   override handleRequest<TUser>(err: unknown, user: TUser | false): TUser {
@@ -26,7 +27,18 @@ class PassportJwtGuard extends AuthGuard(JWT_STRATEGY) {
 export class AuthenticationGuard implements CanActivate {
   private readonly jwtGuard = new PassportJwtGuard();
 
-  constructor(private readonly reflector: Reflector) {}
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly activeUsers: ActiveUsersService,
+  ) {}
+
+  /** A session the BAN ended answers 403 with the ban while it lasts (a 401 would loop through sign-in). */
+  private async refuseBannedSession(request: Request): Promise<void> {
+    const email = bannedSessionEmailOf(request);
+    if (email === undefined) return;
+    const ban = await this.activeUsers.banNotice(email);
+    if (ban !== null) throw new SessionBannedError(ban, Date.now());
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
@@ -36,7 +48,10 @@ export class AuthenticationGuard implements CanActivate {
     if (credentials.kind === 'invalid') throw new InvalidCredentialsError('Conflicting or malformed credentials');
     if (credentials.kind === 'token') return (await this.jwtGuard.canActivate(context)) as boolean;
     const sessionUser = sessionUserOf(request);
-    if (sessionUser === null) throw new InvalidCredentialsError();
+    if (sessionUser === null) {
+      await this.refuseBannedSession(request);
+      throw new InvalidCredentialsError();
+    }
     (request as RequestWithUser).user = sessionUser;
     return true;
   }

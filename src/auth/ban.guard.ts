@@ -1,13 +1,14 @@
 /**
  * The second global guard: a signed-in browser user is checked against the ban list on every
  * request (JWT callers were checked in the same round trip as their token), and their activity
- * is recorded. With Redis unreachable it fails closed unless AUTH_FAIL_MODE=open.
+ * is recorded. A banned session gets 403 with its ban (SessionBannedError), not a 401 that would
+ * send the browser to sign in again. With Redis unreachable it fails closed unless AUTH_FAIL_MODE=open.
  */
 import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { ActiveUsersService } from '../active-users/active-users.service.js';
 import type { SessionAdmission } from '../active-users/ban.js';
 import type { RequestWithUser } from '../common/authenticated-user.js';
-import { ServiceUnavailableError, UserBannedError } from '../common/domain-errors.js';
+import { ServiceUnavailableError, SessionBannedError } from '../common/domain-errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
 @Injectable()
@@ -34,7 +35,9 @@ export class BanGuard implements CanActivate {
     }
     if (admission.kind === 'banned') {
       const remaining = admission.remainingMs > 0 ? admission.remainingMs : this.config.banTtlSeconds * 1000;
-      throw new UserBannedError(new Date(Date.now() + remaining), remaining);
+      const now = Date.now();
+      const ban = await this.activeUsers.banNotice(user.email);
+      throw new SessionBannedError(ban ?? { email: user.email, bannedAt: now, until: now + remaining, reason: '' }, now);
     }
     return true;
   }

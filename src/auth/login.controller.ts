@@ -11,7 +11,7 @@ import { ActiveUsersService } from '../active-users/active-users.service.js';
 import { Public } from '../common/auth-metadata.decorators.js';
 import { ServiceUnavailableError } from '../common/domain-errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { LOGIN_STATE_TTL_SECONDS, SessionsService } from '../sessions/sessions.service.js';
+import { LOGIN_STATE_TTL_SECONDS, SessionsService, type SignedInPerson } from '../sessions/sessions.service.js';
 import { AUTH0_SCOPE, AUTH0_STRATEGY, type Auth0Strategy, runAuth0 } from './auth0.strategy.js';
 import { LoginError } from './login-error.js';
 import { homePage, logoutConfirmPage } from './login-pages.js';
@@ -129,7 +129,18 @@ export class LoginController {
       case 'redirect':
         return;
     }
-    const person = await this.login.admit(outcome.identity);
+    let person: SignedInPerson;
+    try {
+      person = await this.login.admit(outcome.identity);
+    } catch (err) {
+      // A banned person lands on / with a ban notice instead of a session: the page shows the ban
+      // (GET /api/me answers 403 user_banned with it) and offers no sign-in that would loop back here.
+      if (!(err instanceof LoginError) || err.bannedEmail === undefined || err.bannedUntil === undefined) throw err;
+      await this.sessions.keepBanNotice(req, { email: err.bannedEmail, until: err.bannedUntil.getTime() });
+      res.setHeader('cache-control', 'no-store');
+      res.redirect(302, '/');
+      return;
+    }
     const auth = await this.sessions.startSignedIn(req, person);
     await this.activeUsers.admitSession(auth.email);
     this.logger.log(`Signed in ${auth.email}`);

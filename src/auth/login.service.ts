@@ -50,6 +50,7 @@ export class LoginService {
         'Access suspended',
         `Your access to this gateway is suspended for ${describeDuration(ban.until - Date.now())}, until ${until.toISOString()}.`,
         until,
+        email,
       );
     }
     return { email, name: identity.name };

@@ -2,7 +2,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { isRedisUnavailableError } from '../redis/redis-errors.js';
-import { DomainError, UserBannedError } from './domain-errors.js';
+import { type BanNotice, DomainError, SessionBannedError, UserBannedError } from './domain-errors.js';
 import { restErrorBody, sdkErrorBody, statusOfDomainError } from './error-shapes.js';
 
 @Catch()
@@ -13,24 +13,28 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
-    const { status, message, code, bannedUntil } = this.describe(exception, request);
+    const { status, message, code, bannedUntil, ban } = this.describe(exception, request);
     if (response.headersSent) {
       response.end();
       return;
     }
     const body = request.path.startsWith('/v1/')
       ? sdkErrorBody(status, Array.isArray(message) ? message.join('; ') : message, code, { bannedUntil })
-      : restErrorBody(status, message, code, { bannedUntil });
+      : restErrorBody(status, message, code, { bannedUntil, ban });
     response.status(status).json(body);
   }
 
-  private describe(exception: unknown, request: Request): { status: number; message: string | string[]; code: string; bannedUntil?: Date } {
+  private describe(
+    exception: unknown,
+    request: Request,
+  ): { status: number; message: string | string[]; code: string; bannedUntil?: Date; ban?: BanNotice } {
     if (exception instanceof DomainError) {
       return {
         status: statusOfDomainError(exception),
         message: exception.message,
         code: exception.code,
         bannedUntil: exception instanceof UserBannedError ? exception.bannedUntil : undefined,
+        ban: exception instanceof SessionBannedError ? exception.ban : undefined,
       };
     }
     if (exception instanceof HttpException) {

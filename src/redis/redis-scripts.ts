@@ -7,6 +7,7 @@ import { ADMIT_SESSION_LUA } from './scripts/admit-session.lua.js';
 import { ADMIT_TOKEN_LUA } from './scripts/admit-token.lua.js';
 import { BAN_SET_LUA } from './scripts/ban-set.lua.js';
 import { OWNED_LOCK_LUA } from './scripts/owned-lock.lua.js';
+import { SESSION_BAN_NOTICE_LUA } from './scripts/session-ban-notice.lua.js';
 import { SESSION_END_LUA } from './scripts/session-end.lua.js';
 import { SESSION_WRITE_LUA } from './scripts/session-write.lua.js';
 import { TOKEN_CREATE_LUA } from './scripts/token-create.lua.js';
@@ -25,6 +26,7 @@ declare module 'ioredis' {
     gwZsetPage(k1: string, ...args: Arg[]): Result<string[], Context>;
     gwSessionWrite(k1: string, k2: string, k3: string, ...args: Arg[]): Result<number, Context>;
     gwSessionEnd(numKeys: number, ...keysAndArgs: Arg[]): Result<number, Context>;
+    gwSessionBanNotice(numKeys: number, ...keysAndArgs: Arg[]): Result<number, Context>;
     gwAdmitSession(k1: string, k2: string, k3: string, ...args: Arg[]): Result<[number, number], Context>;
     gwZremIfScore(k1: string, ...args: Arg[]): Result<number[], Context>;
     gwOwnedLock(k1: string, ...args: Arg[]): Result<number, Context>;
@@ -40,6 +42,7 @@ const SCRIPTS: Record<string, { lua: string; numberOfKeys?: number }> = {
   gwZsetPage: { lua: ZSET_PAGE_LUA, numberOfKeys: 1 },
   gwSessionWrite: { lua: SESSION_WRITE_LUA, numberOfKeys: 3 },
   gwSessionEnd: { lua: SESSION_END_LUA },
+  gwSessionBanNotice: { lua: SESSION_BAN_NOTICE_LUA },
   gwAdmitSession: { lua: ADMIT_SESSION_LUA, numberOfKeys: 3 },
   gwZremIfScore: { lua: ZREM_IF_SCORE_LUA, numberOfKeys: 1 },
   gwOwnedLock: { lua: OWNED_LOCK_LUA, numberOfKeys: 1 },

@@ -66,6 +66,17 @@ export class SessionsRepository {
     return this.redis.gwSessionEnd(keys.length, ...keys, ...sessionIds);
   }
 
+  /**
+   * Ends sessions of a banned user: each record becomes its notice (see session-ban-notice.lua),
+   * atomically with the index removals; returns how many signed-in records existed.
+   */
+  async endForBan(email: string, notices: ReadonlyArray<{ sessionId: string; notice: string }>, banRemainingMs: number): Promise<number> {
+    if (notices.length === 0) return 0;
+    const keys = [this.keys.sessionsByExpiry(), this.keys.userSessions(email), ...notices.map((n) => this.keys.session(n.sessionId))];
+    const args = notices.flatMap((n) => [n.sessionId, n.notice]);
+    return this.redis.gwSessionBanNotice(keys.length, ...keys, Math.max(0, Math.floor(banRemainingMs)), ...args);
+  }
+
   /** Ends a session whose owner is unknown (its record is gone or unreadable). */
   async endOrphan(sessionId: string): Promise<number> {
     const results = await this.redis.multi().del(this.keys.session(sessionId)).zrem(this.keys.sessionsByExpiry(), sessionId).exec();

@@ -9,7 +9,7 @@ import type { Request } from 'express';
 import type { SessionData } from 'express-session';
 import type { ListPosition } from '../common/list-cursor.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { isSessionId, sessionIdOf, type SessionAuth, type SessionView } from './session-data.js';
+import { type BanNoticeState, isSessionId, sessionIdOf, type SessionAuth, type SessionView } from './session-data.js';
 import { SessionsRepository } from './sessions.repository.js';
 
 /** How long login state (between /auth/login and /auth/callback) is kept. */
@@ -66,6 +66,10 @@ export class SessionsService {
       await this.repository.endOrphan(sessionId);
       return null;
     }
+    if (data.banNotice !== undefined && (data.auth !== undefined || !isBanNotice(data.banNotice) || data.banNotice.until <= Date.now())) {
+      await this.repository.endOrphan(sessionId);
+      return null;
+    }
     if (data.auth !== undefined) {
       if (!isSessionAuth(data.auth)) {
         this.logger.warn(`Ending session ${sessionId} with a malformed sign-in record`);
@@ -88,7 +92,9 @@ export class SessionsService {
       await this.repository.writeSignedIn('update', sessionId, data.auth.email, JSON.stringify(data), this.expiresAt(data.auth), now);
       return;
     }
-    await this.repository.writeAnonymous(sessionId, JSON.stringify(data), LOGIN_STATE_TTL_SECONDS * 1000);
+    // A ban notice lasts until the ban ends; login state only minutes (a login started while banned keeps the notice).
+    const ttlMs = data.banNotice === undefined ? LOGIN_STATE_TTL_SECONDS * 1000 : Math.max(LOGIN_STATE_TTL_SECONDS * 1000, data.banNotice.until - now);
+    await this.repository.writeAnonymous(sessionId, JSON.stringify(data), ttlMs);
   }
 
   /** Records activity on an unchanged session (moves its idle end), at most every TOUCH_INTERVAL_MS. */
@@ -130,6 +136,16 @@ export class SessionsService {
     return auth;
   }
 
+  /**
+   * Leaves a ban notice instead of a sign-in on this request's session (a banned person's login
+   * attempt), on a new session id like a sign-in, so the browser is told about the ban.
+   */
+  async keepBanNotice(req: Request, banNotice: BanNoticeState): Promise<void> {
+    await new Promise<void>((resolve, reject) => req.session.regenerate((err: unknown) => (err ? reject(toError(err)) : resolve())));
+    req.session.banNotice = banNotice;
+    await this.saveCurrent(req);
+  }
+
   /** Writes the request's session now (instead of when the answer ends), so a store failure can still be answered. */
   async saveCurrent(req: Request): Promise<void> {
     await new Promise<void>((resolve, reject) => req.session.save((err: unknown) => (err ? reject(toError(err)) : resolve())));
@@ -169,6 +185,25 @@ export class SessionsService {
   async endAllForUser(email: string): Promise<number> {
     const ids = await this.repository.allIdsOfUser(email);
     return this.repository.end(email, ids);
+  }
+
+  /**
+   * Ends every session of a user who was just banned until `until`: like endAllForUser, but each
+   * record is replaced by a ban notice (see BanNoticeState), so the browser holding its cookie
+   * learns of the ban on its next request instead of being sent to sign in. Returns how many
+   * sessions there were.
+   */
+  async endAllForBan(email: string, until: number): Promise<number> {
+    const ids = await this.repository.allIdsOfUser(email);
+    if (ids.length === 0) return 0;
+    const records = await this.repository.readMany(ids);
+    const banNotice: BanNoticeState = { email, until };
+    const notices = ids.map((sessionId, i) => {
+      const json = records[i];
+      const cookie = json === null ? undefined : parseSession(json)?.cookie;
+      return { sessionId, notice: JSON.stringify({ banNotice, cookie: cookie ?? { path: '/', httpOnly: true, originalMaxAge: null } }) };
+    });
+    return this.repository.endForBan(email, notices, until - Date.now());
   }
 
   countForUser(email: string): Promise<number> {
@@ -250,6 +285,11 @@ function parseSession(json: string): SessionData | null {
   } catch {
     return null;
   }
+}
+
+function isBanNotice(value: unknown): value is BanNoticeState {
+  const n = value as Partial<BanNoticeState> | null;
+  return typeof n === 'object' && n !== null && typeof n.email === 'string' && n.email.length > 0 && typeof n.until === 'number';
 }
 
 function isSessionAuth(value: unknown): value is SessionAuth {

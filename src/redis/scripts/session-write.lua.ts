@@ -1,7 +1,8 @@
 /**
  * Writes a signed-in browser session and its two index entries, atomically.
  * 'create' only writes a new id (login); 'update' only rewrites a session that still exists, so
- * a late save or touch can never bring back a session that logout, an admin or a ban ended.
+ * a late save or touch can never bring back a session that logout, an admin or a ban ended (a ban
+ * leaves a notice in the record's place, see session-ban-notice; it is never overwritten here).
  * KEYS: session, userSessions, sessionsByExpiry
  * ARGV: mode ('create' | 'update'), json, ttlMs, expiresAtMs, sessionId
  * Returns 1 when written, 0 when refused.
@@ -11,6 +12,8 @@ local ok
 if ARGV[1] == 'create' then
   ok = redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3], 'NX')
 else
+  local current = redis.call('GET', KEYS[1])
+  if not current or string.sub(current, 1, 13) == '{"banNotice":' then return 0 end
   ok = redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3], 'XX')
 end
 if not ok then return 0 end
