@@ -162,6 +162,47 @@ describe('admin users and bans API', () => {
     ]);
   });
 
+  it("answers the dashboard's figures in one call, agreeing with the lists", async () => {
+    expect((await call(gw, 'GET', '/api/admin/stats')).status).toBe(401);
+    expect((await call(gw, 'GET', '/api/admin/stats', { token: await mintToken(gw, 'plain@example.com', ['llm']) })).status).toBe(403);
+    interface Stats {
+      total_users: number;
+      active_24h: number;
+      banned: number;
+      live_sessions: number;
+      live_tokens: number;
+      blocked_tokens: number;
+      users_by_method: { jwt: number; oauth2: number; both: number };
+      active_user_window_seconds: number;
+    }
+    const stats = async (): Promise<Stats> => (await call<Stats>(gw, 'GET', '/api/admin/stats', { token: adminToken })).body;
+    const before = await stats();
+    const users = await call<UserList>(gw, 'GET', '/api/admin/sessions/active-users', { token: adminToken });
+    const tokens = await call<{ active: number; blocked: number }>(gw, 'GET', '/api/admin/tokens?limit=1', { token: adminToken });
+    expect(before).toMatchObject({
+      total_users: users.body.users,
+      active_24h: users.body.users,
+      banned: users.body.banned,
+      live_sessions: 0,
+      live_tokens: tokens.body.active + tokens.body.blocked,
+      blocked_tokens: tokens.body.blocked,
+      users_by_method: { jwt: users.body.users, oauth2: 0, both: 0 },
+      active_user_window_seconds: 86400,
+    });
+
+    const { record } = await gw.get<TokensService>(TokensService).create({ email: 'counted@example.com', name: 'x', createdVia: 'cli' });
+    await gw.get<ActiveUsersService>(ActiveUsersService).admitToken('counted@example.com', record.tokenId, 'x');
+    await call(gw, 'POST', '/api/admin/sessions/revoke-user', { token: adminToken, body: { user_email: 'counted@example.com' } });
+    const after = await stats();
+    expect({
+      users: after.total_users - before.total_users,
+      banned: after.banned - before.banned,
+      live: after.live_tokens - before.live_tokens,
+      blocked: after.blocked_tokens - before.blocked_tokens,
+    }).toEqual({ users: 1, banned: 1, live: 1, blocked: 1 });
+    await call(gw, 'DELETE', '/api/admin/sessions/unban/counted@example.com', { token: adminToken });
+  });
+
   describe('with 1,000 active users', () => {
     const seeded: string[] = [];
 

@@ -508,6 +508,11 @@ describe('browser login through Auth0 (local OpenID provider)', () => {
       });
       expect(Number(body.items[0].ttl_seconds)).toBeGreaterThan(3500);
       for (const field of ['created_at', 'last_seen_at', 'expires_at']) expect(Date.parse(String(body.items[0][field]))).toBeGreaterThan(0);
+      // Both ends: absolute (sign-in + 24 h) and idle (last seen + 1 h); expires_at is the earlier one.
+      const item = body.items[0];
+      expect(Date.parse(String(item.absolute_expires_at)) - Date.parse(String(item.created_at))).toBe(86400_000);
+      expect(Date.parse(String(item.idle_expires_at)) - Date.parse(String(item.last_seen_at))).toBe(3600_000);
+      expect(item.expires_at).toBe(item.idle_expires_at);
       expect(body.next_cursor).toBeNull();
       expect(body.total).toBeGreaterThanOrEqual(2);
       expect(res.body).not.toContain(sid);
@@ -569,6 +574,33 @@ describe('browser login through Auth0 (local OpenID provider)', () => {
       const res = await admin.request(`${gwUrl}/api/admin/sessions/${id}`, { method: 'DELETE', headers: { 'x-csrf-token': await csrf(admin) } });
       expect(res.status).toBe(400);
       expect(res.json()).toMatchObject({ code: 'invalid_input' });
+    });
+
+    it("ends every session of one user at once (force logout everywhere), leaving others' and allowing a new sign-in", async () => {
+      const u = freshUser();
+      const [one, two] = [await signedIn(u), await signedIn(u)];
+      const other = await signedIn(freshUser());
+      const res = await admin.post(`${gwUrl}/api/admin/sessions/logout-user`, { json: { user_email: u.email.toUpperCase() }, headers: { 'x-csrf-token': await csrf(admin) } });
+      expect(res.status).toBe(200);
+      expect(res.json()).toEqual({ user_email: u.email, sessions_ended: 2 });
+      expect((await me(one)).status).toBe(401);
+      expect((await me(two)).status).toBe(401);
+      expect((await me(other)).status).toBe(200);
+      expect(await stack.redis.client().zcard(stack.keys.userSessions(u.email))).toBe(0);
+      expect((await me(await signedIn(u))).status).toBe(200);
+      const audit = await admin.get(`${gwUrl}/api/admin/audit?action=session.logout_user&target=${encodeURIComponent(u.email)}`);
+      expect(audit.json<{ items: Array<{ outcome: string }> }>().items.map((e) => e.outcome)).toEqual(['success']);
+    });
+
+    it('refuses a force logout everywhere without the CSRF token, for a non-admin, and for a bad email', async () => {
+      const victim = await signedIn(freshUser());
+      const victimEmail = (await me(victim)).json<{ email: string }>().email;
+      expect((await admin.post(`${gwUrl}/api/admin/sessions/logout-user`, { json: { user_email: victimEmail } })).status).toBe(403);
+      const plain = await signedIn(freshUser());
+      expect((await plain.post(`${gwUrl}/api/admin/sessions/logout-user`, { json: { user_email: victimEmail }, headers: { 'x-csrf-token': await csrf(plain) } })).status).toBe(403);
+      expect((await me(victim)).status).toBe(200);
+      const bad = await admin.post(`${gwUrl}/api/admin/sessions/logout-user`, { json: { user_email: 'not-an-email' }, headers: { 'x-csrf-token': await csrf(admin) } });
+      expect(bad.status).toBe(400);
     });
 
     it('needs the CSRF token to delete with the admin session cookie', async () => {

@@ -17,6 +17,7 @@ import { DEFAULT_PAGE_SIZE } from '../common/list-query.dto.js';
 import { ActiveUsersService } from './active-users.service.js';
 import { ActiveUserListDto } from './dto/active-user-list.dto.js';
 import { ActiveUserDto } from './dto/active-user.dto.js';
+import { AdminStatsDto } from './dto/admin-stats.dto.js';
 import { BanItemDto } from './dto/ban-item.dto.js';
 import { BanListDto } from './dto/ban-list.dto.js';
 import { BanResultDto } from './dto/ban-result.dto.js';
@@ -51,6 +52,23 @@ export class ActiveUsersAdminController {
       banned: page.totals.banned,
       active_sessions: page.totals.activeSessions,
       users_by_method: { ...page.totals.usersByMethod },
+    };
+  }
+
+  @Get('stats')
+  @ApiOperation({ summary: "The dashboard's figures in one call: users (active, last 24 h, per method), bans, live sessions and tokens" })
+  async adminStats(): Promise<AdminStatsDto> {
+    const stats = await this.directory.stats();
+    return {
+      generated_at: new Date().toISOString(),
+      total_users: stats.users,
+      active_24h: stats.activeLastDay,
+      banned: stats.banned,
+      live_sessions: stats.liveSessions,
+      live_tokens: stats.liveTokens,
+      blocked_tokens: stats.blockedTokens,
+      users_by_method: { ...stats.usersByMethod },
+      active_user_window_seconds: this.directory.activeUserWindowSeconds,
     };
   }
 

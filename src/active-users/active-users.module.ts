@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { ActiveUsersAdminController } from './active-users-admin.controller.js';
+import { AdminTokenListController } from './admin-token-list.controller.js';
 import { ActiveUsersRepository } from './active-users.repository.js';
 import { ActiveUsersService } from './active-users.service.js';
 import { UserDirectoryRepository } from './user-directory.repository.js';
@@ -10,7 +11,7 @@ import { UserDirectoryService } from './user-directory.service.js';
 
 @Module({
   imports: [SessionsModule, TokensModule],
-  controllers: [ActiveUsersAdminController],
+  controllers: [ActiveUsersAdminController, AdminTokenListController],
   providers: [ActiveUsersService, ActiveUsersRepository, UserDirectoryService, UserDirectoryRepository],
   exports: [ActiveUsersService],
 })

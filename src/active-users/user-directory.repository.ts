@@ -106,6 +106,16 @@ export class UserDirectoryRepository {
     return { users, banned, jwtUsers, oauth2Users };
   }
 
+  /** People whose last access is at or after `sinceMs` (O(log n)). */
+  async countActiveSince(sinceMs: number): Promise<number> {
+    return this.redis.zcount(this.keys.usersByLastAccess(), sinceMs, '+inf');
+  }
+
+  /** Emails banned now (bans whose end is still ahead). */
+  bannedEmails(nowMs: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.bans(), `(${nowMs}`, '+inf');
+  }
+
   /** Current bans, the latest ending first. */
   pageBans(walk: DirectoryWalk, nowMs: number): Promise<SortedSetPage<Ban & { remainingMs: number | null }>> {
     return walkSortedSet(this.redis, {

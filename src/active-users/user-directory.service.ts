@@ -4,6 +4,7 @@ import type { AuthMethod } from '../common/authenticated-user.js';
 import type { ListPosition } from '../common/list-cursor.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { TokenCatalogService } from '../tokens/token-catalog.service.js';
 import { TokensService } from '../tokens/tokens.service.js';
 import type { Ban } from './ban.js';
 import { type ActivityRecord, UserDirectoryRepository } from './user-directory.repository.js';
@@ -25,6 +26,17 @@ export interface ActiveUserPage {
   };
 }
 
+export interface DirectoryStats {
+  /** Active within ACTIVE_USER_TTL_SECONDS. */
+  readonly users: number;
+  readonly activeLastDay: number;
+  readonly banned: number;
+  readonly liveSessions: number;
+  readonly liveTokens: number;
+  readonly blockedTokens: number;
+  readonly usersByMethod: Readonly<Record<AuthMethod | 'both', number>>;
+}
+
 export interface BanView extends Ban {
   readonly remainingMs: number | null;
 }
@@ -35,6 +47,8 @@ export interface BanPage {
   readonly total: number;
 }
 
+const DAY_MS = 86400_000;
+
 @Injectable()
 export class UserDirectoryService {
   constructor(
@@ -42,6 +56,7 @@ export class UserDirectoryService {
     private readonly repository: UserDirectoryRepository,
     private readonly sessions: SessionsService,
     private readonly tokens: TokensService,
+    private readonly catalog: TokenCatalogService,
   ) {}
 
   /**
@@ -78,6 +93,37 @@ export class UserDirectoryService {
         usersByMethod: { jwt: totals.jwtUsers, oauth2: totals.oauth2Users },
       },
     };
+  }
+
+  get activeUserWindowSeconds(): number {
+    return this.config.activeUserTtlSeconds;
+  }
+
+  /** The dashboard's figures, all from index counts. */
+  async stats(): Promise<DirectoryStats> {
+    const now = Date.now();
+    const windowStart = now - this.config.activeUserTtlSeconds * 1000;
+    const banned = await this.bannedEmails();
+    const [totals, activeLastDay, liveSessions, tokens] = await Promise.all([
+      this.repository.totals(now, windowStart),
+      this.repository.countActiveSince(now - DAY_MS),
+      this.sessions.countLive(),
+      this.catalog.summary(banned),
+    ]);
+    return {
+      users: totals.users,
+      activeLastDay,
+      banned: totals.banned,
+      liveSessions,
+      liveTokens: tokens.active + tokens.blocked,
+      blockedTokens: tokens.blocked,
+      usersByMethod: { jwt: totals.jwtUsers, oauth2: totals.oauth2Users, both: Math.max(0, totals.jwtUsers + totals.oauth2Users - totals.users) },
+    };
+  }
+
+  /** Everyone banned now. Bans are few (each is an admin's decision), so the set is read whole. */
+  async bannedEmails(): Promise<ReadonlySet<string>> {
+    return new Set(await this.repository.bannedEmails(Date.now()));
   }
 
   /** Current bans, the latest ending first. */

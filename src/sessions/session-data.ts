@@ -49,6 +49,10 @@ export interface SessionView {
   readonly createdAt: number;
   readonly lastSeenAt: number;
   readonly expiresAt: number;
+  /** Sign-in + SESSION_TTL_SECONDS: the end whatever the use. */
+  readonly absoluteExpiresAt: number;
+  /** Last seen + SESSION_IDLE_SECONDS: the end unless used again. */
+  readonly idleExpiresAt: number;
   readonly ip: string;
   readonly userAgent: string;
 }

@@ -1,19 +1,25 @@
-import { Controller, Delete, Get, Param, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
 import { Audited } from '../common/audited.decorator.js';
 import { AdminOnly } from '../common/auth-metadata.decorators.js';
-import { NotFoundError } from '../common/domain-errors.js';
+import { InvalidInputError, NotFoundError } from '../common/domain-errors.js';
+import { canonicalEmail } from '../common/email.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { decodeCursor, encodeCursor, searchNeedle } from '../common/list-cursor.js';
 import { DEFAULT_PAGE_SIZE } from '../common/list-query.dto.js';
 import { ListSessionsQueryDto } from './dto/list-sessions-query.dto.js';
+import { LogoutUserDto } from './dto/logout-user.dto.js';
 import { SessionEndedDto } from './dto/session-ended.dto.js';
 import { SessionIdParamDto } from './dto/session-id-param.dto.js';
 import { SessionItemDto } from './dto/session-item.dto.js';
 import { SessionListDto } from './dto/session-list.dto.js';
 import { SessionStatsQueryDto } from './dto/session-stats-query.dto.js';
 import { SessionStatsDto } from './dto/session-stats.dto.js';
+import { UserSessionsEndedDto } from './dto/user-sessions-ended.dto.js';
 import { SessionsService } from './sessions.service.js';
+
+const bodyUserEmail = (req: Request): string | undefined => (req.body as { user_email?: unknown } | undefined)?.user_email?.toString();
 
 @ApiTags('admin: sessions')
 @AdminOnly()
@@ -56,5 +62,17 @@ export class SessionsAdminController {
     const ended = await this.sessions.endById(params.session_id);
     if (ended === null) throw new NotFoundError('session not found');
     return { session_id: ended.sessionId, email: ended.email, ended: true };
+  }
+
+  @Post('logout-user')
+  @HttpCode(200)
+  @Audited('session.logout_user', bodyUserEmail)
+  @ApiOperation({ summary: "Force logout everywhere: ends every browser session of a user (no ban: they may sign in again; tokens are not touched)" })
+  @ApiOkResponse({ type: UserSessionsEndedDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Not a plain email address' })
+  async logoutUser(@Body() body: LogoutUserDto): Promise<UserSessionsEndedDto> {
+    const email = canonicalEmail(body.user_email);
+    if (email === null) throw new InvalidInputError('user_email must be a plain email address');
+    return { user_email: email, sessions_ended: await this.sessions.endAllForUser(email) };
   }
 }

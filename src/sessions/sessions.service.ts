@@ -49,8 +49,15 @@ export class SessionsService {
 
   /** When a signed-in session ends: the earlier of its absolute and idle end. */
   expiresAt(auth: Pick<SessionAuth, 'createdAt' | 'lastSeenAt'>): number {
-    const { ttlSeconds, idleSeconds } = this.config.session;
-    return Math.min(auth.createdAt + ttlSeconds * 1000, auth.lastSeenAt + idleSeconds * 1000);
+    return Math.min(this.absoluteEnd(auth), this.idleEnd(auth));
+  }
+
+  private absoluteEnd(auth: Pick<SessionAuth, 'createdAt'>): number {
+    return auth.createdAt + this.config.session.ttlSeconds * 1000;
+  }
+
+  private idleEnd(auth: Pick<SessionAuth, 'lastSeenAt'>): number {
+    return auth.lastSeenAt + this.config.session.idleSeconds * 1000;
   }
 
   // ---- the express-session store's operations (cookie session ids) ----
@@ -272,6 +279,8 @@ export class SessionsService {
       createdAt: auth.createdAt,
       lastSeenAt: auth.lastSeenAt,
       expiresAt: this.expiresAt(auth),
+      absoluteExpiresAt: this.absoluteEnd(auth),
+      idleExpiresAt: this.idleEnd(auth),
       ip: auth.ip,
       userAgent: auth.userAgent,
     };

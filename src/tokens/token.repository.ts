@@ -105,6 +105,17 @@ export class TokenRepository {
     });
   }
 
+  /** Ids of the live tokens of some people, per person, in one round trip. */
+  async liveIdsMany(emails: readonly string[], nowMs: number): Promise<string[][]> {
+    if (emails.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const email of emails) pipeline.zrangebyscore(this.keys.userTokens(email), `(${nowMs}`, '+inf');
+    return ((await pipeline.exec()) ?? []).map(([err, ids]) => {
+      if (err) throw err;
+      return ids as string[];
+    });
+  }
+
   /** Ids of a user's live tokens. */
   async liveIds(email: string, nowMs: number): Promise<string[]> {
     return this.redis.zrangebyscore(this.keys.userTokens(email), nowMs, '+inf');

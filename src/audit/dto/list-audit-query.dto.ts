@@ -13,8 +13,7 @@ export class ListAuditQueryDto extends ListQueryDto {
 
   /**
    * Only this action, e.g. user.ban, user.unban, token.revoke, token.revoke_user, session.delete,
-   * cleanup.execute, admin.add, admin.remove.
-   * @example "user.ban"
+   * session.logout_user, cleanup.execute, admin.add, admin.remove.
    */
   @IsOptional()
   @IsString()

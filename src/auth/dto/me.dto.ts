@@ -1,4 +1,5 @@
 import type { AuthMethod } from '../../common/authenticated-user.js';
+import type { BanNoticeDto } from '../../common/error-response.dto.js';
 
 /** The caller's own live tokens at a glance. */
 export class MeTokenSummaryDto {
@@ -46,7 +47,7 @@ export class MeDto {
   /** The token's scopes, or the session's. */
   scopes: string[];
   /** Always null here: a banned person's session answers 403 `user_banned` with the ban instead. */
-  ban: null;
+  ban: BanNoticeDto | null;
   tokens: MeTokenSummaryDto;
   limits: MeTokenLimitsDto;
 }

@@ -11,8 +11,8 @@ export class AdminListTokensQueryDto extends ListQueryDto {
   @MaxLength(254)
   email?: string;
 
-  /** Only tokens in this state. */
+  /** Only tokens in this state (blocked: live tokens of banned people). */
   @IsOptional()
-  @IsIn(['active', 'expired', 'revoked'])
-  status?: 'active' | 'expired' | 'revoked';
+  @IsIn(['active', 'blocked', 'expired', 'revoked'])
+  status?: 'active' | 'blocked' | 'expired' | 'revoked';
 }
