@@ -100,6 +100,7 @@ describe('admin API from a browser session, and the BAN of a browser user', () =
     expect(refused.status).toBe(401);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('user_banned');
     expect(await stack.redis.client().zcard(stack.keys.userSessions(BOB.email))).toBe(0);
+    expect((await admin.get(`${gwUrl}/api/admin/sessions?q=bob`)).json<{ items: unknown[] }>().items).toEqual([]);
 
     const banned = await admin.get(`${gwUrl}/api/admin/bans`);
     expect(banned.json<{ items: Array<{ email: string; banned_by: string; reason: string }> }>().items).toEqual([

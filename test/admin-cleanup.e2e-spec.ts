@@ -108,6 +108,7 @@ describe('admin Redis cleanup', () => {
     await r.hset(keys.activeUser('browser@example.com'), 'email', 'browser@example.com', 'last_access', Date.now(), 'method_oauth2', Date.now());
     await r.zadd(keys.sessionsByExpiry(), past, 'endedSessionId');
     await r.zadd(keys.userSessions('browser@example.com'), past, 'endedSessionId');
+    await r.zadd(keys.sessionsByEmail(), 0, 'browser@example.com\0endedSessionId');
 
     // A cleanup run whose log has expired.
     await r.zadd(keys.cleanupRuns(), Date.now() - 40 * DAY, `${Date.now() - 40 * DAY}-deadbeef`);
@@ -141,15 +142,16 @@ describe('admin Redis cleanup', () => {
     preview = res.body;
     expect(counts(preview.categories)).toEqual({
       tokens: 2,
-      'token-indexes': 1,
-      'active-user-indexes': 2,
+      // the orphan, and the two search entries (owner, name) of each token leaving the catalog
+      'token-indexes': 5,
+      'active-user-indexes': 3,
       'ban-index': 1,
-      'session-indexes': 2,
+      'session-indexes': 3,
       'cleanup-log-index': 1,
       audit: 3,
     });
-    expect(preview.found).toBe(12);
-    expect(preview.items).toHaveLength(10);
+    expect(preview.found).toBe(18);
+    expect(preview.items).toHaveLength(16);
     expect(preview.items_truncated).toBe(false);
     expect(preview.freeable_bytes).toBeGreaterThan(0);
     for (const c of preview.categories) if (c.count > 0) expect([c.category, c.bytes > 0]).toEqual([c.category, true]);
@@ -166,7 +168,7 @@ describe('admin Redis cleanup', () => {
     const res = await call<Run>(gw, 'POST', '/api/admin/redis/cleanup', { token: adminToken });
     expect(res.status).toBe(200);
     const run = res.body;
-    expect(run).toMatchObject({ trigger: 'manual', actor: 'admin@example.com', found: 12, deleted: 12, error: null, items_truncated: false });
+    expect(run).toMatchObject({ trigger: 'manual', actor: 'admin@example.com', found: 18, deleted: 18, error: null, items_truncated: false });
     expect(run.items.map(itemKey).sort()).toEqual(preview.items.map(itemKey).sort());
     expect(counts(run.categories)).toEqual(counts(preview.categories));
     expect(run.freed_bytes).toBeGreaterThan(0);
@@ -184,6 +186,14 @@ describe('admin Redis cleanup', () => {
     expect(users.body.items.map((u) => u.email)).toEqual(['live@example.com']);
     expect(await r.zscore(keys.usersByLastAccess(), 'lapsed@example.com')).toBeNull();
     expect(await r.hexists(keys.tokenCatalog(), 'orphanTokenIdAAAAAAAAAAAA')).toBe(0);
+    // The search indexes keep only what is live: the live and revoked tokens, live people, no ended session.
+    const searchOwners = (await r.zrange(keys.tokensByTerm(), '0', '-1')).map((m) => m.split('\0')[0]);
+    expect(searchOwners).not.toContain('expired@example.com');
+    expect(searchOwners).not.toContain('deleted@example.com');
+    expect(searchOwners.filter((o) => o === 'live@example.com')).toHaveLength(2);
+    expect(await r.zscore(keys.usersByEmail(), 'lapsed@example.com')).toBeNull();
+    expect(await r.zscore(keys.usersByEmail(), 'live@example.com')).toBe('0');
+    expect(await r.zcard(keys.sessionsByEmail())).toBe(0);
   });
 
   it('keeps the run in its log, with the removed items, and audits it', async () => {
@@ -192,10 +202,10 @@ describe('admin Redis cleanup', () => {
     expect(logs.body.total).toBe(1);
     expect(logs.body.retention_days).toBe(30);
     const [summary] = logs.body.items;
-    expect(summary).toMatchObject({ trigger: 'manual', actor: 'admin@example.com', deleted: 12 });
+    expect(summary).toMatchObject({ trigger: 'manual', actor: 'admin@example.com', deleted: 18 });
     expect(summary).not.toHaveProperty('items');
     const detail = await call<Run>(gw, 'GET', `/api/admin/redis/cleanup/logs/${summary.run_id}`, { token: adminToken });
-    expect(detail.body.items).toHaveLength(10);
+    expect(detail.body.items).toHaveLength(16);
     expect(detail.body.items.map(itemKey).sort()).toEqual(preview.items.map(itemKey).sort());
     expect((await call(gw, 'GET', '/api/admin/redis/cleanup/logs/1764575000000-00000000', { token: adminToken })).status).toBe(404);
     expect((await call(gw, 'GET', '/api/admin/redis/cleanup/logs/not-a-run', { token: adminToken })).status).toBe(400);

@@ -149,17 +149,21 @@ describe('admin tokens API (/api/admin/tokens)', () => {
   });
 
   it('searches emails literally: * ? [ ] \\ are plain characters', async () => {
-    const search = async (q: string): Promise<string[]> => {
-      const res = await call<TokenList>(gw, 'GET', `/api/admin/tokens?q=${encodeURIComponent(q)}`, { token: adminToken });
+    const search = async (q: string, match: string): Promise<string[]> => {
+      const res = await call<TokenList>(gw, 'GET', `/api/admin/tokens?q=${encodeURIComponent(q)}&match=${match}`, { token: adminToken });
       expect(res.status).toBe(200);
       return [...new Set(res.body.items.map((t) => t.user_email))].sort();
     };
-    expect(await search('a*b')).toEqual(['a*b@example.com']);
-    expect(await search('?')).toEqual(['what?@example.com']);
-    expect(await search('A*B@')).toEqual(['a*b@example.com']);
-    expect(await search('[a]')).toEqual([]);
-    expect(await search('\\')).toEqual([]);
-    expect(await search('*')).toEqual(['a*b@example.com']);
+    expect(await search('a*b', 'prefix')).toEqual(['a*b@example.com']);
+    expect(await search('A*B@', 'prefix')).toEqual(['a*b@example.com']);
+    expect(await search('what?', 'prefix')).toEqual(['what?@example.com']);
+    expect(await search('?', 'prefix')).toEqual([]);
+    expect(await search('?', 'contains')).toEqual(['what?@example.com']);
+    expect(await search('*', 'contains')).toEqual(['a*b@example.com']);
+    for (const match of ['prefix', 'contains']) {
+      expect(await search('[a]', match)).toEqual([]);
+      expect(await search('\\', match)).toEqual([]);
+    }
   });
 
   it('pages through every token exactly once', async () => {
@@ -231,5 +235,32 @@ describe('admin tokens API (/api/admin/tokens)', () => {
       cursor = res.body.next_cursor;
     } while (cursor !== null);
     expect([...seen].sort()).toEqual([...made].sort());
+  });
+
+  it('finds tokens by the start of the owner email or of the token name, each token once, alphabetically', async () => {
+    const tokens = gw.get<TokensService>(TokensService);
+    const laptop = await tokens.create({ email: 'lqra@example.com', name: 'Lqtop claude', createdVia: 'cli' });
+    const lapdog = await tokens.create({ email: 'zed@example.com', name: 'lqdog', createdVia: 'cli' });
+    const other = await tokens.create({ email: 'lqin@example.com', name: 'desk', createdVia: 'cli' });
+    const res = await call<TokenList>(gw, 'GET', '/api/admin/tokens?q=lq', { token: adminToken });
+    // Filed under: "lapdog" (name), "lqin@…" (owner), "lqra@…" (owner; its name "laptop claude" also matches, listed once).
+    expect(res.body.items.map((t) => t.token_id)).toEqual([lapdog.record.tokenId, other.record.tokenId, laptop.record.tokenId]);
+    const byName = await call<TokenList>(gw, 'GET', '/api/admin/tokens?q=LQTOP%20C', { token: adminToken });
+    expect(byName.body.items.map((t) => t.token_id)).toEqual([laptop.record.tokenId]);
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const path: string = `/api/admin/tokens?q=lq&limit=1${cursor === null ? '' : `&cursor=${cursor}`}`;
+      const page = await call<TokenList>(gw, 'GET', path, { token: adminToken });
+      paged.push(...page.body.items.map((t) => t.token_id));
+      cursor = page.body.next_cursor;
+    } while (cursor !== null);
+    expect(paged).toEqual(res.body.items.map((t) => t.token_id));
+    // Filters still apply to a search; revoked tokens stay findable.
+    await tokens.revoke('zed@example.com', lapdog.record.tokenId, 'admin@example.com');
+    const revoked = await call<TokenList>(gw, 'GET', '/api/admin/tokens?q=lq&status=revoked', { token: adminToken });
+    expect(revoked.body.items.map((t) => [t.token_id, t.status])).toEqual([[lapdog.record.tokenId, 'revoked']]);
+    const mine = await call<TokenList>(gw, 'GET', '/api/admin/tokens?q=lqt&email=lqra@example.com', { token: adminToken });
+    expect(mine.body.items.map((t) => t.token_id)).toEqual([laptop.record.tokenId]);
   });
 });

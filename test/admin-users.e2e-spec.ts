@@ -229,7 +229,7 @@ describe('admin users and bans API', () => {
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const path: string = `/api/admin/sessions/active-users?limit=37&q=load.example${cursor === null ? '' : `&cursor=${cursor}`}`;
+        const path: string = `/api/admin/sessions/active-users?limit=37&q=load.example&match=contains${cursor === null ? '' : `&cursor=${cursor}`}`;
         const res = await call<UserList>(gw, 'GET', path, { token: adminToken });
         expect(res.status).toBe(200);
         seen.push(...res.body.items);
@@ -244,14 +244,14 @@ describe('admin users and bans API', () => {
     });
 
     it('neither repeats nor skips when the user a cursor points at becomes active again', async () => {
-      const first = await call<UserList>(gw, 'GET', '/api/admin/sessions/active-users?limit=200&q=load.example', { token: adminToken });
+      const first = await call<UserList>(gw, 'GET', '/api/admin/sessions/active-users?limit=200&q=load.example&match=contains', { token: adminToken });
       const anchor = first.body.items.at(-1)!.email;
       const { record } = await gw.get<TokensService>(TokensService).create({ email: anchor, name: 'again', createdVia: 'cli' });
       await gw.get<ActiveUsersService>(ActiveUsersService).admitToken(anchor, record.tokenId, 'again');
       const seen = first.body.items.map((u) => u.email);
       let cursor = first.body.next_cursor;
       while (cursor !== null) {
-        const res: { body: UserList } = await call<UserList>(gw, 'GET', `/api/admin/sessions/active-users?limit=200&q=load.example&cursor=${cursor}`, {
+        const res: { body: UserList } = await call<UserList>(gw, 'GET', `/api/admin/sessions/active-users?limit=200&q=load.example&match=contains&cursor=${cursor}`, {
           token: adminToken,
         });
         seen.push(...res.body.items.map((u) => u.email));
@@ -269,9 +269,37 @@ describe('admin users and bans API', () => {
 
     it('searches literally: glob characters match nothing here', async () => {
       for (const q of ['bulk-*', 'bulk-?000', '[b]ulk', 'bulk\\-0001']) {
-        const res = await call<UserList>(gw, 'GET', `/api/admin/sessions/active-users?q=${encodeURIComponent(q)}`, { token: adminToken });
-        expect([q, res.status, res.body.items.length]).toEqual([q, 200, 0]);
+        for (const match of ['prefix', 'contains']) {
+          const res = await call<UserList>(gw, 'GET', `/api/admin/sessions/active-users?q=${encodeURIComponent(q)}&match=${match}`, { token: adminToken });
+          expect([q, match, res.status, res.body.items.length]).toEqual([q, match, 200, 0]);
+        }
       }
+    });
+
+    it('finds people by the start of their email, alphabetically, each once across pages, case-insensitively', async () => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const path: string = `/api/admin/sessions/active-users?limit=30&q=BULK-09${cursor === null ? '' : `&cursor=${cursor}`}`;
+        const res = await call<UserList>(gw, 'GET', path, { token: adminToken });
+        expect(res.status).toBe(200);
+        // Prefix pages come from the index: full until the matches run out.
+        if (res.body.next_cursor !== null) expect(res.body.items).toHaveLength(30);
+        seen.push(...res.body.items.map((u) => u.email));
+        cursor = res.body.next_cursor;
+      } while (cursor !== null);
+      expect(seen).toEqual(seeded.filter((e) => e.startsWith('bulk-09')));
+      // Only the start: a middle part finds nothing by prefix, everything by contains.
+      const middle = await call<UserList>(gw, 'GET', '/api/admin/sessions/active-users?q=0999@load', { token: adminToken });
+      expect(middle.body.items).toEqual([]);
+      const contains = await call<UserList>(gw, 'GET', '/api/admin/sessions/active-users?q=0999@load&match=contains', { token: adminToken });
+      expect(contains.body.items.map((u) => u.email)).toEqual(['bulk-0999@load.example.com']);
+    });
+
+    it('leaves out people whose activity has ended', async () => {
+      await redis.client().del(`${gw.config.redis.keyPrefix}{bulk-0500@load.example.com}:user`);
+      const res = await call<UserList>(gw, 'GET', '/api/admin/sessions/active-users?q=bulk-050', { token: adminToken });
+      expect(res.body.items.map((u) => u.email)).toEqual(seeded.filter((e) => e.startsWith('bulk-050') && e !== 'bulk-0500@load.example.com'));
     });
   });
 });

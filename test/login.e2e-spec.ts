@@ -520,8 +520,26 @@ describe('browser login through Auth0 (local OpenID provider)', () => {
     });
 
     it('matches q literally', async () => {
-      const res = await admin.get(`${gwUrl}/api/admin/sessions?q=${encodeURIComponent('*@example.com')}`);
-      expect(res.json<{ items: unknown[] }>().items).toEqual([]);
+      for (const match of ['prefix', 'contains']) {
+        const res = await admin.get(`${gwUrl}/api/admin/sessions?q=${encodeURIComponent('*@example.com')}&match=${match}`);
+        expect(res.json<{ items: unknown[] }>().items).toEqual([]);
+      }
+    });
+
+    it("finds sessions by the start of the owner's email, alphabetically; ended ones leave the search", async () => {
+      const zoe = freshUser({ email: 'zsearch-zoe@example.com' });
+      const amy = freshUser({ email: 'zsearch-amy@example.com' });
+      const zoeBrowser = await signedIn(zoe);
+      await signedIn(amy);
+      await signedIn(amy);
+      const search = async (q: string): Promise<string[]> =>
+        (await admin.get(`${gwUrl}/api/admin/sessions?q=${encodeURIComponent(q)}`)).json<{ items: Array<{ email: string }> }>().items.map((i) => i.email);
+      expect(await search('ZSEARCH-')).toEqual([amy.email, amy.email, zoe.email]);
+      expect(await search('zsearch-z')).toEqual([zoe.email]);
+      await zoeBrowser.post(`${gwUrl}/auth/logout`, { headers: { 'x-csrf-token': await csrf(zoeBrowser) } });
+      expect(await search('zsearch-')).toEqual([amy.email, amy.email]);
+      const middle = await admin.get(`${gwUrl}/api/admin/sessions?q=search-amy&match=contains`);
+      expect(middle.json<{ items: Array<{ email: string }> }>().items.map((i) => i.email)).toEqual([amy.email, amy.email]);
     });
 
     it('pages through every session exactly once', async () => {

@@ -12,7 +12,7 @@ import type { AuthenticatedUser } from '../common/authenticated-user.js';
 import { NotFoundError } from '../common/domain-errors.js';
 import { canonicalEmail } from '../common/email.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
-import { decodeCursor, encodeCursor, searchNeedle } from '../common/list-cursor.js';
+import { decodeCursor, encodeCursor, searchNeedle, searchOf } from '../common/list-cursor.js';
 import { DEFAULT_PAGE_SIZE } from '../common/list-query.dto.js';
 import { ActiveUsersService } from './active-users.service.js';
 import { ActiveUserListDto } from './dto/active-user-list.dto.js';
@@ -43,7 +43,7 @@ export class ActiveUsersAdminController {
   @ApiOperation({ summary: 'Active users (API tokens and browser sessions), most recent access first, with totals' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A bad limit, cursor or q' })
   async listActiveUsers(@Query() query: ListActiveUsersQueryDto): Promise<ActiveUserListDto> {
-    const page = await this.directory.listActiveUsers(decodeCursor(query.cursor), query.limit ?? DEFAULT_PAGE_SIZE, searchNeedle(query.q));
+    const page = await this.directory.listActiveUsers(decodeCursor(query.cursor), query.limit ?? DEFAULT_PAGE_SIZE, searchOf(query.q, query.match));
     const now = Date.now();
     return {
       items: page.items.map((u) => ActiveUserDto.from(u, now)),

@@ -6,7 +6,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../common/auth-metadata.decorators.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
-import { decodeCursor, encodeCursor, searchNeedle } from '../common/list-cursor.js';
+import { decodeCursor, encodeCursor, searchOf } from '../common/list-cursor.js';
 import { DEFAULT_PAGE_SIZE } from '../common/list-query.dto.js';
 import { AdminListTokensQueryDto } from '../tokens/dto/admin-list-tokens-query.dto.js';
 import { AdminTokenListDto } from '../tokens/dto/admin-token-list.dto.js';
@@ -30,7 +30,7 @@ export class AdminTokenListController {
     const page = await this.catalog.list({
       email: query.email,
       status: query.status,
-      needle: searchNeedle(query.q),
+      search: searchOf(query.q, query.match),
       after: decodeCursor(query.cursor),
       limit: query.limit ?? DEFAULT_PAGE_SIZE,
       banned: await this.directory.bannedEmails(),

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
+import { lexMemberId } from '../redis/lex-index.js';
 import { RedisKeys } from '../redis/redis-keys.js';
 import { type SortedSetPage, type SortedSetPosition, walkSortedSet } from '../redis/sorted-set-walker.js';
 import { CATEGORIES, type CleanupCategory, type CleanupItem, type RemovalOp } from './cleanup-plan.js';
@@ -56,6 +57,7 @@ export class CleanupRepository {
       })(),
       this.findEndedIndexEntries(this.keys.bans(), 'ban-index', (email) => this.keys.ban(email), 'ban has ended', items),
       this.findEndedIndexEntries(this.keys.sessionsByExpiry(), 'session-indexes', (sid) => this.keys.session(sid), 'session has ended', items),
+      this.findEndedIndexEntries(this.keys.sessionsByEmail(), 'session-indexes', (member) => this.keys.session(lexMemberId(member)), 'session has ended', items),
       this.findEndedIndexEntries(this.keys.cleanupRuns(), 'cleanup-log-index', (id) => this.keys.cleanupRun(id), 'run log has expired', items),
       this.findOldAuditEntries(auditOldestKeptMs, items),
     ]);
@@ -136,6 +138,31 @@ export class CleanupRepository {
         items.push({ category: 'token-indexes', key, member, reason: 'not in the token catalog', count: 1, ops: [{ phase: 2, type: 'zrem', key, member }] });
       });
     }
+    await this.findStaleTokenSearchEntries(catalogIds, staleTokenIds, items);
+  }
+
+  /**
+   * Entries of the token search index (`term\0tokenId`) of tokens this run removes from the
+   * catalog, or that the catalog does not know (checked again, as above).
+   */
+  private async findStaleTokenSearchEntries(catalogIds: ReadonlySet<string>, staleTokenIds: ReadonlySet<string>, items: CleanupItem[]): Promise<void> {
+    const key = this.keys.tokensByTerm();
+    const going: string[] = [];
+    const unknown: string[] = [];
+    for (let start = 0; ; start += RANGE_COUNT) {
+      const members = await this.redis.zrange(key, String(start), String(start + RANGE_COUNT - 1));
+      for (const member of members) {
+        const id = lexMemberId(member);
+        if (staleTokenIds.has(id)) going.push(member);
+        else if (!catalogIds.has(id)) unknown.push(member);
+      }
+      if (members.length < RANGE_COUNT) break;
+    }
+    const known = await this.inBatches(unknown, (p, member) => p.hexists(this.keys.tokenCatalog(), lexMemberId(member)));
+    const orphans = unknown.filter((_, i) => known[i] === 0);
+    for (const [members, reason] of [[going, 'its token leaves the catalog'], [orphans, 'not in the token catalog']] as const) {
+      for (const member of members) items.push({ category: 'token-indexes', key, member, reason, count: 1, ops: [{ phase: 2, type: 'zrem', key, member }] });
+    }
   }
 
   /** Last-access and per-method entries of people whose activity record is gone; returns every oauth2 email seen. */
@@ -144,7 +171,7 @@ export class CleanupRepository {
     const oauth2Key = this.keys.usersByMethod('oauth2');
     // The three indexes hold mostly the same people: each record is checked once.
     const known = new Map<string, boolean>();
-    for (const key of [this.keys.usersByLastAccess(), this.keys.usersByMethod('jwt'), oauth2Key]) {
+    for (const key of [this.keys.usersByLastAccess(), this.keys.usersByMethod('jwt'), oauth2Key, this.keys.usersByEmail()]) {
       await this.findEndedIndexEntries(
         key,
         'active-user-indexes',

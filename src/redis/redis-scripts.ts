@@ -19,12 +19,12 @@ type Arg = string | number;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    gwTokenCreate(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...args: Arg[]): Result<number, Context>;
+    gwTokenCreate(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, k7: string, ...args: Arg[]): Result<number, Context>;
     gwTokenRevoke(numKeys: number, ...keysAndArgs: Arg[]): Result<number, Context>;
     gwAdmitToken(k1: string, k2: string, k3: string, ...args: Arg[]): Result<[number, number], Context>;
     gwBanSet(k1: string, k2: string, ...args: Arg[]): Result<number, Context>;
     gwZsetPage(k1: string, ...args: Arg[]): Result<string[], Context>;
-    gwSessionWrite(k1: string, k2: string, k3: string, ...args: Arg[]): Result<number, Context>;
+    gwSessionWrite(k1: string, k2: string, k3: string, k4: string, ...args: Arg[]): Result<number, Context>;
     gwSessionEnd(numKeys: number, ...keysAndArgs: Arg[]): Result<number, Context>;
     gwSessionBanNotice(numKeys: number, ...keysAndArgs: Arg[]): Result<number, Context>;
     gwAdmitSession(k1: string, k2: string, k3: string, ...args: Arg[]): Result<[number, number], Context>;
@@ -35,12 +35,12 @@ declare module 'ioredis' {
 
 /** numberOfKeys undefined means the caller passes the key count first (variable key lists). */
 const SCRIPTS: Record<string, { lua: string; numberOfKeys?: number }> = {
-  gwTokenCreate: { lua: TOKEN_CREATE_LUA, numberOfKeys: 6 },
+  gwTokenCreate: { lua: TOKEN_CREATE_LUA, numberOfKeys: 7 },
   gwTokenRevoke: { lua: TOKEN_REVOKE_LUA },
   gwAdmitToken: { lua: ADMIT_TOKEN_LUA, numberOfKeys: 3 },
   gwBanSet: { lua: BAN_SET_LUA, numberOfKeys: 2 },
   gwZsetPage: { lua: ZSET_PAGE_LUA, numberOfKeys: 1 },
-  gwSessionWrite: { lua: SESSION_WRITE_LUA, numberOfKeys: 3 },
+  gwSessionWrite: { lua: SESSION_WRITE_LUA, numberOfKeys: 4 },
   gwSessionEnd: { lua: SESSION_END_LUA },
   gwSessionBanNotice: { lua: SESSION_BAN_NOTICE_LUA },
   gwAdmitSession: { lua: ADMIT_SESSION_LUA, numberOfKeys: 3 },

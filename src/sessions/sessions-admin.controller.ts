@@ -6,7 +6,7 @@ import { AdminOnly } from '../common/auth-metadata.decorators.js';
 import { InvalidInputError, NotFoundError } from '../common/domain-errors.js';
 import { canonicalEmail } from '../common/email.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
-import { decodeCursor, encodeCursor, searchNeedle } from '../common/list-cursor.js';
+import { decodeCursor, encodeCursor, searchOf } from '../common/list-cursor.js';
 import { DEFAULT_PAGE_SIZE } from '../common/list-query.dto.js';
 import { ListSessionsQueryDto } from './dto/list-sessions-query.dto.js';
 import { LogoutUserDto } from './dto/logout-user.dto.js';
@@ -31,7 +31,7 @@ export class SessionsAdminController {
   @ApiOperation({ summary: 'Live browser sessions, most recently active first' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A bad limit, cursor or q' })
   async listSessions(@Query() query: ListSessionsQueryDto): Promise<SessionListDto> {
-    const page = await this.sessions.list(decodeCursor(query.cursor), query.limit ?? DEFAULT_PAGE_SIZE, searchNeedle(query.q));
+    const page = await this.sessions.list(decodeCursor(query.cursor), query.limit ?? DEFAULT_PAGE_SIZE, searchOf(query.q, query.match));
     const now = Date.now();
     return {
       items: page.items.map((view) => SessionItemDto.from(view, now)),

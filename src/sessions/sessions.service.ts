@@ -3,11 +3,11 @@
  * SESSION_IDLE_SECONDS after its last request (idle), whichever comes first, checked on every
  * load; a new id at login; ending one, or all of a user's, removes them from every index at once.
  */
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import type { SessionData } from 'express-session';
-import type { ListPosition } from '../common/list-cursor.js';
+import { lexCursor, type ListPosition, type Search } from '../common/list-cursor.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { type BanNoticeState, isSessionId, sessionIdOf, type SessionAuth, type SessionView } from './session-data.js';
 import { SessionsRepository } from './sessions.repository.js';
@@ -39,13 +39,26 @@ export interface SessionStats {
 }
 
 @Injectable()
-export class SessionsService {
+export class SessionsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(SessionsService.name);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: SessionsRepository,
   ) {}
+
+  /** Sessions signed in before the email index existed are filed in it once; a failure is retried at the next start. */
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      const ownerOf = (json: string): string | null => {
+        const auth = parseSession(json)?.auth;
+        return isSessionAuth(auth) ? auth.email : null;
+      };
+      if (await this.repository.buildSearchIndex(ownerOf)) this.logger.log('Built the session search index');
+    } catch (err) {
+      this.logger.warn(`Session search index not built (retried at the next start): ${(err as Error).message}`);
+    }
+  }
 
   /** When a signed-in session ends: the earlier of its absolute and idle end. */
   expiresAt(auth: Pick<SessionAuth, 'createdAt' | 'lastSeenAt'>): number {
@@ -237,17 +250,29 @@ export class SessionsService {
     });
   }
 
-  /** Live sessions, latest expiry first; `needle` keeps those whose email contains it (literally). */
-  async list(after: ListPosition | null, limit: number, needle?: string): Promise<SessionPage> {
+  /**
+   * Live sessions, latest expiry first. A prefix search reads the email index instead (owners'
+   * emails in alphabetical order); a `contains` search walks the expiry index keeping matches.
+   */
+  async list(after: ListPosition | null, limit: number, search?: Search): Promise<SessionPage> {
     const now = Date.now();
-    const [page, total] = await Promise.all([
+    const total = this.repository.countLive(now);
+    if (search?.match === 'prefix') {
+      const [page, count] = await Promise.all([
+        this.repository.pageByEmailPrefix(search.needle, after?.member ?? null, limit, (ids) => this.views(ids)),
+        total,
+      ]);
+      return { items: page.items, next: lexCursor(page.next), total: count };
+    }
+    const needle = search?.needle;
+    const [page, count] = await Promise.all([
       this.repository.pageLive<SessionView>(now, after, limit, async (entries) => {
         const views = await this.views(entries.map((e) => e.member));
         return needle === undefined ? views : views.map((v) => (v !== null && v.email.includes(needle) ? v : null));
       }, needle !== undefined),
-      this.repository.countLive(now),
+      total,
     ]);
-    return { items: page.items, next: page.next, total };
+    return { items: page.items, next: page.next, total: count };
   }
 
   /** Totals over every live session: reads each record once, in batches. */

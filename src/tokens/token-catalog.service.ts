@@ -1,9 +1,8 @@
 /** The admin view of every token: lists by state, owner or email search, and their counts. */
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InvalidInputError } from '../common/domain-errors.js';
 import { canonicalEmail } from '../common/email.js';
-import type { ListPosition } from '../common/list-cursor.js';
-import type { SortedSetPage } from '../redis/sorted-set-walker.js';
+import { indexTerm, lexCursor, type ListPosition, type Search } from '../common/list-cursor.js';
 import { type TokenIndex, TokenCatalogRepository } from './token-catalog.repository.js';
 import { TokenRepository } from './token.repository.js';
 import type { ListingStatus, TokenListing, TokenSummary } from './token-listing.js';
@@ -17,39 +16,63 @@ export interface TokenListQuery {
    * counted as `blocked`, not `active`.
    */
   readonly banned: ReadonlySet<string>;
-  /** Substring of the owner's email, matched literally. */
-  readonly needle?: string;
+  /** Text the owner's email or the token's name starts with (prefix) or contains. */
+  readonly search?: Search;
   readonly after: ListPosition | null;
   readonly limit: number;
 }
 
-export interface TokenListResult extends SortedSetPage<TokenListing> {
+export interface TokenListResult {
+  readonly items: TokenListing[];
+  readonly next: ListPosition | null;
   /** For one user: that user's tokens; otherwise the whole gateway's. */
   readonly summary: TokenSummary;
 }
 
 @Injectable()
-export class TokenCatalogService {
+export class TokenCatalogService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(TokenCatalogService.name);
+
   constructor(
     private readonly repository: TokenCatalogRepository,
     private readonly tokens: TokenRepository,
   ) {}
 
+  /** Tokens created before the search index existed are filed in it once; a failure is retried at the next start. */
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      if (await this.repository.buildSearchIndex()) this.logger.log('Built the token search index from the catalog');
+    } catch (err) {
+      this.logger.warn(`Token search index not built (retried at the next start): ${(err as Error).message}`);
+    }
+  }
+
   /**
    * Newest first. A state filter walks that state's own index (revoked and expired tokens are
    * then ordered by expiry), so a page of revoked tokens does not wade through live ones; blocked
-   * tokens are read from the banned people's own indexes.
+   * tokens are read from the banned people's own indexes. A prefix search over all tokens reads
+   * the search index instead (owner emails and token names in alphabetical order).
    */
   async list(query: TokenListQuery): Promise<TokenListResult> {
     const now = Date.now();
     const email = query.email === undefined ? undefined : canonicalEmail(query.email);
     if (email === null) throw new InvalidInputError('email must be a plain email address');
-    const { status, needle, banned } = query;
+    const { status, search, banned } = query;
     const summary = email === undefined ? this.gatewaySummary(now, banned) : this.userSummary(email, now, banned);
+    const keep = (t: TokenListing): boolean => status === undefined || statusOf(t, banned) === status;
+    const matches = search === undefined ? undefined : textMatcher(search);
+
     if (status === 'blocked') {
       const owners = email === undefined ? [...banned] : banned.has(email) ? [email] : [];
-      const [page, counts] = await Promise.all([this.pageBlocked(owners, query.after, query.limit, now, needle), summary]);
+      const [page, counts] = await Promise.all([this.pageBlocked(owners, query.after, query.limit, now, matches), summary]);
       return { ...page, summary: counts };
+    }
+    if (search?.match === 'prefix' && email === undefined) {
+      const [page, counts] = await Promise.all([
+        this.repository.pageByTerm({ prefix: search.needle, after: query.after?.member ?? null, limit: query.limit, nowMs: now, keep }),
+        summary,
+      ]);
+      return { items: page.items.map((t) => withStatus(t, banned)), next: lexCursor(page.next), summary: counts };
     }
 
     let index: TokenIndex = { kind: 'created' };
@@ -67,9 +90,9 @@ export class TokenCatalogService {
         after: query.after,
         limit: query.limit,
         nowMs: now,
-        emailNeedle: needle,
-        keep: (t) => status === undefined || statusOf(t, banned) === status,
-        sparse: needle !== undefined || (status !== undefined && index.kind !== 'revoked' && index.kind !== 'expiry'),
+        matches,
+        keep,
+        sparse: matches !== undefined || (status !== undefined && index.kind !== 'revoked' && index.kind !== 'expiry'),
       }),
       summary,
     ]);
@@ -80,10 +103,15 @@ export class TokenCatalogService {
    * Live tokens of banned people, newest first: bans are few and each person holds at most
    * TOKENS_PER_USER_MAX tokens, so they are read from the people's own indexes and ordered here.
    */
-  private async pageBlocked(owners: readonly string[], after: ListPosition | null, limit: number, now: number, needle?: string): Promise<SortedSetPage<TokenListing>> {
-    const wanted = needle === undefined ? owners : owners.filter((e) => e.includes(needle));
-    const ids = (await this.tokens.liveIdsMany(wanted, now)).flat();
-    const tokens = (await this.repository.load(ids, now))
+  private async pageBlocked(
+    owners: readonly string[],
+    after: ListPosition | null,
+    limit: number,
+    now: number,
+    matches?: (email: string, name: string) => boolean,
+  ): Promise<{ items: TokenListing[]; next: ListPosition | null }> {
+    const ids = (await this.tokens.liveIdsMany(owners, now)).flat();
+    const tokens = (await this.repository.load(ids, now, matches))
       .filter((t): t is TokenListing => t !== null && t.status === 'active')
       .map((t) => ({ ...t, status: 'blocked' as const }))
       .sort(newestFirst)
@@ -120,6 +148,14 @@ export class TokenCatalogService {
     }
     return summary;
   }
+}
+
+/** Whether a token's owner email or name matches a search (names compare as they are filed: indexTerm). */
+function textMatcher(search: Search): (email: string, name: string) => boolean {
+  const { needle, match } = search;
+  return match === 'prefix'
+    ? (email, name) => email.startsWith(needle) || indexTerm(name).startsWith(needle)
+    : (email, name) => email.includes(needle) || indexTerm(name).includes(needle);
 }
 
 function statusOf(token: TokenListing, banned: ReadonlySet<string>): ListingStatus {

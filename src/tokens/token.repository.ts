@@ -6,6 +6,7 @@ import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
 import { encodeCatalogEntry, parseCatalogEntry, type TokenCatalogEntry } from './token-catalog-entry.js';
 import type { TokenCreatedVia, TokenRecord } from './token-record.js';
+import { tokenSearchMembers } from './token-search.js';
 
 export interface NewTokenRecord {
   tokenId: string;
@@ -35,11 +36,13 @@ export class TokenRepository {
       this.keys.tokensByCreated(),
       this.keys.tokensByExpiry(),
       this.keys.userTokenHistory(email),
+      this.keys.tokensByTerm(),
       tokenId,
       record.createdAt,
       record.expiresAt,
       perUserMax,
       encodeCatalogEntry(catalog),
+      ...tokenSearchMembers(email, record.name, tokenId),
       'token_id', tokenId,
       'email', email,
       'name', record.name,

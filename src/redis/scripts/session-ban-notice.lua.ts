@@ -3,16 +3,17 @@
  * (no sign-in in it: only who was banned), kept for the shorter of its remaining life and the
  * ban's, so the browser that holds the cookie is told about the ban instead of being sent to sign
  * in; both index entries go at once. session-write refuses to turn a notice back into a session.
- * KEYS: sessionsByExpiry, userSessions, then one session key per id
- * ARGV: banRemainingMs, then per session key: session id, notice JSON
+ * KEYS: sessionsByExpiry, userSessions, sessionsByEmail, then one session key per id
+ * ARGV: banRemainingMs, the owner's email, then per session key: session id, notice JSON
  * Returns how many signed-in session records existed.
  */
 export const SESSION_BAN_NOTICE_LUA = `
 local ended = 0
 local banMs = tonumber(ARGV[1])
-for i = 3, #KEYS do
-  local id = ARGV[2 + (i - 3) * 2]
-  local notice = ARGV[3 + (i - 3) * 2]
+local owner = ARGV[2] .. string.char(0)
+for i = 4, #KEYS do
+  local id = ARGV[3 + (i - 4) * 2]
+  local notice = ARGV[4 + (i - 4) * 2]
   local current = redis.call('GET', KEYS[i])
   if current then
     if string.sub(current, 1, 13) ~= '{"banNotice":' then ended = ended + 1 end
@@ -26,6 +27,7 @@ for i = 3, #KEYS do
   end
   redis.call('ZREM', KEYS[1], id)
   redis.call('ZREM', KEYS[2], id)
+  redis.call('ZREM', KEYS[3], owner .. id)
 end
 return ended
 `;

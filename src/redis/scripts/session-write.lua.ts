@@ -3,8 +3,8 @@
  * 'create' only writes a new id (login); 'update' only rewrites a session that still exists, so
  * a late save or touch can never bring back a session that logout, an admin or a ban ended (a ban
  * leaves a notice in the record's place, see session-ban-notice; it is never overwritten here).
- * KEYS: session, userSessions, sessionsByExpiry
- * ARGV: mode ('create' | 'update'), json, ttlMs, expiresAtMs, sessionId
+ * KEYS: session, userSessions, sessionsByExpiry, sessionsByEmail
+ * ARGV: mode ('create' | 'update'), json, ttlMs, expiresAtMs, sessionId, search member (email\0sessionId)
  * Returns 1 when written, 0 when refused.
  */
 export const SESSION_WRITE_LUA = `
@@ -19,6 +19,7 @@ end
 if not ok then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
+redis.call('ZADD', KEYS[4], 0, ARGV[6])
 local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
 redis.call('PEXPIREAT', KEYS[2], last[2])
 return 1

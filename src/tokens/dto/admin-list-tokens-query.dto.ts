@@ -1,7 +1,7 @@
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { ListQueryDto } from '../../common/list-query.dto.js';
+import { SearchListQueryDto } from '../../common/list-query.dto.js';
 
-export class AdminListTokensQueryDto extends ListQueryDto {
+export class AdminListTokensQueryDto extends SearchListQueryDto {
   /**
    * Only this user's tokens (exact email); the summary then counts that user's tokens.
    * @example "alice@example.com"
