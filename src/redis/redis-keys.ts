@@ -128,6 +128,14 @@ export class RedisKeys {
   cleanupRuns(): string {
     return `${this.prefix}cleanup:runs`;
   }
+  /** Hash: a cleanup run's live progress (see cleanup-job.ts), kept an hour after its last update. */
+  cleanupJob(jobId: string): string {
+    return `${this.prefix}cleanup:job:${jobId}`;
+  }
+  /** String: the id of the latest cleanup job (running, or ended within the hour). */
+  cleanupCurrentJob(): string {
+    return `${this.prefix}cleanup:job:current`;
+  }
   /** String: one cleanup run's log (JSON), TTL CLEANUP_LOG_RETENTION_DAYS. */
   cleanupRun(runId: string): string {
     return `${this.prefix}cleanup:run:${runId}`;

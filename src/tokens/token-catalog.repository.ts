@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import type { TokenScope } from '../common/authenticated-user.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
-import { parseCatalogEntry } from './token-catalog-entry.js';
+import { parseCatalogEntry, type TokenCatalogEntry } from './token-catalog-entry.js';
 import { buildIndexOnce, type LexPage, lexMemberId, lexMemberTerm, walkLexIndex } from '../redis/lex-index.js';
 import { type SortedSetPage, type SortedSetPosition, walkSortedSet } from '../redis/sorted-set-walker.js';
 import type { TokenListing } from './token-listing.js';
@@ -120,14 +120,19 @@ export class TokenCatalogRepository {
     });
   }
 
+  /** The catalog entries of some token ids, in order (null where unknown), in one command. */
+  async entries(ids: readonly string[]): Promise<Array<TokenCatalogEntry | null>> {
+    if (ids.length === 0) return [];
+    return (await this.redis.hmget(this.keys.tokenCatalog(), ...ids)).map((raw) => (raw === null ? null : parseCatalogEntry(raw)));
+  }
+
   /**
    * The listings of some token ids, in order: null for an id the catalog no longer knows, whose
    * owner and name do not match, or that was deleted without a tombstone (cleanup removes those).
    */
   async load(ids: readonly string[], nowMs: number, matches?: (email: string, name: string) => boolean): Promise<Array<TokenListing | null>> {
     if (ids.length === 0) return [];
-    const raw = await this.redis.hmget(this.keys.tokenCatalog(), ...ids);
-    const entries = raw.map((value) => (value === null ? null : parseCatalogEntry(value)));
+    const entries = await this.entries(ids);
     const wanted = entries.map((e) => e !== null && (matches === undefined || matches(e.e, e.n)));
     const pipeline = this.redis.pipeline();
     ids.forEach((id, i) => {

@@ -101,7 +101,8 @@ export class TokenCatalogService implements OnApplicationBootstrap {
 
   /**
    * Live tokens of banned people, newest first: bans are few and each person holds at most
-   * TOKENS_PER_USER_MAX tokens, so they are read from the people's own indexes and ordered here.
+   * TOKENS_PER_USER_MAX tokens, so their ids come from the people's own indexes, are ordered by the
+   * creation time in the catalog, and only the page's tokens are loaded in full.
    */
   private async pageBlocked(
     owners: readonly string[],
@@ -111,14 +112,15 @@ export class TokenCatalogService implements OnApplicationBootstrap {
     matches?: (email: string, name: string) => boolean,
   ): Promise<{ items: TokenListing[]; next: ListPosition | null }> {
     const ids = (await this.tokens.liveIdsMany(owners, now)).flat();
-    const tokens = (await this.repository.load(ids, now, matches))
-      .filter((t): t is TokenListing => t !== null && t.status === 'active')
-      .map((t) => ({ ...t, status: 'blocked' as const }))
+    const ordered = (await this.repository.entries(ids))
+      .flatMap((entry, i) => (entry !== null && (matches === undefined || matches(entry.e, entry.n)) ? [{ tokenId: ids[i], createdAt: entry.c }] : []))
       .sort(newestFirst)
       .filter((t) => after === null || newestFirst(t, { createdAt: after.score, tokenId: after.member }) > 0);
-    const items = tokens.slice(0, limit);
-    const last = items.at(-1);
-    return { items, next: tokens.length > limit && last !== undefined ? { score: last.createdAt, member: last.tokenId } : null };
+    const page = ordered.slice(0, limit);
+    const loaded = await this.repository.load(page.map((t) => t.tokenId), now);
+    const items = loaded.filter((t): t is TokenListing => t !== null && t.status === 'active').map((t) => ({ ...t, status: 'blocked' as const }));
+    const last = page.at(-1);
+    return { items, next: ordered.length > limit && last !== undefined ? { score: last.createdAt, member: last.tokenId } : null };
   }
 
   /** One token's listing by id, whatever its state; null when the catalog does not know it. */
