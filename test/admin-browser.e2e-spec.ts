@@ -2,6 +2,7 @@
  * The admin API with browser sessions: an admin working from a signed-in browser (CSRF rules
  * apply), and the BAN stopping a browser user and a JWT user of the same person at once.
  */
+import { createContext, runInContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DemoOidcUser } from '../src/demo/demo-oidc-provider.js';
 import type { Browser, BrowserResponse } from './support/browser.js';
@@ -126,5 +127,30 @@ describe('admin API from a browser session, and the BAN of a browser user', () =
       ['user.unban', ADMIN.email, 'oauth2', 'success'],
       ['user.ban', ADMIN.email, 'oauth2', 'success'],
     ]);
+  });
+
+  it("lets Swagger UI's Try it out make unsafe calls from an admin's browser: its request interceptor adds the CSRF token", async () => {
+    const admin = await signedIn(ADMIN);
+    // The script Swagger UI loads, run against this admin's browser (its cookie jar) as the page's window.
+    const source = (await admin.get(`${gwUrl}/docs/gateway-csrf.js`)).body;
+    const window: Record<string, unknown> = {
+      location: { href: `${gwUrl}/docs`, origin: gwUrl },
+      fetch: async (url: string) => {
+        const res = await admin.get(url, { headers: { accept: 'application/json' } });
+        return { ok: res.status === 200, json: () => Promise.resolve(res.json()) };
+      },
+    };
+    runInContext(source, createContext({ window, URL, String }));
+    type Req = { url: string; method: string; headers: Record<string, string>; body?: string };
+    const intercept = window.llmGatewayRequestInterceptor as (r: Req) => Req | Promise<Req>;
+
+    const body = JSON.stringify({ user_email: 'swagger-target@example.com' });
+    const request = await intercept({ url: `${gwUrl}/api/admin/sessions/logout-user`, method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(request.headers['X-CSRF-Token']).toBe(await csrf(admin));
+    const sent = await admin.request(request.url, { method: request.method, headers: request.headers, json: JSON.parse(body) as unknown });
+    expect(sent.status).toBe(200);
+    // Reads, and calls to another origin, go out untouched.
+    expect(await intercept({ url: `${gwUrl}/api/admin/bans`, method: 'GET', headers: {} })).toEqual({ url: `${gwUrl}/api/admin/bans`, method: 'GET', headers: {} });
+    expect((await intercept({ url: 'https://elsewhere.example/api', method: 'POST', headers: {} })).headers).toEqual({});
   });
 });

@@ -4,7 +4,6 @@ import { SearchListQueryDto } from '../../common/list-query.dto.js';
 export class AdminListTokensQueryDto extends SearchListQueryDto {
   /**
    * Only this user's tokens (exact email); the summary then counts that user's tokens.
-   * @example "alice@example.com"
    */
   @IsOptional()
   @IsString()
