@@ -153,4 +153,18 @@ describe('admin API from a browser session, and the BAN of a browser user', () =
     expect(await intercept({ url: `${gwUrl}/api/admin/bans`, method: 'GET', headers: {} })).toEqual({ url: `${gwUrl}/api/admin/bans`, method: 'GET', headers: {} });
     expect((await intercept({ url: 'https://elsewhere.example/api', method: 'POST', headers: {} })).headers).toEqual({});
   });
+
+  it('shows a banned person who navigates a page with the ban, the reason as text (markup is not run)', async () => {
+    const eve = user('eve@example.com');
+    provider.setUser(eve);
+    const browser = await signedIn(eve);
+    await stack.activeUsers.ban({ email: eve.email, bannedBy: ADMIN.email, reason: '<img src=x onerror=alert(1)>' });
+    const page = await browser.get(`${gwUrl}/api/me`, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(page.status).toBe(403);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toContain('<h1>Access suspended</h1>');
+    expect(page.body).toContain('Reason: &lt;img src=x onerror=alert(1)&gt;');
+    expect(page.body).not.toContain('<img');
+    expect(page.body).not.toContain('/auth/login');
+  });
 });

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
+import type { Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../../src/app.module.js';
@@ -36,9 +37,10 @@ export function testEnv(redisUrl: string, overrides: Record<string, string> = {}
   };
 }
 
-export async function startTestApp(env: Record<string, string>): Promise<TestApp> {
+/** `controllers`: extra controllers a suite mounts beside the app's own (e.g. a page route of its own). */
+export async function startTestApp(env: Record<string, string>, options: { controllers?: Array<Type<unknown>> } = {}): Promise<TestApp> {
   const config = loadConfig(env);
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule], controllers: options.controllers ?? [] })
     .overrideProvider(APP_CONFIG)
     .useValue(config)
     .compile();
