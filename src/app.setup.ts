@@ -4,6 +4,8 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Express } from 'express';
+import { setSecurityHeaders } from './common/security-headers.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { ProxyMiddleware } from './proxy/proxy.middleware.js';
@@ -14,11 +16,19 @@ export function setupApp(app: NestExpressApplication): AppConfig {
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   app.enableShutdownHooks();
+  matchPathsCaseSensitively(app);
   // Idle keep-alive sockets outlive the clients' and load balancers' own idle timers (often 60 s), so a
   // client never sends a request on a socket the gateway is closing at that moment.
-  const server = app.getHttpServer() as Server;
+  const server = app.getHttpServer() as Server & { connectionsCheckingInterval: number };
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  // Slow clients are bounded (docs/SECURITY.md): the headers must arrive within CLIENT_HEADERS_TIMEOUT_MS
+  // and the whole request within CLIENT_REQUEST_TIMEOUT_MS, else Node answers 408 and closes; answers (long
+  // streams) are bounded by neither. Idle keep-alive sockets wait for keepAliveTimeout, not these. A /v1
+  // body that stalls gets the proxy's own 408 (CLIENT_BODY_IDLE_TIMEOUT_MS). Node checks the two timeouts
+  // every connectionsCheckingInterval (30 s unless set before listen).
+  server.headersTimeout = config.requests.headersTimeoutMs;
+  server.requestTimeout = config.requests.requestTimeoutMs;
+  server.connectionsCheckingInterval = Math.min(1000, Math.ceil(config.requests.headersTimeoutMs / 4));
   // The /v1 proxy answers straight from the HTTP server, ahead of Express: bodies stream to it
   // untouched by the body parsers, and the hot path skips Express's per-request work (about half
   // of the gateway's CPU per call, measured with npm run bench). Everything else goes on to Express.
@@ -26,6 +36,11 @@ export function setupApp(app: NestExpressApplication): AppConfig {
   const [expressHandler] = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => proxy.handle(req, res, () => expressHandler(req, res)));
+  // Every answer Express gives (pages, REST, /health, /docs, errors, 404s) carries the security headers.
+  app.use((_req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    setSecurityHeaders(res);
+    next();
+  });
   // Browser sessions only on /, /auth/* and /api/*: the proxy above never sees them.
   app.use(app.get(SessionMiddleware).handle);
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
@@ -33,4 +48,19 @@ export function setupApp(app: NestExpressApplication): AppConfig {
   // /docs and /docs-json (DOCS_ENABLED); served outside Nest's guards, like /health they need no credentials.
   setupOpenApi(app, config);
   return config;
+}
+
+/**
+ * Paths are matched one way: case-sensitively, as the session middleware, the CSRF and returnTo
+ * checks and the /v1 proxy match them, so `/AUTH/logout` is a 404 rather than the logout route
+ * without its session and CSRF check. Express reads `case sensitive routing` only when it creates
+ * its router, which Nest's ExpressAdapter has already done (its constructor adds a middleware);
+ * the router reads its `caseSensitive` flag for every route added, and Nest adds its routes in
+ * init(), after this. Trailing slashes stay tolerated: `/auth/logout/` is the same route, with the
+ * same session and checks.
+ */
+function matchPathsCaseSensitively(app: NestExpressApplication): void {
+  const express = app.getHttpAdapter().getInstance() as Express;
+  express.set('case sensitive routing', true);
+  (express.router as unknown as { caseSensitive: boolean }).caseSensitive = true;
 }

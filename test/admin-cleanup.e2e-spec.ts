@@ -311,9 +311,10 @@ describe('admin Redis cleanup', () => {
   });
 
   it('logs scheduled runs as such', async () => {
-    await gw.get<CleanupScheduler>(CleanupScheduler).runOnce();
+    const tick = Date.now();
+    await gw.get<CleanupScheduler>(CleanupScheduler).runTick(tick);
     const logs = await call<{ items: Run[] }>(gw, 'GET', '/api/admin/redis/cleanup/logs?limit=1', { token: adminToken });
-    expect(logs.body.items[0]).toMatchObject({ trigger: 'scheduled', actor: 'scheduler', deleted: 1 });
+    expect(logs.body.items[0]).toMatchObject({ trigger: 'scheduled', scheduled_for: new Date(tick).toISOString(), actor: 'scheduler', deleted: 1 });
   });
 
   it('pages through the logs', async () => {

@@ -179,7 +179,7 @@ describe('the /v1 proxy with the official SDKs', () => {
       expectGatewayIdentity(received);
     });
 
-    it('passes an upstream 429 through unchanged, headers included', async () => {
+    it('passes an upstream 429 through with its body and the allowlisted headers', async () => {
       const err = await openai()
         .chat.completions.create({ model: 'status-429', messages: [{ role: 'user', content: 'x' }] })
         .catch((e: unknown) => e);
@@ -187,7 +187,9 @@ describe('the /v1 proxy with the official SDKs', () => {
       const rateLimited = err as InstanceType<typeof OpenAI.RateLimitError>;
       expect(rateLimited.status).toBe(429);
       expect(rateLimited.headers?.get('retry-after')).toBe('7');
-      expect(rateLimited.headers?.get('x-echo-error')).toBe('429');
+      expect(rateLimited.headers?.get('x-ratelimit-remaining-requests')).toBe('99');
+      // Not on the response-header allowlist (see test/proxy-upstream-answers.e2e-spec.ts).
+      expect(rateLimited.headers?.get('x-echo-error')).toBeNull();
       expect(rateLimited.error).toEqual({ message: 'echo upstream answered 429 as asked', type: 'rate_limit_error', code: 'echo_429' });
     });
   });
@@ -269,14 +271,15 @@ describe('the /v1 proxy with the official SDKs', () => {
       expect(received.json).toEqual({ model: 'claude-echo', messages: [{ role: 'user', content: 'three little words' }] });
     });
 
-    it('passes an upstream 529 overload through unchanged', async () => {
+    it('answers an upstream 529 overload with the same status and a generic overload error', async () => {
       const err = await anthropic()
         .messages.create({ model: 'status-529', max_tokens: 8, messages: [{ role: 'user', content: 'x' }] })
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(Anthropic.APIError);
       const apiError = err as InstanceType<typeof Anthropic.APIError>;
       expect(apiError.status).toBe(529);
-      expect(apiError.error).toEqual({ type: 'error', error: { type: 'api_error', message: 'echo upstream answered 529 as asked' } });
+      // 5xx bodies are replaced (see test/proxy-upstream-answers.e2e-spec.ts).
+      expect(apiError.error).toEqual({ type: 'error', error: { type: 'overloaded_error', message: expect.stringContaining('(HTTP 529)'), code: 'upstream_error' } });
     });
   });
 
@@ -384,7 +387,7 @@ describe('the /v1 proxy with the official SDKs', () => {
     });
   });
 
-  describe('upstream answers pass through unchanged', () => {
+  describe('upstream 4xx answers pass through with their bodies', () => {
     it('passes an upstream 404 body and status as they are', async () => {
       const res = await fetch(`${stack.gw.url}/v1/models/no-such-model`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(404);
@@ -490,17 +493,18 @@ describe('the /v1 proxy with the official SDKs', () => {
       expect(stack.upstream.requests.length).toBe(before);
     });
 
-    it('streams a multipart upload to an upload endpoint untouched, with the gateway identity headers', async () => {
+    it('streams a multipart upload to an upload endpoint, with the gateway identity headers and user field', async () => {
       const requestId = nextRequestId();
       const form = new FormData();
       form.append('model', 'whisper-1');
       form.append('file', new Blob([Buffer.from('RIFF....WAVE')], { type: 'audio/wav' }), 'a.wav');
       const res = await fetch(`${stack.gw.url}/v1/audio/transcriptions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'x-request-id': requestId }, body: form });
-      // The echo upstream has no transcription route: its own 404 comes back.
-      expect(res.status).toBe(404);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ text: 'echo: a.wav (12 bytes)' });
       const received = receivedWith(requestId);
       expectGatewayIdentity(received);
       expect(received.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+      expect(received.form?.fields).toEqual({ model: ['whisper-1'], user: [EMAIL] });
       expect(received.body).toContain('RIFF....WAVE');
     });
 

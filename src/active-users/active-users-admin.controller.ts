@@ -4,7 +4,7 @@
  * with the module that owns bans.
  */
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Audited } from '../common/audited.decorator.js';
 import { AdminOnly, CurrentUser } from '../common/auth-metadata.decorators.js';
@@ -25,6 +25,7 @@ import { BanUserDto } from './dto/ban-user.dto.js';
 import { ListActiveUsersQueryDto } from './dto/list-active-users-query.dto.js';
 import { ListBansQueryDto } from './dto/list-bans-query.dto.js';
 import { UnbanParamDto } from './dto/unban-param.dto.js';
+import { UnbanQueryDto } from './dto/unban-query.dto.js';
 import { UnbanResultDto } from './dto/unban-result.dto.js';
 import { UserDirectoryService } from './user-directory.service.js';
 
@@ -83,8 +84,9 @@ export class ActiveUsersAdminController {
   @ApiOkResponse({ type: BanResultDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Not a plain email address' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'An admin cannot ban themselves' })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'The super admin, or an admin when the caller is not the super admin' })
   async banUser(@Body() body: BanUserDto, @CurrentUser() user: AuthenticatedUser): Promise<BanResultDto> {
-    return BanResultDto.from(await this.activeUsers.ban({ email: body.user_email, bannedBy: user.email, reason: body.reason }));
+    return BanResultDto.from(await this.activeUsers.ban({ email: body.user_email, bannedBy: user.email, reason: body.reason, actingAdmin: user.email }));
   }
 
   @Delete('sessions/unban/:email')
@@ -93,8 +95,8 @@ export class ActiveUsersAdminController {
   @ApiOkResponse({ type: UnbanResultDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Not a plain email address' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'The user is not banned' })
-  async unbanUser(@Param() params: UnbanParamDto): Promise<UnbanResultDto> {
-    if (!(await this.activeUsers.unban(params.email))) throw new NotFoundError('this user is not banned');
+  async unbanUser(@Param() params: UnbanParamDto, @Query() query: UnbanQueryDto, @CurrentUser() user: AuthenticatedUser): Promise<UnbanResultDto> {
+    if (!(await this.activeUsers.unban(params.email, user.email, query.reason))) throw new NotFoundError('this user is not banned');
     return { user_email: canonicalEmail(params.email) ?? params.email, unbanned: true };
   }
 

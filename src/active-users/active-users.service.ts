@@ -1,5 +1,7 @@
 /** A person's activity and their ban: who may pass, and who is stopped for how long. */
 import { Inject, Injectable } from '@nestjs/common';
+import { AdminsService } from '../admins/admins.service.js';
+import { SlackNotifier } from '../alerts/slack-notifier.service.js';
 import { type BanNotice, ConflictError, InvalidInputError } from '../common/domain-errors.js';
 import { canonicalEmail } from '../common/email.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -12,6 +14,8 @@ export interface BanInput {
   email: string;
   bannedBy: string;
   reason?: string;
+  /** The admin asking over REST, held to the admin hierarchy; absent for the operator's CLI (root). */
+  actingAdmin?: string;
 }
 
 /** A ban and what it did at once. */
@@ -29,6 +33,8 @@ export class ActiveUsersService {
     private readonly repository: ActiveUsersRepository,
     private readonly sessions: SessionsService,
     private readonly tokens: TokensService,
+    private readonly admins: AdminsService,
+    private readonly alerts: SlackNotifier,
   ) {}
 
   /** Checks the ban and the token's allowlist record, and records the activity. Throws on Redis failure. */
@@ -51,6 +57,7 @@ export class ActiveUsersService {
   async ban(input: BanInput): Promise<BanOutcome> {
     const email = requireEmail(input.email);
     if (email === input.bannedBy) throw new ConflictError('an admin cannot ban themselves', 'self_ban');
+    if (input.actingAdmin !== undefined) await this.admins.assertMayActOn(input.actingAdmin, email);
     const now = Date.now();
     const ban: Ban = {
       email,
@@ -62,12 +69,16 @@ export class ActiveUsersService {
     await this.repository.setBan(ban);
     const sessionsEnded = await this.sessions.endAllForBan(email, ban.until);
     const tokensBlocked = await this.tokens.countLive(email);
+    this.alerts.userBanned({ ...ban, sessionsEnded, tokensBlocked });
     return { ...ban, sessionsEnded, tokensBlocked };
   }
 
   /** Lifts a ban; false when the user was not banned. */
-  unban(email: string): Promise<boolean> {
-    return this.repository.deleteBan(requireEmail(email));
+  async unban(input: string, unbannedBy = '', reason = ''): Promise<boolean> {
+    const email = requireEmail(input);
+    const lifted = await this.repository.deleteBan(email);
+    if (lifted) this.alerts.userUnbanned({ email, unbannedBy, reason });
+    return lifted;
   }
 
   findBan(email: string): Promise<Ban | null> {

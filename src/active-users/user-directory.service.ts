@@ -79,12 +79,7 @@ export class UserDirectoryService implements OnApplicationBootstrap {
       Promise.all(emails.map((email) => this.sessions.countForUser(email))),
       this.tokens.countLiveOf(emails),
     ]);
-    const items = page.items.map((record, i): ActiveUser => {
-      const authMethods: AuthMethod[] = [];
-      if (record.methodJwt !== null) authMethods.push('jwt');
-      if (record.methodOauth2 !== null) authMethods.push('oauth2');
-      return { ...record, authMethods, sessionCount: sessionCounts[i], tokenCount: tokenCounts[i] };
-    });
+    const items = page.items.map((record, i) => activeUser(record, sessionCounts[i], tokenCounts[i]));
     return {
       items,
       next: page.next,
@@ -147,6 +142,14 @@ export class UserDirectoryService implements OnApplicationBootstrap {
     return this.repository.pageUsers({ after, limit, match }, windowStart);
   }
 
+  /** One person's activity, as the active-user list shows it; null when they were not active within ACTIVE_USER_TTL_SECONDS. */
+  async findUser(email: string): Promise<ActiveUser | null> {
+    const [record] = await this.repository.activity([email]);
+    if (!record) return null;
+    const [sessionCount, [tokenCount]] = await Promise.all([this.sessions.countForUser(email), this.tokens.countLiveOf([email])]);
+    return activeUser(record, sessionCount, tokenCount);
+  }
+
   /** Current bans, the latest ending first. */
   async listBans(after: ListPosition | null, limit: number, needle?: string): Promise<BanPage> {
     const now = Date.now();
@@ -157,4 +160,11 @@ export class UserDirectoryService implements OnApplicationBootstrap {
     ]);
     return { items: page.items, next: page.next, total: totals.banned };
   }
+}
+
+function activeUser(record: ActivityRecord, sessionCount: number, tokenCount: number): ActiveUser {
+  const authMethods: AuthMethod[] = [];
+  if (record.methodJwt !== null) authMethods.push('jwt');
+  if (record.methodOauth2 !== null) authMethods.push('oauth2');
+  return { ...record, authMethods, sessionCount, tokenCount };
 }

@@ -22,7 +22,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
   ) {
     super({
       jwtFromRequest: (req: Request) => {
-        const credentials = readCredentials(req.headers);
+        const credentials = readCredentials(req);
         return credentials.kind === 'token' ? credentials.token : null;
       },
       secretOrKey: config.jwt.secret,

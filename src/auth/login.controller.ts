@@ -1,8 +1,9 @@
 /**
  * Browser login through Auth0: /auth/login sends the browser to the identity provider with state,
  * PKCE and a nonce; /auth/callback turns its answer into a Redis session on a new session id;
- * /auth/logout ends it and sends the browser through the provider's logout. `/` is a small
- * landing page. Failures end on a page that says why, with no session.
+ * POST /auth/logout (with the CSRF token) ends it and sends the browser through the provider's
+ * logout; GET /auth/logout only shows a form that does that POST. `/` is a small landing page.
+ * Failures end on a page that says why, with no session.
  */
 import { Controller, Get, Inject, Logger, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
@@ -11,10 +12,11 @@ import { ActiveUsersService } from '../active-users/active-users.service.js';
 import { Public } from '../common/auth-metadata.decorators.js';
 import { ServiceUnavailableError } from '../common/domain-errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { LOGIN_STATE_TTL_SECONDS, SessionsService, type SignedInPerson } from '../sessions/sessions.service.js';
+import type { SessionAuth } from '../sessions/session-data.js';
+import { LOGIN_STATE_TTL_SECONDS, SessionsService } from '../sessions/sessions.service.js';
 import { AUTH0_SCOPE, AUTH0_STRATEGY, type Auth0Strategy, runAuth0 } from './auth0.strategy.js';
 import { LoginError } from './login-error.js';
-import { homePage, logoutConfirmPage } from './login-pages.js';
+import { homePage, logoutConfirmPage, pagePolicy } from './login-pages.js';
 import { LoginPageFilter } from './login-page.filter.js';
 import { LoginService } from './login.service.js';
 import { safeReturnTo } from './return-to.js';
@@ -44,8 +46,7 @@ export class LoginController {
   home(@Req() req: Request, @Res() res: Response): void {
     const auth = sessionAuthOf(req);
     const signedIn = auth ? { email: auth.email, name: auth.name, expiresAt: this.sessions.expiresAt(auth), csrfToken: auth.csrfToken } : null;
-    res.setHeader('cache-control', 'no-store');
-    res.type('html').send(homePage({ signedIn, loginEnabled: this.login.enabled }));
+    this.sendPage(res, homePage({ signedIn, loginEnabled: this.login.enabled }));
   }
 
   /** Starts a login; `returnTo` (a path on this gateway) is where the browser lands afterwards. */
@@ -129,9 +130,13 @@ export class LoginController {
       case 'redirect':
         return;
     }
-    let person: SignedInPerson;
+    let auth: SessionAuth;
     try {
-      person = await this.login.admit(outcome.identity);
+      const person = await this.login.admit(outcome.identity);
+      const started = await this.sessions.startSignedIn(req, person);
+      // Banned since admit() looked: the store refused the session in the same step that checks the ban.
+      if (started === null) throw await this.login.bannedDuringLogin(person.email);
+      auth = started;
     } catch (err) {
       // A banned person lands on / with a ban notice instead of a session: the page shows the ban
       // (GET /api/me answers 403 user_banned with it) and offers no sign-in that would loop back here.
@@ -141,27 +146,22 @@ export class LoginController {
       res.redirect(302, '/');
       return;
     }
-    const auth = await this.sessions.startSignedIn(req, person);
     await this.activeUsers.admitSession(auth.email);
     this.logger.log(`Signed in ${auth.email}`);
     res.setHeader('cache-control', 'no-store');
     res.redirect(302, loginState.returnTo);
   }
 
-  /** Logout by link: only when the browser did not come from another site (else a confirmation form). */
+  /**
+   * Logout by link (GET or HEAD) changes nothing: it shows a form that signs out by POST with the
+   * session's CSRF token, so no other site can sign anyone out with a link, an image or a prefetch.
+   */
   @Public()
   @Get('auth/logout')
-  @ApiOperation({ summary: 'Ends the session and goes through Auth0 logout (a confirmation page when linked from another site)' })
-  @ApiFoundResponse({ description: "Redirect to Auth0's /v2/logout, which returns to /" })
-  async logoutByLink(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const site = req.headers['sec-fetch-site'];
-    const auth = sessionAuthOf(req);
-    if (auth && site !== undefined && site !== 'same-origin' && site !== 'none') {
-      res.status(200).setHeader('cache-control', 'no-store');
-      res.type('html').send(logoutConfirmPage(auth.csrfToken));
-      return;
-    }
-    await this.logout(req, res);
+  @ApiOperation({ summary: 'A confirmation page whose form signs out (POST /auth/logout); ends nothing by itself' })
+  @ApiOkResponse({ description: 'An HTML page with the sign-out form' })
+  logoutPage(@Req() req: Request, @Res() res: Response): void {
+    this.sendPage(res, logoutConfirmPage(sessionAuthOf(req)?.csrfToken ?? null));
   }
 
   /** Logout by form or script; the CSRF guard has checked the token when a session rides on the cookie. */
@@ -181,6 +181,13 @@ export class LoginController {
     res.setHeader('cache-control', 'no-store');
     if (auth) this.logger.log(`Signed out ${auth.email}`);
     res.redirect(302, this.login.enabled ? this.login.logoutUrl() : '/');
+  }
+
+  /** A page that may hold the logout form, under the pages' CSP; never cached (it can carry the CSRF token). */
+  private sendPage(res: Response, html: string): void {
+    res.setHeader('cache-control', 'no-store');
+    res.setHeader('content-security-policy', pagePolicy(this.login.logoutOrigins()));
+    res.type('html').send(html);
   }
 
   private requireStrategy(): Auth0Strategy {

@@ -6,6 +6,7 @@ import type { AuthenticatedUser } from '../common/authenticated-user.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { SessionAuth } from '../sessions/session-data.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { ExpiringTokenDto } from '../tokens/dto/expiring-token.dto.js';
 import { TokensService } from '../tokens/tokens.service.js';
 import { MeDto } from './dto/me.dto.js';
 import { CurrentSession } from './session-user.js';
@@ -24,11 +25,11 @@ export class MeController {
   @Get('me')
   @Header('cache-control', 'no-store')
   @ApiOperation({
-    summary: 'Who is calling: email, role, auth method, session expiry, CSRF token and a summary of their tokens',
+    summary: 'Who is calling: email, role, auth method, session expiry, CSRF token, a summary of their tokens and those expiring within 7 days',
     description: "A banned person's browser session gets 403 `user_banned` with the ban (reason, remaining time) in `ban`.",
   })
   async me(@CurrentUser() user: AuthenticatedUser, @CurrentSession() session: SessionAuth | undefined): Promise<MeDto> {
-    const [isAdmin, tokens] = await Promise.all([this.admins.isAdmin(user.email), this.tokens.list(user.email)]);
+    const [isAdmin, tokens, expiring] = await Promise.all([this.admins.isAdmin(user.email), this.tokens.list(user.email), this.tokens.expiringSoon(user.email)]);
     const isSuperAdmin = this.admins.isSuperAdmin(user.email);
     return {
       email: user.email,
@@ -49,6 +50,7 @@ export class MeController {
         last_used_at: iso(tokens.reduce<number | null>((latest, t) => (t.lastUsedAt !== null && (latest === null || t.lastUsedAt > latest) ? t.lastUsedAt : latest), null)),
       },
       limits: { token_max_days: this.config.tokens.maxDays, token_default_days: this.config.tokens.defaultDays },
+      tokens_expiring_soon: expiring.map((r) => ExpiringTokenDto.from(r)),
     };
   }
 }

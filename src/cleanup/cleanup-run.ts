@@ -15,6 +15,8 @@ export interface CleanupItemView {
 export interface CleanupRun {
   readonly runId: string;
   readonly trigger: CleanupTrigger;
+  /** The CLEANUP_CRON tick a scheduled run ran for (epoch ms); null for manual runs. */
+  readonly scheduledFor: number | null;
   /** Who ran it: an admin's email, or "scheduler". */
   readonly actor: string;
   readonly startedAt: number;

@@ -86,7 +86,7 @@ export class CleanupRepository {
         else live.push({ id, email: entry.e });
       }
       // Record and tombstone share the owner's hash tag: one EXISTS per token.
-      // A live token has its record or, once revoked, its tombstone (never both).
+      // A live token has its record or, once revoked, its tombstone (both during a rotation's grace).
       for (const t of await this.absent(live, (x) => [this.keys.token(x.email, x.id), this.keys.revokedToken(x.email, x.id)])) {
         stale.set(t.id, { email: t.email, reason: 'deleted: no record and no tombstone' });
       }
@@ -350,6 +350,14 @@ export class CleanupRepository {
     const token = randomBytes(16).toString('hex');
     const ok = await this.redis.set(this.keys.cleanupLock(), token, 'PX', ttlMs, 'NX');
     return ok === 'OK' ? token : null;
+  }
+
+  /**
+   * Claims one tick of the schedule for `owner`: true for the first instance to ask, false for
+   * every other. The claim is kept for `ttlMs`, longer than replicas' clocks and timers disagree.
+   */
+  async claimTick(tickMs: number, owner: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.keys.cleanupTick(tickMs), owner, 'PX', ttlMs, 'NX')) === 'OK';
   }
 
   /** Extends the lock; false when it is no longer ours. */

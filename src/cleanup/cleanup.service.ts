@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { SlackNotifier } from '../alerts/slack-notifier.service.js';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '../common/domain-errors.js';
 import type { ListPosition } from '../common/list-cursor.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -15,10 +16,19 @@ import { CleanupRepository, type KeyMeasure } from './cleanup.repository.js';
 
 /** The lock outlives a stalled process by at most this long; a live run renews it before every batch. */
 export const LOCK_TTL_MS = 60_000;
+/** A tick's claim outlives the disagreement between replicas' clocks and timers (keep them in sync with NTP). */
+export const TICK_CLAIM_TTL_MS = 5 * 60_000;
 /** Items kept in a run's log. */
 export const MAX_LOGGED_ITEMS = 10_000;
 /** A running job's counts are written at most this often. */
 const PROGRESS_INTERVAL_MS = 250;
+
+/** A run that stopped early: its log is saved (and alerted) with what it removed before it stopped. */
+export class CleanupStoppedError extends ServiceUnavailableError {
+  constructor(readonly run: CleanupRun) {
+    super(`cleanup run ${run.runId} stopped early; its log says what was removed`);
+  }
+}
 
 export interface RunPage {
   readonly items: CleanupRunSummary[];
@@ -36,6 +46,7 @@ export class CleanupService implements BeforeApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: CleanupRepository,
+    private readonly alerts: SlackNotifier,
   ) {}
 
   get logRetentionMs(): number {
@@ -73,9 +84,12 @@ export class CleanupService implements BeforeApplicationShutdown {
     return job;
   }
 
-  /** Removes what is stale now and answers when done (scheduled runs); 409 while another run holds the lock. */
-  async execute(actor: string, trigger: CleanupTrigger): Promise<CleanupRun> {
-    return (await this.begin(actor, trigger)).done;
+  /**
+   * Removes what is stale now and answers when done (scheduled runs, the CLI); 409 while another
+   * run holds the lock. `scheduledFor` is the CLEANUP_CRON tick of a scheduled run.
+   */
+  async execute(actor: string, trigger: CleanupTrigger, scheduledFor: number | null = null): Promise<CleanupRun> {
+    return (await this.begin(actor, trigger, scheduledFor)).done;
   }
 
   /** A job's progress by id; 404 once it is older than an hour. */
@@ -97,7 +111,7 @@ export class CleanupService implements BeforeApplicationShutdown {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private async begin(actor: string, trigger: CleanupTrigger): Promise<{ job: CleanupJob; done: Promise<CleanupRun> }> {
+  private async begin(actor: string, trigger: CleanupTrigger, scheduledFor: number | null = null): Promise<{ job: CleanupJob; done: Promise<CleanupRun> }> {
     const lock = await this.repository.acquireLock(LOCK_TTL_MS);
     if (lock === null) throw new ConflictError('another cleanup is running; try again when it has finished', 'cleanup_running');
     const startedAt = Date.now();
@@ -122,14 +136,14 @@ export class CleanupService implements BeforeApplicationShutdown {
       await this.repository.releaseLock(lock);
       throw err;
     }
-    const done = this.carryOut(lock, job);
+    const done = this.carryOut(lock, job, scheduledFor);
     this.inFlight.add(done);
     void done.finally(() => this.inFlight.delete(done)).catch(() => undefined);
     return { job, done };
   }
 
   /** The run itself, under the lock taken by begin(); progress is written as it goes. */
-  private async carryOut(lock: string, job: CleanupJob): Promise<CleanupRun> {
+  private async carryOut(lock: string, job: CleanupJob, scheduledFor: number | null): Promise<CleanupRun> {
     const { jobId: runId, startedAt, actor, trigger } = job;
     const progress = new JobProgress(this.repository, runId, () => {
       if (this.stopping) throw new Error('the gateway is shutting down');
@@ -164,6 +178,7 @@ export class CleanupService implements BeforeApplicationShutdown {
       const run: CleanupRun = {
         runId,
         trigger,
+        scheduledFor,
         actor,
         startedAt,
         finishedAt,
@@ -178,7 +193,8 @@ export class CleanupService implements BeforeApplicationShutdown {
       };
       await this.repository.saveRun(run, this.logRetentionMs, finishedAt);
       await progress.end(error === null ? 'finished' : 'failed', { found: run.found, deleted: run.deleted, freedBytes: run.freedBytes, finishedAt, error });
-      if (error !== null) throw new ServiceUnavailableError(`cleanup run ${runId} stopped early; its log says what was removed`);
+      this.alerts.cleanupFinished(run);
+      if (error !== null) throw new CleanupStoppedError(run);
       return run;
     } catch (err) {
       if (!(err instanceof ServiceUnavailableError)) {
@@ -188,6 +204,11 @@ export class CleanupService implements BeforeApplicationShutdown {
     } finally {
       await this.repository.releaseLock(lock);
     }
+  }
+
+  /** Claims one CLEANUP_CRON tick for this instance: true for exactly one of the instances that ask. */
+  claimScheduledTick(tickMs: number, owner: string): Promise<boolean> {
+    return this.repository.claimTick(tickMs, owner, TICK_CLAIM_TTL_MS);
   }
 
   async runs(after: ListPosition | null, limit: number): Promise<RunPage> {

@@ -55,6 +55,7 @@ const SDK_ERROR_TYPES: Record<number, string> = {
   502: 'api_error',
   503: 'overloaded_error',
   504: 'timeout_error',
+  529: 'overloaded_error',
 };
 
 export function sdkErrorBody(status: number, message: string, code: string, extra?: { bannedUntil?: Date }): SdkErrorBody {

@@ -30,6 +30,8 @@ export interface AppConfig {
     readonly maxDays: number;
     readonly defaultDays: number;
     readonly perUserMax: number;
+    /** How long a rotated token keeps working after POST /api/token/rotate (0: stops at once). */
+    readonly rotationGraceSeconds: number;
   };
 
   readonly upstream: {
@@ -40,6 +42,10 @@ export interface AppConfig {
     readonly timeoutMs: number;
     /** Path prefixes under /v1 that may reach the upstream, e.g. "/v1/chat/completions". */
     readonly allowedPaths: readonly string[];
+    /** Longest silence of the upstream once its answer has begun (UPSTREAM_TIMEOUT_MS bounds the wait for it to begin). */
+    readonly idleTimeoutMs: number;
+    /** Upstream response headers passed to clients on top of the built-in allowlist (lower-case names). */
+    readonly responseHeaders: readonly string[];
   };
 
   readonly banTtlSeconds: number;
@@ -77,8 +83,17 @@ export interface AppConfig {
 
   readonly cleanup: {
     readonly logRetentionDays: number;
-    /** 0 turns the scheduled run off. */
-    readonly intervalMinutes: number;
+    /** Cron expression (UTC) of scheduled runs; undefined turns them off. */
+    readonly cron: string | undefined;
+  };
+
+  readonly alerts: {
+    /** Slack incoming webhook (or any URL taking the same JSON); undefined turns alerts off. A secret. */
+    readonly slackWebhookUrl: string | undefined;
+    /** A cleanup that deletes more than this many entries sends an alert. */
+    readonly cleanupThreshold: number;
+    /** Per attempt; an alert is tried twice. */
+    readonly timeoutMs: number;
   };
 
   readonly audit: {
@@ -87,6 +102,22 @@ export interface AppConfig {
 
   readonly docs: {
     readonly enabled: boolean;
+  };
+
+  /** What a /v1 client may send, and how slowly (docs/SECURITY.md, "The /v1 boundary: requests"). */
+  readonly requests: {
+    /** Body fields refused on top of the built-in list of upstream-steering fields (src/proxy/steering-fields.ts). */
+    readonly blockedFields: readonly string[];
+    /** Deepest nesting of arrays and objects accepted in a JSON body. */
+    readonly jsonMaxDepth: number;
+    /** The request line and headers must arrive within this (server.headersTimeout). */
+    readonly headersTimeoutMs: number;
+    /** The whole request must arrive within this (server.requestTimeout); answers are not bounded by it. */
+    readonly requestTimeoutMs: number;
+    /** A request body that sends nothing for this long gets 408. */
+    readonly bodyIdleTimeoutMs: number;
+    /** Most sockets the proxy opens to the upstream at once; calls past it wait for a socket. */
+    readonly upstreamMaxSockets: number;
   };
 }
 

@@ -18,7 +18,10 @@ describe('loadConfig', () => {
     const config = loadConfig({ JWT_SECRET: SECRET });
     expect(config.port).toBe(8080);
     expect(config.host).toBe('127.0.0.1');
-    expect(config.tokens).toEqual({ maxDays: 90, defaultDays: 30, perUserMax: 20 });
+    expect(config.tokens).toEqual({ maxDays: 90, defaultDays: 30, perUserMax: 20, rotationGraceSeconds: 300 });
+    expect(config.session.ttlSeconds).toBe(86400);
+    expect(config.cleanup.cron).toBeUndefined();
+    expect(config.alerts).toEqual({ slackWebhookUrl: undefined, cleanupThreshold: 10000, timeoutMs: 5000 });
     expect(config.banTtlSeconds).toBe(604800);
     expect(config.activeUserTtlSeconds).toBe(86400);
     expect(config.authFailMode).toBe('closed');
@@ -77,10 +80,66 @@ describe('loadConfig', () => {
     expect(problemsOf({ JWT_SECRET: SECRET, UPSTREAM_ALLOWED_PATHS: '/v1/../key' })).toHaveLength(1);
   });
 
+  it('reads the request-side settings with their defaults', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET }).requests).toEqual({
+      blockedFields: [],
+      jsonMaxDepth: 64,
+      headersTimeoutMs: 30000,
+      requestTimeoutMs: 300000,
+      bodyIdleTimeoutMs: 30000,
+      upstreamMaxSockets: 512,
+    });
+    expect(loadConfig({ JWT_SECRET: SECRET, UPSTREAM_BLOCKED_FIELDS: ' corp_url ,x-key,' }).requests.blockedFields).toEqual(['corp_url', 'x-key']);
+  });
+
+  it('refuses blocked fields that are not plain names, and a headers timeout above the request timeout', () => {
+    expect(problemsOf({ JWT_SECRET: SECRET, UPSTREAM_BLOCKED_FIELDS: 'ok,not ok' })).toEqual([
+      'UPSTREAM_BLOCKED_FIELDS entries must be field names of letters, digits and _ . - (at most 128)',
+    ]);
+    expect(problemsOf({ JWT_SECRET: SECRET, CLIENT_HEADERS_TIMEOUT_MS: '5000', CLIENT_REQUEST_TIMEOUT_MS: '1000' })).toEqual([
+      'CLIENT_HEADERS_TIMEOUT_MS must not exceed CLIENT_REQUEST_TIMEOUT_MS',
+    ]);
+  });
+
+  it('reads the upstream answer settings, and refuses response headers no client may get', () => {
+    const defaults = loadConfig({ JWT_SECRET: SECRET });
+    expect(defaults.upstream.idleTimeoutMs).toBe(120000);
+    expect(defaults.upstream.responseHeaders).toEqual([]);
+    const config = loadConfig({ JWT_SECRET: SECRET, UPSTREAM_IDLE_TIMEOUT_MS: '5000', UPSTREAM_RESPONSE_HEADERS: ' X-LiteLLM-Response-Cost, x-ratelimit-remaining-tokens ' });
+    expect(config.upstream.idleTimeoutMs).toBe(5000);
+    expect(config.upstream.responseHeaders).toEqual(['x-litellm-response-cost', 'x-ratelimit-remaining-tokens']);
+    for (const name of ['set-cookie', 'x-litellm-key-spend', 'x-api-key', 'www-authenticate', 'x-session-token', 'transfer-encoding', 'connection', 'bad header']) {
+      expect(problemsOf({ JWT_SECRET: SECRET, UPSTREAM_RESPONSE_HEADERS: `x-fine, ${name}` })).toHaveLength(1);
+    }
+  });
+
   it('uses Secure __Host- cookies when PUBLIC_URL is https', () => {
     const config = loadConfig({ JWT_SECRET: SECRET, PUBLIC_URL: 'https://gw.example.com/' });
     expect(config.publicUrl).toBe('https://gw.example.com');
     expect(config.session.secureCookie).toBe(true);
     expect(config.session.cookieName.startsWith('__Host-')).toBe(true);
+  });
+
+  it('reads CLEANUP_CRON with or without seconds and refuses what is not a cron expression', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET, CLEANUP_CRON: '0 3 * * *' }).cleanup.cron).toBe('0 3 * * *');
+    expect(loadConfig({ JWT_SECRET: SECRET, CLEANUP_CRON: '*/10 * * * * *' }).cleanup.cron).toBe('*/10 * * * * *');
+    for (const bad of ['61 * * * *', 'every hour', '* * * *', '0 0 0 * * * *']) {
+      expect(problemsOf({ JWT_SECRET: SECRET, CLEANUP_CRON: bad })).toEqual([
+        'CLEANUP_CRON must be a cron expression of 5 fields (minute hour day month weekday), or 6 with seconds first',
+      ]);
+    }
+  });
+
+  it('refuses the replaced CLEANUP_INTERVAL_MINUTES unless it is 0, naming its successor', () => {
+    expect(problemsOf({ JWT_SECRET: SECRET, CLEANUP_INTERVAL_MINUTES: '0' })).toEqual([]);
+    expect(problemsOf({ JWT_SECRET: SECRET, CLEANUP_INTERVAL_MINUTES: '60' })).toEqual([
+      "CLEANUP_INTERVAL_MINUTES is no longer read: set CLEANUP_CRON instead (e.g. '0 */6 * * *' for every 6 hours) and remove it",
+    ]);
+  });
+
+  it('refuses a SLACK_WEBHOOK_URL that is not http(s) without printing it', () => {
+    const problems = problemsOf({ JWT_SECRET: SECRET, SLACK_WEBHOOK_URL: 'ftp://hooks.example.com/T000/B000/secret-part' });
+    expect(problems).toEqual(['SLACK_WEBHOOK_URL must be an http(s) URL']);
+    expect(problems.join(' ')).not.toContain('secret-part');
   });
 });

@@ -1,3 +1,4 @@
+import { CronTime } from 'cron';
 import { canonicalEmail, isCanonicalEmail } from '../common/email.js';
 import type { AppConfig, AuthFailMode } from './app-config.js';
 
@@ -19,6 +20,10 @@ export const DEFAULT_ALLOWED_PATHS: readonly string[] = [
   '/v1/images',
   '/v1/rerank',
 ];
+
+/** Response headers no configuration may pass to clients: cookies, anything key- or secret-like, hop-by-hop. */
+const UNPASSABLE_RESPONSE_HEADER =
+  /cookie|key|secret|passw|token(?!s)|credential|auth|^(connection|keep-alive|proxy-.*|te|trailer|transfer-encoding|upgrade)$/;
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -76,6 +81,7 @@ export function loadConfig(env: Env): AppConfig {
       maxDays,
       defaultDays,
       perUserMax: r.int('TOKENS_PER_USER_MAX', 20, 1, 10000),
+      rotationGraceSeconds: r.int('TOKEN_ROTATION_GRACE_SECONDS', 300, 0, 86400),
     },
     upstream: {
       url: r.url('UPSTREAM_URL', 'http://127.0.0.1:4000').replace(/\/+$/, ''),
@@ -83,6 +89,8 @@ export function loadConfig(env: Env): AppConfig {
       authHeader: r.oneOf('UPSTREAM_AUTH_HEADER', ['authorization', 'x-api-key'] as const, 'authorization'),
       timeoutMs: r.int('UPSTREAM_TIMEOUT_MS', 600000, 1000, 3600000),
       allowedPaths: r.pathList('UPSTREAM_ALLOWED_PATHS', DEFAULT_ALLOWED_PATHS),
+      idleTimeoutMs: r.int('UPSTREAM_IDLE_TIMEOUT_MS', 120000, 100, 3600000),
+      responseHeaders: r.responseHeaderList('UPSTREAM_RESPONSE_HEADERS'),
     },
     banTtlSeconds: r.int('BAN_TTL_SECONDS', 604800, 60, 31536000),
     activeUserTtlSeconds: r.int('ACTIVE_USER_TTL_SECONDS', 86400, 60, 31536000),
@@ -111,7 +119,12 @@ export function loadConfig(env: Env): AppConfig {
     },
     cleanup: {
       logRetentionDays: r.int('CLEANUP_LOG_RETENTION_DAYS', 30, 1, 3650),
-      intervalMinutes: r.int('CLEANUP_INTERVAL_MINUTES', 0, 0, 10080),
+      cron: r.cron('CLEANUP_CRON'),
+    },
+    alerts: {
+      slackWebhookUrl: r.optionalUrl('SLACK_WEBHOOK_URL'),
+      cleanupThreshold: r.int('CLEANUP_ALERT_THRESHOLD', 10000, 0, 1_000_000_000),
+      timeoutMs: r.int('ALERT_TIMEOUT_MS', 5000, 100, 60000),
     },
     audit: {
       retentionDays: r.int('AUDIT_RETENTION_DAYS', 90, 1, 3650),
@@ -119,7 +132,23 @@ export function loadConfig(env: Env): AppConfig {
     docs: {
       enabled: r.bool('DOCS_ENABLED', true),
     },
+    requests: {
+      blockedFields: r.fieldList('UPSTREAM_BLOCKED_FIELDS'),
+      jsonMaxDepth: r.int('JSON_MAX_DEPTH', 64, 2, 512),
+      headersTimeoutMs: r.int('CLIENT_HEADERS_TIMEOUT_MS', 30000, 100, 600000),
+      requestTimeoutMs: r.int('CLIENT_REQUEST_TIMEOUT_MS', 300000, 100, 3600000),
+      bodyIdleTimeoutMs: r.int('CLIENT_BODY_IDLE_TIMEOUT_MS', 30000, 100, 600000),
+      upstreamMaxSockets: r.int('UPSTREAM_MAX_SOCKETS', 512, 1, 65536),
+    },
   };
+  if (config.requests.headersTimeoutMs > config.requests.requestTimeoutMs) {
+    problems.push('CLIENT_HEADERS_TIMEOUT_MS must not exceed CLIENT_REQUEST_TIMEOUT_MS');
+  }
+
+  // Replaced by CLEANUP_CRON: refused rather than ignored, so an upgrade cannot silently stop scheduled cleanups.
+  if ((r.optional('CLEANUP_INTERVAL_MINUTES') ?? '0') !== '0') {
+    problems.push("CLEANUP_INTERVAL_MINUTES is no longer read: set CLEANUP_CRON instead (e.g. '0 */6 * * *' for every 6 hours) and remove it");
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
@@ -194,6 +223,30 @@ class EnvReader {
     return value;
   }
 
+  /** An optional http(s) URL; its value never appears in a message (webhook URLs hold secrets). */
+  optionalUrl(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    try {
+      const parsed = new URL(value);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme');
+    } catch {
+      this.problems.push(`${name} must be an http(s) URL`);
+    }
+    return value;
+  }
+
+  /** An optional cron expression: 5 fields, or 6 with seconds first. */
+  cron(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    const fields = value.split(/\s+/).length;
+    if ((fields !== 5 && fields !== 6) || !CronTime.validateCronExpression(value).valid) {
+      this.problems.push(`${name} must be a cron expression of 5 fields (minute hour day month weekday), or 6 with seconds first`);
+    }
+    return value;
+  }
+
   redisUrl(name: string, fallback: string): string {
     const value = this.raw(name) ?? fallback;
     try {
@@ -251,6 +304,38 @@ class EnvReader {
     for (const item of items) {
       if (!/^\/v1(\/[A-Za-z0-9_.-]+)+$/.test(item) || item.includes('..')) {
         this.problems.push(`${name} entries must be plain paths under /v1, such as /v1/chat/completions`);
+        break;
+      }
+    }
+    return items;
+  }
+
+  /** A comma list of JSON field names (letters, digits, _ . -). */
+  fieldList(name: string): readonly string[] {
+    const value = this.raw(name);
+    if (value === undefined) return [];
+    const items = value.split(',').map((f) => f.trim()).filter(Boolean);
+    if (items.some((item) => !/^[A-Za-z0-9_.-]{1,128}$/.test(item))) {
+      this.problems.push(`${name} entries must be field names of letters, digits and _ . - (at most 128)`);
+    }
+    return items;
+  }
+
+  /**
+   * Extra upstream response headers for clients. Names that carry credentials or cookies, or that
+   * describe the gateway's own connection, are refused: no setting can hand them to clients.
+   */
+  responseHeaderList(name: string): readonly string[] {
+    const value = this.raw(name);
+    if (value === undefined) return [];
+    const items = value.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+    for (const item of items) {
+      if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(item)) {
+        this.problems.push(`${name} entries must be header names`);
+        break;
+      }
+      if (UNPASSABLE_RESPONSE_HEADER.test(item)) {
+        this.problems.push(`${name} may not name cookie, credential or hop-by-hop headers`);
         break;
       }
     }

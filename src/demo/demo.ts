@@ -6,7 +6,8 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { readEnvironment } from '../config/environment.js';
@@ -33,8 +34,7 @@ async function main(): Promise<void> {
     logoutReturnUrls: [`${publicUrl}/`],
     port: Number(hostEnv.DEMO_OIDC_PORT ?? 0) || undefined,
   });
-  const env: NodeJS.ProcessEnv = {
-    ...hostEnv,
+  const demoEnv: Record<string, string> = {
     NODE_ENV: 'development',
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -50,10 +50,15 @@ async function main(): Promise<void> {
     ...oidc.gatewayEnv(),
     SESSION_SECRET: randomBytes(32).toString('base64url'),
   };
+  const env: NodeJS.ProcessEnv = { ...hostEnv, ...demoEnv };
+  // What the ops CLI needs to reach this demo's Redis with its keys and secrets: one file to source.
+  const envFile = hostEnv.DEMO_ENV_FILE ?? join(process.cwd(), '.demo.env');
+  writeFileSync(envFile, shellExports(demoEnv), { mode: 0o600 });
 
   const children: ChildProcess[] = [];
   const shutdown = async (code: number): Promise<never> => {
     for (const child of children) child.kill('SIGTERM');
+    rmSync(envFile, { force: true });
     await upstream.close();
     await oidc.close();
     await redis.stop();
@@ -105,10 +110,30 @@ async function main(): Promise<void> {
       `  export OPENAI_BASE_URL=${publicUrl}/v1 OPENAI_API_KEY=${token}`,
       `  export ANTHROPIC_BASE_URL=${publicUrl} ANTHROPIC_API_KEY=${token}`,
       '',
+      'Ops CLI against this demo (in another terminal, from this directory):',
+      `  . ${shellQuote(relativePath(envFile))}`,
+      '  npm run cli -- --help                # then e.g.: npm run cli -- users list',
+      '',
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),
   );
+}
+
+/** `export NAME='value'` lines that any POSIX shell can source. */
+function shellExports(vars: Record<string, string>): string {
+  const lines = Object.entries(vars).map(([name, value]) => `export ${name}=${shellQuote(value)}`);
+  return ['# Written by `npm run demo` for the ops CLI; valid while the demo runs, removed when it stops.', ...lines, ''].join('\n');
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A path as typed from the working directory: ./.demo.env rather than an absolute path. */
+function relativePath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') || rel === '' ? path : `./${rel}`;
 }
 
 async function waitForHealth(url: string): Promise<void> {

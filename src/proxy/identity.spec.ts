@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { identityHeaderNames, stampBodyIdentity } from './identity.js';
+import { droppedHeaderNames, stampBodyIdentity, stampedFormField } from './identity.js';
 
-describe('identityHeaderNames', () => {
+describe('droppedHeaderNames', () => {
   it('drops credentials and identity headers in any spelling', () => {
-    const names = identityHeaderNames({
+    const names = droppedHeaderNames({
       authorization: 'Bearer x',
       'x-api-key': 'k',
       x_user_email: 'evil@example.com',
@@ -39,6 +39,47 @@ describe('identityHeaderNames', () => {
         'litellm-user',
       ].sort(),
     );
+  });
+});
+
+describe('droppedHeaderNames and re-routing headers', () => {
+  it('drops every header that names another target, method, host or client address', () => {
+    const rerouting = [
+      'X-Original-URL',
+      'x-original-uri',
+      'X-Original-Host',
+      'x-original-method',
+      'X-Rewrite-URL',
+      'X-HTTP-Method-Override',
+      'X-HTTP-Method',
+      'X-Method-Override',
+      'x_http_method_override',
+      'X-Forwarded-Host',
+      'X-Forwarded-Proto',
+      'X-Forwarded-Prefix',
+      'Forwarded',
+      'X-Host',
+      'X-Envoy-Original-Path',
+      'True-Client-IP',
+      'X-Client-IP',
+    ];
+    const headers = Object.fromEntries([...rerouting, 'accept', 'user-agent', 'anthropic-version'].map((name) => [name, 'x']));
+    expect(droppedHeaderNames(headers).sort()).toEqual(rerouting.sort());
+  });
+});
+
+describe('stampedFormField', () => {
+  const email = 'alice@example.com';
+
+  it('replaces user and safety_identifier with the verified email', () => {
+    expect(stampedFormField('user', null, email)).toBe(email);
+    expect(stampedFormField('safety_identifier', null, email)).toBe(email);
+  });
+
+  it('stamps metadata JSON like a JSON body, and replaces metadata that is not a JSON object', () => {
+    expect(JSON.parse(stampedFormField('metadata', { user_id: 'mallory', tag: 't' }, email))).toEqual({ user_id: email, tag: 't' });
+    expect(JSON.parse(stampedFormField('metadata', null, email))).toEqual({ user_id: email });
+    expect(JSON.parse(stampedFormField('litellm_metadata', { tags: ['a'] }, email))).toEqual({ tags: ['a'], user: email });
   });
 });
 

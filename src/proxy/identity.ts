@@ -1,7 +1,7 @@
 /**
- * The identity the upstream sees is the gateway's alone: client credentials and every
- * identity-looking header are dropped, and the verified email is attached in headers and in
- * the JSON body fields LiteLLM reads for cost tracking.
+ * The identity the upstream sees is the gateway's alone: client credentials, every identity-looking
+ * header and every header that could re-route the call are dropped, and the verified email is attached
+ * in headers and in the body fields LiteLLM reads for cost tracking.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -29,14 +29,47 @@ const DROPPED_EXACT = new Set([
 ]);
 const DROPPED_PREFIXES = ['x-user-', 'x-forwarded-', 'x-litellm-', 'litellm-', 'x-gateway-', 'x-auth-', 'x-end-user', 'x-openwebui-user-'];
 
+/**
+ * Headers (normalised as above) that some server, framework or proxy in front of the upstream reads as
+ * the request's real target, method, host or client address: forwarded, they would let a client reach
+ * a route or method the gateway never checked (X-Original-URL, X-HTTP-Method-Override, ...).
+ */
+const ROUTING_EXACT = new Set([
+  'x-rewrite-url',
+  'x-http-method',
+  'x-http-method-override',
+  'x-method-override',
+  'x-host',
+  'x-forwarded',
+  'x-proxy-url',
+  'x-override-url',
+  'x-client-ip',
+  'client-ip',
+  'true-client-ip',
+  'x-cluster-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+  'via',
+]);
+const ROUTING_PREFIXES = ['x-original-', 'x-forwarded-', 'x-envoy-', 'x-amzn-', 'x-ms-original-'];
+
+function normalise(name: string): string {
+  return name.toLowerCase().replace(/_/g, '-');
+}
+
 export function isIdentityHeader(name: string): boolean {
-  const n = name.toLowerCase().replace(/_/g, '-');
+  const n = normalise(name);
   return DROPPED_EXACT.has(n) || DROPPED_PREFIXES.some((p) => n.startsWith(p));
 }
 
-/** Names of the request headers to remove before forwarding. */
-export function identityHeaderNames(headers: IncomingHttpHeaders): string[] {
-  return Object.keys(headers).filter(isIdentityHeader);
+export function isRoutingHeader(name: string): boolean {
+  const n = normalise(name);
+  return ROUTING_EXACT.has(n) || ROUTING_PREFIXES.some((p) => n.startsWith(p));
+}
+
+/** Names of the request headers to remove before forwarding: identity and re-routing headers. */
+export function droppedHeaderNames(headers: IncomingHttpHeaders): string[] {
+  return Object.keys(headers).filter((name) => isIdentityHeader(name) || isRoutingHeader(name));
 }
 
 export interface VerifiedIdentity {
@@ -66,20 +99,39 @@ export function stampBodyIdentity(body: Record<string, unknown>, email: string, 
   if (!isAnthropic || 'user' in body) body.user = email;
   if ('safety_identifier' in body) body.safety_identifier = email;
 
-  const metadata = asObject(body.metadata);
-  if (metadata) {
-    if (isAnthropic || 'user_id' in metadata) metadata.user_id = email;
-    if ('trace_user_id' in metadata) metadata.trace_user_id = email;
-  } else if (isAnthropic && !path.startsWith('/v1/messages/count_tokens')) {
-    body.metadata = { user_id: email };
-  } else if (body.metadata !== undefined) {
-    // A non-object metadata could carry anything; replace it with the verified identity.
-    body.metadata = { user_id: email };
-  }
+  if (body.metadata !== undefined) body.metadata = stampedMetadata(body.metadata, email, isAnthropic);
+  else if (isAnthropic && !path.startsWith('/v1/messages/count_tokens')) body.metadata = { user_id: email };
 
-  const litellm = asObject(body.litellm_metadata);
-  if (litellm) litellm.user = email;
-  else if (body.litellm_metadata !== undefined) body.litellm_metadata = { user: email };
+  if (body.litellm_metadata !== undefined) body.litellm_metadata = stampedLitellmMetadata(body.litellm_metadata, email);
+}
+
+/** Form fields (uploads, OpenAI-style paths) that carry identity; `user` is added when absent. */
+export const FORM_IDENTITY_FIELDS: ReadonlySet<string> = new Set(['user', 'safety_identifier', 'metadata', 'litellm_metadata']);
+
+/**
+ * The value a form field of FORM_IDENTITY_FIELDS is forwarded with. `metadata` and `litellm_metadata`
+ * arrive as JSON text (LiteLLM parses them); `parsed` is that text's object, or null when it is none.
+ */
+export function stampedFormField(name: string, parsed: Record<string, unknown> | null, email: string): string {
+  if (name === 'metadata') return JSON.stringify(stampedMetadata(parsed, email, false));
+  if (name === 'litellm_metadata') return JSON.stringify(stampedLitellmMetadata(parsed, email));
+  return email;
+}
+
+function stampedMetadata(value: unknown, email: string, isAnthropic: boolean): Record<string, unknown> {
+  const metadata = asObject(value);
+  // A non-object metadata could carry anything; it is replaced with the verified identity.
+  if (!metadata) return { user_id: email };
+  if (isAnthropic || 'user_id' in metadata) metadata.user_id = email;
+  if ('trace_user_id' in metadata) metadata.trace_user_id = email;
+  return metadata;
+}
+
+function stampedLitellmMetadata(value: unknown, email: string): Record<string, unknown> {
+  const litellm = asObject(value);
+  if (!litellm) return { user: email };
+  litellm.user = email;
+  return litellm;
 }
 
 function asObject(value: unknown): Record<string, unknown> | null {

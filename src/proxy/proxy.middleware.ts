@@ -6,17 +6,25 @@
 import { randomUUID } from 'node:crypto';
 import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { Readable } from 'node:stream';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
+import { createProxyMiddleware, type Plugin } from 'http-proxy-middleware';
 import { readCredentials } from '../auth/request-credentials.js';
 import { TokenVerifier } from '../auth/token-verifier.service.js';
 import type { AuthenticatedUser } from '../common/authenticated-user.js';
 import { DomainError, UserBannedError } from '../common/domain-errors.js';
 import { sdkErrorBody, statusOfDomainError } from '../common/error-shapes.js';
+import { setSecurityHeaders } from '../common/security-headers.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { identityHeaderNames, identityHeaders, stampBodyIdentity } from './identity.js';
+import { droppedHeaderNames, identityHeaders } from './identity.js';
+import { restampJsonBody } from './json-body.js';
 import { allowedLlmPath } from './llm-path.js';
-import { BodyTooLargeError, readBody } from './request-body.js';
+import { rewriteMultipart, type RewrittenForm } from './multipart-body.js';
+import { withoutCredentialParams } from './query-credentials.js';
+import { BodyAbortedError, BodyTooLargeError, type BodyLimits, readBody, RequestBodyError } from './request-body.js';
+import { ResponseHeaderAllowlist } from './response-headers.js';
+import { SteeringFields } from './steering-fields.js';
+import { type RelayedAnswer, UpstreamAnswers } from './upstream-response.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -24,19 +32,32 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 interface ProxyState {
   user: AuthenticatedUser;
   requestId: string;
+  /** A JSON body, read whole and re-stamped. */
   body?: Buffer;
+  /** An upload, re-encoded as it streams. */
+  form?: RewrittenForm;
+  /** The upstream request, once http-proxy has a socket for it. */
+  upstreamRequest?: ClientRequest;
+  /** The body was refused or cut off after forwarding began: the upstream request must not complete. */
+  bodyFailed?: boolean;
   timedOut?: boolean;
   /** The client's Connection header asked to close its connection after this answer. */
   clientWantsClose?: boolean;
+  /** The upstream's answer being passed on, once it has begun. */
+  answer?: RelayedAnswer;
 }
 
 type ProxiedRequest = IncomingMessage & { gateway?: ProxyState };
+/** Hands a request to http-proxy; `body`, when given, is what is sent instead of reading the request. */
+type Forward = (req: IncomingMessage, res: ServerResponse, body?: Readable) => void;
 
 @Injectable()
 export class ProxyMiddleware implements OnApplicationShutdown {
   private readonly logger = new Logger('Proxy');
   private readonly agent: HttpAgent;
-  private readonly proxy: RequestHandler<IncomingMessage, ServerResponse>;
+  private readonly steering: SteeringFields;
+  private forward: Forward;
+  private readonly answers: UpstreamAnswers;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -47,32 +68,29 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       this.logger.warn('UPSTREAM_API_KEY is empty: calls reach the upstream without a credential');
     }
     const isHttps = config.upstream.url.startsWith('https:');
-    const agentOptions = { keepAlive: true, maxSockets: 512, maxFreeSockets: 64, scheduling: 'lifo' as const };
+    const agentOptions = { keepAlive: true, maxSockets: config.requests.upstreamMaxSockets, maxFreeSockets: 64, scheduling: 'lifo' as const };
     this.agent = isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
-    this.proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
+    this.steering = new SteeringFields(config.requests.blockedFields);
+    this.answers = new UpstreamAnswers({
+      allowlist: new ResponseHeaderAllowlist(config.upstream.responseHeaders),
+      idleTimeoutMs: config.upstream.idleTimeoutMs,
+      logger: this.logger,
+      writeError: (res, status, message, code, close) => this.fail(res, status, message, code, undefined, close),
+    });
+    // Builds http-proxy's server with the handlers below; requests reach it through `forward`.
+    createProxyMiddleware<IncomingMessage, ServerResponse>({
       target: config.upstream.url,
       changeOrigin: true,
       xfwd: false,
       agent: this.agent,
       logger: undefined,
+      plugins: [this.attachProxyServer],
       on: {
         proxyReq: (proxyReq, req, res) => this.onProxyReq(proxyReq, req as ProxiedRequest, res),
+        // Headers allowlisted, 5xx bodies replaced, a broken-off answer ended: see upstream-response.ts.
         proxyRes: (proxyRes, req, res) => {
           const state = (req as ProxiedRequest).gateway;
-          // http-proxy copies proxyRes.headers onto res after this event, so an upstream that
-          // names requests itself (OpenAI does) would replace the id the client was promised;
-          // the gateway's id wins and the upstream's is kept under its own name.
-          if (state) {
-            const upstreamId = proxyRes.headers['x-request-id'];
-            if (upstreamId !== undefined && upstreamId !== state.requestId) proxyRes.headers['x-upstream-request-id'] = upstreamId;
-            proxyRes.headers['x-request-id'] = state.requestId;
-          }
-          // The upstream's Connection and Keep-Alive describe the gateway's pooled connection; the
-          // client's hop follows what the client asked for its own.
-          delete proxyRes.headers['keep-alive'];
-          proxyRes.headers.connection = state?.clientWantsClose ? 'close' : 'keep-alive';
-          // Flush SSE events as they come: no proxy buffering in front of us either.
-          if (String(proxyRes.headers['content-type'] ?? '').startsWith('text/event-stream')) res.setHeader('x-accel-buffering', 'no');
+          if (state) state.answer = this.answers.onResponse(proxyRes, res, state);
         },
         error: (err, req, res) => this.onProxyError(err, req as ProxiedRequest, res as ServerResponse),
       },
@@ -86,15 +104,32 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       next();
       return;
     }
-    void this.serve(req, url, res);
-  };
-
-  private async serve(req: IncomingMessage, url: string, res: ServerResponse): Promise<void> {
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', requestId);
+    setSecurityHeaders(res);
+    // Every request gets an answer: whatever goes wrong unforeseen is a logged 500, never a hung socket.
+    this.serve(req, url, res, requestId).catch((err: unknown) => this.failUnexpectedly(err, requestId, res));
+  };
 
-    const credentials = readCredentials(req.headers);
+  /**
+   * Receives http-proxy's server from http-proxy-middleware: requests are handed to it directly, with
+   * the body as a per-request stream (http-proxy's `buffer`), which the middleware's own entry point
+   * cannot pass. The stream is written whenever the upstream socket comes, however long the agent queues.
+   */
+  private readonly attachProxyServer: Plugin<IncomingMessage, ServerResponse> = (server, options) => {
+    this.forward = (req, res, body) => server.web(req, res, body === undefined ? options : { ...options, buffer: body });
+    server.on('proxyReq', (proxyReq, req) => {
+      const state = (req as ProxiedRequest).gateway;
+      if (!state) return;
+      // A refused body, or a client that left while the call waited for this socket: nothing to send.
+      if (state.bodyFailed || req.socket.destroyed) proxyReq.destroy();
+      else state.upstreamRequest = proxyReq;
+    });
+  };
+
+  private async serve(req: IncomingMessage, url: string, res: ServerResponse, requestId: string): Promise<void> {
+    const credentials = readCredentials(req);
     if (credentials.kind !== 'token') {
       this.fail(res, 401, credentials.kind === 'invalid' ? 'Conflicting or malformed credentials' : 'Missing API token', 'invalid_credentials');
       return;
@@ -103,12 +138,8 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     try {
       user = await this.verifier.authenticate(credentials.token);
     } catch (err) {
-      if (err instanceof DomainError) {
-        this.fail(res, statusOfDomainError(err), err.message, err.code, err instanceof UserBannedError ? err.bannedUntil : undefined);
-        return;
-      }
-      this.logger.error(`Auth failed unexpectedly: ${(err as Error).message}`);
-      this.fail(res, 500, 'Internal error', 'internal_error');
+      if (!(err instanceof DomainError)) throw err;
+      this.fail(res, statusOfDomainError(err), err.message, err.code, err instanceof UserBannedError ? err.bannedUntil : undefined);
       return;
     }
 
@@ -117,42 +148,72 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       this.fail(res, 404, 'Not found: this path is not an LLM API route of the gateway', 'route_not_found');
       return;
     }
+    req.url = withoutCredentialParams(url);
 
     const state: ProxyState = { user, requestId };
-    const limit = this.config.bodyLimitBytes;
+    const limits: BodyLimits = { limitBytes: this.config.bodyLimitBytes, idleMs: this.config.requests.bodyIdleTimeoutMs };
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
-      this.fail(res, 413, `Request body is larger than ${limit} bytes`, 'body_too_large', undefined, true);
+    if (declared > limits.limitBytes) {
+      this.answerBodyError(res, new BodyTooLargeError(limits.limitBytes));
       return;
     }
     const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
     // LiteLLM reads a body as a form when its content-type mentions "form", and as JSON whatever
     // else it says; so every other body is JSON here too, and gets the verified identity stamped.
-    // Form bodies cannot be stamped cheaply: they pass untouched only where uploads need them.
+    // Forms are parsed and stamped only where uploads need them.
     const contentType = req.headers['content-type'] ?? '';
-    const isForm = /form/i.test(contentType);
-    if (hasBody && isForm && !(/^multipart\/form-data/i.test(contentType) && isUploadPath(path))) {
-      this.fail(res, 415, 'Form bodies are accepted only for uploads under /v1/audio and /v1/images; send JSON', 'unsupported_media_type');
+    if (hasBody && /form/i.test(contentType)) {
+      if (!(/^multipart\/form-data/i.test(contentType) && isUploadPath(path))) {
+        this.fail(res, 415, 'Form bodies are accepted only for uploads under /v1/audio and /v1/images; send JSON', 'unsupported_media_type');
+        return;
+      }
+      this.forwardForm(req, res, state, limits);
       return;
     }
-    // An upload of declared length streams through; one without a length is read first to hold BODY_LIMIT.
-    if (hasBody && (!isForm || req.headers['content-length'] === undefined)) {
+    if (hasBody) {
       try {
-        const raw = await readBody(req, limit);
-        state.body = !isForm && raw.length > 0 ? this.restampJson(raw, user.email, path) : raw;
+        const raw = await readBody(req, limits);
+        if (raw.length > 0) state.body = this.restampJson(raw, user.email, path);
       } catch (err) {
-        if (err instanceof BodyTooLargeError) {
-          this.fail(res, 413, `Request body is larger than ${limit} bytes`, 'body_too_large', undefined, true);
-        } else if (err instanceof InvalidJsonError) {
-          this.fail(res, 400, 'Request body is not valid JSON', 'invalid_json');
-        }
-        // Otherwise the client went away while sending: nothing to answer.
+        if (err instanceof BodyAbortedError) return; // The client went away while sending: nobody to answer.
+        if (!(err instanceof RequestBodyError)) throw err;
+        this.answerBodyError(res, err);
         return;
       }
     }
+    this.handOff(req, res, state, state.body === undefined ? undefined : bodyStream(state.body));
+  }
+
+  /** Streams an upload on once its fields before the first file have passed; refuses it otherwise. */
+  private forwardForm(req: IncomingMessage, res: ServerResponse, state: ProxyState, limits: BodyLimits): void {
+    let form: RewrittenForm;
+    const rules = { ...limits, email: state.user.email, steering: this.steering, maxDepth: this.config.requests.jsonMaxDepth };
+    try {
+      form = rewriteMultipart(req, rules, {
+        onReady: () => {
+          state.form = form;
+          this.handOff(req, res, state, form.body);
+        },
+        onFail: (err) => this.onFormFailure(err, res, state),
+      });
+    } catch (err) {
+      if (!(err instanceof RequestBodyError)) throw err;
+      this.answerBodyError(res, err);
+    }
+  }
+
+  /** A form refused or cut off: answer (unless the client is gone), and never let the upstream request complete. */
+  private onFormFailure(err: Error, res: ServerResponse, state: ProxyState): void {
+    state.bodyFailed = true;
+    if (err instanceof RequestBodyError) this.answerBodyError(res, err);
+    else if (!(err instanceof BodyAbortedError)) this.failUnexpectedly(err, state.requestId, res);
+    state.upstreamRequest?.destroy();
+  }
+
+  private handOff(req: IncomingMessage, res: ServerResponse, state: ProxyState, body: Readable | undefined): void {
     (req as ProxiedRequest).gateway = state;
     this.rewriteHeaders(req, state);
-    await this.proxy(req, res, () => this.fail(res, 404, 'Not found', 'route_not_found'));
+    this.forward(req, res, body);
   }
 
   /**
@@ -166,7 +227,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     // Node has answered the client's `Expect: 100-continue` already; the upstream hop needs none.
     delete headers.expect;
     for (const name of hopByHopHeaderNames(headers)) delete headers[name];
-    for (const name of identityHeaderNames(headers)) delete headers[name];
+    for (const name of droppedHeaderNames(headers)) delete headers[name];
     // The upstream hop is the gateway's own pooled connection, whatever the client asked for its hop.
     headers.connection = 'keep-alive';
     Object.assign(headers, identityHeaders({ email: state.user.email, tokenId: state.user.tokenId, requestId: state.requestId }));
@@ -177,19 +238,25 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     if (state.body !== undefined) {
       delete headers['transfer-encoding'];
       headers['content-length'] = String(state.body.length);
+    } else if (state.form !== undefined) {
+      // The re-encoded form's length is known only at its end: it goes chunked.
+      delete headers['content-length'];
+      delete headers['transfer-encoding'];
+      headers['content-type'] = state.form.contentType;
     }
   }
 
   private restampJson(raw: Buffer, email: string, path: string): Buffer {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw.toString('utf8'));
-    } catch {
-      throw new InvalidJsonError();
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidJsonError();
-    stampBodyIdentity(parsed as Record<string, unknown>, email, path);
-    return Buffer.from(JSON.stringify(parsed), 'utf8');
+    return restampJsonBody(raw, email, path, { steering: this.steering, maxDepth: this.config.requests.jsonMaxDepth });
+  }
+
+  private answerBodyError(res: ServerResponse, err: RequestBodyError): void {
+    this.fail(res, err.status, err.message, err.code, undefined, err.closeConnection);
+  }
+
+  private failUnexpectedly(err: unknown, requestId: string, res: ServerResponse): void {
+    this.logger.error(`Unexpected error on ${requestId}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    this.fail(res, 500, 'Internal error', 'internal_error', undefined, true);
   }
 
   private onProxyReq(proxyReq: ClientRequest, req: ProxiedRequest, res: ServerResponse): void {
@@ -198,8 +265,6 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       proxyReq.destroy();
       return;
     }
-    // Headers were settled in rewriteHeaders; only the (re-stamped) body is written here.
-    if (state.body !== undefined) proxyReq.write(state.body);
     proxyReq.setTimeout(this.config.upstream.timeoutMs, () => {
       state.timedOut = true;
       proxyReq.destroy(new Error('upstream timeout'));
@@ -212,6 +277,12 @@ export class ProxyMiddleware implements OnApplicationShutdown {
 
   private onProxyError(err: Error, req: ProxiedRequest, res: ServerResponse): void {
     if (res.destroyed || res.writableEnded) return;
+    const answer = req.gateway?.answer;
+    if (answer) {
+      // The answer had begun: its watch ends the client's side (a final SSE event where it can).
+      answer.fail(err);
+      return;
+    }
     if (res.headersSent) {
       // Mid-stream failure: the status is gone; cut the stream so the client sees it end early.
       res.destroy(err);
@@ -242,7 +313,13 @@ export class ProxyMiddleware implements OnApplicationShutdown {
   }
 }
 
-class InvalidJsonError extends Error {}
+/** A body in memory as a stream, for http-proxy to write whenever its upstream socket comes. */
+function bodyStream(body: Buffer): Readable {
+  const stream = new Readable({ read() {} });
+  stream.push(body);
+  stream.push(null);
+  return stream;
+}
 
 /** Headers that belong to the client's hop (RFC 9110 7.6.1). */
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade'];

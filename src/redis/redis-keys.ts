@@ -124,6 +124,10 @@ export class RedisKeys {
   cleanupLock(): string {
     return `${this.prefix}cleanup:lock`;
   }
+  /** String: which gateway instance runs one tick of CLEANUP_CRON (its nominal time, ms); expires shortly after. */
+  cleanupTick(tickMs: number): string {
+    return `${this.prefix}cleanup:tick:${tickMs}`;
+  }
   /** Sorted set: cleanup run ids, scored by start time (ms). */
   cleanupRuns(): string {
     return `${this.prefix}cleanup:runs`;

@@ -12,6 +12,7 @@ import { SESSION_END_LUA } from './scripts/session-end.lua.js';
 import { SESSION_WRITE_LUA } from './scripts/session-write.lua.js';
 import { TOKEN_CREATE_LUA } from './scripts/token-create.lua.js';
 import { TOKEN_REVOKE_LUA } from './scripts/token-revoke.lua.js';
+import { TOKEN_ROTATE_LUA } from './scripts/token-rotate.lua.js';
 import { ZREM_IF_SCORE_LUA } from './scripts/zrem-if-score.lua.js';
 import { ZSET_PAGE_LUA } from './scripts/zset-page.lua.js';
 
@@ -21,10 +22,11 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     gwTokenCreate(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, k7: string, ...args: Arg[]): Result<number, Context>;
     gwTokenRevoke(numKeys: number, ...keysAndArgs: Arg[]): Result<number, Context>;
+    gwTokenRotate(...keysAndArgs: Arg[]): Result<number, Context>;
     gwAdmitToken(k1: string, k2: string, k3: string, ...args: Arg[]): Result<[number, number], Context>;
     gwBanSet(k1: string, k2: string, ...args: Arg[]): Result<number, Context>;
     gwZsetPage(k1: string, ...args: Arg[]): Result<string[], Context>;
-    gwSessionWrite(k1: string, k2: string, k3: string, k4: string, ...args: Arg[]): Result<number, Context>;
+    gwSessionWrite(k1: string, k2: string, k3: string, k4: string, k5: string, ...args: Arg[]): Result<number, Context>;
     gwSessionEnd(numKeys: number, ...keysAndArgs: Arg[]): Result<number, Context>;
     gwSessionBanNotice(numKeys: number, ...keysAndArgs: Arg[]): Result<number, Context>;
     gwAdmitSession(k1: string, k2: string, k3: string, ...args: Arg[]): Result<[number, number], Context>;
@@ -37,10 +39,11 @@ declare module 'ioredis' {
 const SCRIPTS: Record<string, { lua: string; numberOfKeys?: number }> = {
   gwTokenCreate: { lua: TOKEN_CREATE_LUA, numberOfKeys: 7 },
   gwTokenRevoke: { lua: TOKEN_REVOKE_LUA },
+  gwTokenRotate: { lua: TOKEN_ROTATE_LUA, numberOfKeys: 10 },
   gwAdmitToken: { lua: ADMIT_TOKEN_LUA, numberOfKeys: 3 },
   gwBanSet: { lua: BAN_SET_LUA, numberOfKeys: 2 },
   gwZsetPage: { lua: ZSET_PAGE_LUA, numberOfKeys: 1 },
-  gwSessionWrite: { lua: SESSION_WRITE_LUA, numberOfKeys: 4 },
+  gwSessionWrite: { lua: SESSION_WRITE_LUA, numberOfKeys: 5 },
   gwSessionEnd: { lua: SESSION_END_LUA },
   gwSessionBanNotice: { lua: SESSION_BAN_NOTICE_LUA },
   gwAdmitSession: { lua: ADMIT_SESSION_LUA, numberOfKeys: 3 },

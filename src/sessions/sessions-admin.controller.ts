@@ -1,8 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Audited } from '../common/audited.decorator.js';
-import { AdminOnly } from '../common/auth-metadata.decorators.js';
+import { AdminOnly, CurrentUser } from '../common/auth-metadata.decorators.js';
+import type { AuthenticatedUser } from '../common/authenticated-user.js';
 import { InvalidInputError, NotFoundError } from '../common/domain-errors.js';
 import { canonicalEmail } from '../common/email.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
@@ -58,8 +59,9 @@ export class SessionsAdminController {
   @ApiOperation({ summary: 'Force logout: ends one session; its cookie is refused from the next request on' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Not a session id' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No live session with this id' })
-  async deleteSession(@Param() params: SessionIdParamDto): Promise<SessionEndedDto> {
-    const ended = await this.sessions.endById(params.session_id);
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: "The super admin's session, or an admin's when the caller is not the super admin" })
+  async deleteSession(@Param() params: SessionIdParamDto, @CurrentUser() user: AuthenticatedUser): Promise<SessionEndedDto> {
+    const ended = await this.sessions.endById(params.session_id, user.email);
     if (ended === null) throw new NotFoundError('session not found');
     return { session_id: ended.sessionId, email: ended.email, ended: true };
   }
@@ -70,9 +72,10 @@ export class SessionsAdminController {
   @ApiOperation({ summary: "Force logout everywhere: ends every browser session of a user (no ban: they may sign in again; tokens are not touched)" })
   @ApiOkResponse({ type: UserSessionsEndedDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Not a plain email address' })
-  async logoutUser(@Body() body: LogoutUserDto): Promise<UserSessionsEndedDto> {
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: "The super admin's sessions, or an admin's when the caller is not the super admin" })
+  async logoutUser(@Body() body: LogoutUserDto, @CurrentUser() user: AuthenticatedUser): Promise<UserSessionsEndedDto> {
     const email = canonicalEmail(body.user_email);
     if (email === null) throw new InvalidInputError('user_email must be a plain email address');
-    return { user_email: email, sessions_ended: await this.sessions.endAllForUser(email) };
+    return { user_email: email, sessions_ended: await this.sessions.endAllForUser(email, user.email) };
   }
 }

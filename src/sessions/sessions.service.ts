@@ -7,6 +7,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import type { SessionData } from 'express-session';
+import { AdminsService } from '../admins/admins.service.js';
 import { lexCursor, type ListPosition, type Search } from '../common/list-cursor.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { type BanNoticeState, isSessionId, sessionIdOf, type SessionAuth, type SessionView } from './session-data.js';
@@ -45,6 +46,7 @@ export class SessionsService implements OnApplicationBootstrap {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: SessionsRepository,
+    private readonly admins: AdminsService,
   ) {}
 
   /** Sessions signed in before the email index existed are filed in it once; a failure is retried at the next start. */
@@ -136,9 +138,10 @@ export class SessionsService implements OnApplicationBootstrap {
 
   /**
    * Signs the person in on this request: a new session id (the one the browser came with, and any
-   * login state on it, is destroyed, so a planted id is worthless), then the new session is stored.
+   * login state on it, is destroyed, so a planted id is worthless), then the new session is stored
+   * in the same step that checks the person's ban. Null when they are banned: nothing was stored.
    */
-  async startSignedIn(req: Request, person: SignedInPerson): Promise<SessionAuth> {
+  async startSignedIn(req: Request, person: SignedInPerson): Promise<SessionAuth | null> {
     await new Promise<void>((resolve, reject) => req.session.regenerate((err: unknown) => (err ? reject(toError(err)) : resolve())));
     const now = Date.now();
     const auth: SessionAuth = {
@@ -150,9 +153,11 @@ export class SessionsService implements OnApplicationBootstrap {
       userAgent: String(req.headers['user-agent'] ?? '').slice(0, MAX_USER_AGENT),
       csrfToken: randomBytes(32).toString('base64url'),
     };
+    const json = JSON.stringify({ ...req.session, auth });
+    const outcome = await this.repository.writeSignedIn('create', sessionIdOf(req.sessionID), auth.email, json, this.expiresAt(auth), now);
+    if (outcome === 'banned') return null;
+    if (outcome === 'refused') throw new Error('a freshly generated session id was already taken');
     req.session.auth = auth;
-    const created = await this.repository.writeSignedIn('create', sessionIdOf(req.sessionID), auth.email, JSON.stringify(req.session), this.expiresAt(auth), now);
-    if (!created) throw new Error('a freshly generated session id was already taken');
     return auth;
   }
 
@@ -188,12 +193,16 @@ export class SessionsService implements OnApplicationBootstrap {
 
   // ---- sessions by public id and by user (admins, bans) ----
 
-  /** Ends one session by its public id; the ended session, or null when there was none. */
-  async endById(sessionId: string): Promise<SessionView | null> {
+  /**
+   * Ends one session by its public id; the ended session, or null when there was none. An
+   * `actingAdmin` (an admin over REST) is held to the admin hierarchy for the session's owner.
+   */
+  async endById(sessionId: string, actingAdmin?: string): Promise<SessionView | null> {
     if (!isSessionId(sessionId)) return null;
     const json = await this.repository.read(sessionId);
     const data = json === null ? null : parseSession(json);
     if (data?.auth && isSessionAuth(data.auth)) {
+      if (actingAdmin !== undefined) await this.admins.assertMayActOn(actingAdmin, data.auth.email);
       const ended = await this.repository.end(data.auth.email, [sessionId]);
       return ended > 0 ? this.view(sessionId, data.auth) : null;
     }
@@ -201,8 +210,12 @@ export class SessionsService implements OnApplicationBootstrap {
     return null;
   }
 
-  /** Ends every session of a user and removes them from both indexes; returns how many there were. */
-  async endAllForUser(email: string): Promise<number> {
+  /**
+   * Ends every session of a user and removes them from every index; returns how many there were.
+   * `actingAdmin` (an admin over REST) is held to the admin hierarchy for that user.
+   */
+  async endAllForUser(email: string, actingAdmin?: string): Promise<number> {
+    if (actingAdmin !== undefined) await this.admins.assertMayActOn(actingAdmin, email);
     const ids = await this.repository.allIdsOfUser(email);
     return this.repository.end(email, ids);
   }

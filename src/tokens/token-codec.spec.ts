@@ -79,8 +79,14 @@ describe('TokenCodec', () => {
     ['unknown scope', { scope: 'llm root' }],
     ['short jti', { jti: 'abc' }],
     ['non-integer exp', { exp: now + 0.5 }],
+    ['not valid before a later time (nbf)', { nbf: now + 1 }],
+    ['carrying a non-numeric nbf', { nbf: 'now' }],
   ])('refuses a correctly signed token that is %s', (_label, overrides) => {
-    expect(sut.verify(signWith({ alg: 'HS256', typ: 'JWT' }, claims(overrides)), now)).toBeNull();
+    expect(sut.verify(signWith({ alg: 'HS256', typ: 'JWT' }, { ...claims(), ...overrides }), now)).toBeNull();
+  });
+
+  it('accepts an nbf that has passed', () => {
+    expect(sut.verify(signWith({ alg: 'HS256' }, { ...claims(), nbf: now }), now)).not.toBeNull();
   });
 
   it('accepts an audience array that includes the audience', () => {

@@ -65,11 +65,13 @@ export class TokenCodec {
 
   /** The claim rules, shared by every verifier of gateway tokens. */
   claimsAreValid(c: Record<string, unknown>, nowSeconds: number): boolean {
-    const { iss, aud, sub, email, jti, iat, exp, name, scope } = c;
+    const { iss, aud, sub, email, jti, iat, exp, nbf, name, scope } = c;
     if (iss !== this.options.issuer) return false;
     if (aud !== this.options.audience && !(Array.isArray(aud) && aud.includes(this.options.audience))) return false;
     if (typeof iat !== 'number' || typeof exp !== 'number' || !Number.isInteger(iat) || !Number.isInteger(exp)) return false;
     if (exp <= nowSeconds || iat > nowSeconds + SKEW_SECONDS) return false;
+    // Gateway tokens carry no nbf; one that does is honoured as jsonwebtoken does on /api (no skew).
+    if (nbf !== undefined && (typeof nbf !== 'number' || !Number.isFinite(nbf) || nbf > nowSeconds)) return false;
     if (exp - iat > this.options.maxLifetimeSeconds) return false;
     if (typeof sub !== 'string' || !isCanonicalEmail(sub) || email !== sub) return false;
     if (typeof jti !== 'string' || !TOKEN_ID.test(jti)) return false;

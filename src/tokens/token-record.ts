@@ -18,4 +18,8 @@ export interface TokenRecord {
   readonly status: TokenStatus;
   readonly revokedAt?: number;
   readonly revokedBy?: string;
+  /** Set once the token was rotated: the id of the token that replaced it. */
+  readonly rotatedTo?: string;
+  /** Set on a token made by rotation: the id of the token it replaced. */
+  readonly rotatedFrom?: string;
 }

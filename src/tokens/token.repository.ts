@@ -18,6 +18,11 @@ export interface NewTokenRecord {
   createdVia: TokenCreatedVia;
 }
 
+/** Outcome of a rotation, as the script decided it. */
+export type RotationOutcome = 'rotated' | 'limit-reached' | 'not-live' | 'already-rotated';
+
+const ROTATION_OUTCOMES: Record<number, RotationOutcome> = { 1: 'rotated', 0: 'limit-reached', [-1]: 'not-live', [-2]: 'already-rotated' };
+
 @Injectable()
 export class TokenRepository {
   constructor(
@@ -28,7 +33,6 @@ export class TokenRepository {
   /** Stores the record unless the user is at the cap; false when the cap was reached. */
   async create(record: NewTokenRecord, perUserMax: number): Promise<boolean> {
     const { tokenId, email } = record;
-    const catalog: TokenCatalogEntry = { e: email, n: record.name, c: record.createdAt, x: record.expiresAt, s: record.scopes.join(' ') };
     const created = await this.redis.gwTokenCreate(
       this.keys.token(email, tokenId),
       this.keys.userTokens(email),
@@ -41,23 +45,48 @@ export class TokenRepository {
       record.createdAt,
       record.expiresAt,
       perUserMax,
-      encodeCatalogEntry(catalog),
+      catalogEntryOf(record),
       ...tokenSearchMembers(email, record.name, tokenId),
-      'token_id', tokenId,
-      'email', email,
-      'name', record.name,
-      'scopes', record.scopes.join(' '),
-      'created_at', record.createdAt,
-      'expires_at', record.expiresAt,
-      'last_used_at', '',
-      'created_via', record.createdVia,
+      ...recordFields(record),
     );
     return created === 1;
   }
 
-  /** A user's live tokens, newest expiry last. */
-  async listLive(email: string, nowMs: number): Promise<TokenRecord[]> {
-    const ids = await this.redis.zrangebyscore(this.keys.userTokens(email), nowMs, '+inf');
+  /**
+   * Replaces a live token of the same user with `successor` (one script): the old token works
+   * for `graceMs` more (never past its own expiry), then counts as revoked by `rotatedBy`.
+   */
+  async rotate(oldTokenId: string, successor: NewTokenRecord, perUserMax: number, graceMs: number, rotatedBy: string): Promise<RotationOutcome> {
+    const { email } = successor;
+    const outcome = await this.redis.gwTokenRotate(
+      this.keys.token(email, oldTokenId),
+      this.keys.revokedToken(email, oldTokenId),
+      this.keys.userTokens(email),
+      this.keys.revokedTokens(),
+      this.keys.token(email, successor.tokenId),
+      this.keys.tokenCatalog(),
+      this.keys.tokensByCreated(),
+      this.keys.tokensByExpiry(),
+      this.keys.userTokenHistory(email),
+      this.keys.tokensByTerm(),
+      oldTokenId,
+      successor.tokenId,
+      successor.createdAt,
+      successor.expiresAt,
+      perUserMax,
+      catalogEntryOf(successor),
+      graceMs,
+      rotatedBy,
+      ...tokenSearchMembers(email, successor.name, successor.tokenId),
+      ...recordFields(successor),
+      'rotated_from', oldTokenId,
+    );
+    return ROTATION_OUTCOMES[outcome] ?? 'not-live';
+  }
+
+  /** A user's live tokens, newest expiry last; with `untilMs`, only those that end by then. */
+  async listLive(email: string, nowMs: number, untilMs?: number): Promise<TokenRecord[]> {
+    const ids = await this.redis.zrangebyscore(this.keys.userTokens(email), nowMs, untilMs ?? '+inf');
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(this.keys.token(email, id));
@@ -125,6 +154,25 @@ export class TokenRepository {
   }
 }
 
+function catalogEntryOf(record: NewTokenRecord): string {
+  const entry: TokenCatalogEntry = { e: record.email, n: record.name, c: record.createdAt, x: record.expiresAt, s: record.scopes.join(' ') };
+  return encodeCatalogEntry(entry);
+}
+
+/** A new record's hash fields, as field, value pairs. */
+function recordFields(record: NewTokenRecord): Array<string | number> {
+  return [
+    'token_id', record.tokenId,
+    'email', record.email,
+    'name', record.name,
+    'scopes', record.scopes.join(' '),
+    'created_at', record.createdAt,
+    'expires_at', record.expiresAt,
+    'last_used_at', '',
+    'created_via', record.createdVia,
+  ];
+}
+
 function toRecord(fields: Record<string, string>, status: 'active' | 'revoked'): TokenRecord | null {
   if (!fields.token_id) return null;
   const revokedAt = fields.revoked_at ? Number(fields.revoked_at) : undefined;
@@ -139,5 +187,7 @@ function toRecord(fields: Record<string, string>, status: 'active' | 'revoked'):
     createdVia: fields.created_via as TokenCreatedVia,
     status,
     ...(revokedAt !== undefined ? { revokedAt, revokedBy: fields.revoked_by } : {}),
+    ...(fields.rotated_to ? { rotatedTo: fields.rotated_to } : {}),
+    ...(fields.rotated_from ? { rotatedFrom: fields.rotated_from } : {}),
   };
 }

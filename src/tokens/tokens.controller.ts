@@ -10,13 +10,16 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AdminsService } from '../admins/admins.service.js';
+import { Audited } from '../common/audited.decorator.js';
 import { Authenticated, CurrentUser } from '../common/auth-metadata.decorators.js';
-import type { AuthenticatedUser } from '../common/authenticated-user.js';
+import type { AuthenticatedUser, RequestWithUser } from '../common/authenticated-user.js';
 import { ForbiddenError, InvalidInputError } from '../common/domain-errors.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { GenerateTokenDto } from './dto/generate-token.dto.js';
 import { IssuedTokenDto } from './dto/issued-token.dto.js';
+import { RotateTokenDto } from './dto/rotate-token.dto.js';
+import { RotatedTokenDto } from './dto/rotated-token.dto.js';
 import { TokenIdDto } from './dto/token-id.dto.js';
 import { TokenListDto } from './dto/token-list.dto.js';
 import { TokenRevokedDto } from './dto/token-revoked.dto.js';
@@ -55,19 +58,34 @@ export class TokensController {
       lifetimeSeconds: body.expires_in,
       scopes,
       createdVia: user.method === 'oauth2' ? 'oauth2' : 'jwt',
+      parentTokenId: user.method === 'jwt' ? user.tokenId : undefined,
     });
-    const { record } = issued;
-    return {
-      token: issued.token,
-      token_type: 'Bearer',
-      token_id: record.tokenId,
-      token_name: record.name,
-      expires_in: Math.round((record.expiresAt - record.createdAt) / 1000),
-      expires_at: new Date(record.expiresAt).toISOString(),
-      created_at: new Date(record.createdAt).toISOString(),
-      scopes: [...record.scopes],
-      user_email: record.email,
-    };
+    return IssuedTokenDto.from(issued);
+  }
+
+  @Post('rotate')
+  @Audited('token.rotate', (req) => (req as RequestWithUser).user?.tokenId)
+  @ApiOperation({
+    summary: 'Replaces the calling token with a new one (same name and scopes, fresh lifetime)',
+    description:
+      'Call it with the token to rotate (Authorization: Bearer or x-api-key). The old token keeps working for TOKEN_ROTATION_GRACE_SECONDS (default 300), then counts as revoked. A token is rotated once: rotating it again answers 409.',
+  })
+  @ApiCreatedResponse({ type: RotatedTokenDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'days is not a whole number from 1 to TOKEN_MAX_DAYS' })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Called with a browser session, not a token' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The token was rotated already (token_already_rotated)' })
+  async rotateToken(@CurrentUser() user: AuthenticatedUser, @Body() body: RotateTokenDto): Promise<RotatedTokenDto> {
+    if (user.method !== 'jwt' || user.tokenId === undefined) {
+      throw new ForbiddenError('Rotate is called with the token to rotate (Authorization: Bearer); a browser session creates tokens with /api/token/generate', 'token_required');
+    }
+    const rotated = await this.tokens.rotate({
+      email: user.email,
+      tokenId: user.tokenId,
+      lifetimeSeconds: body?.days === undefined ? undefined : body.days * 86400,
+      rotatedBy: user.email,
+      createdVia: 'jwt',
+    });
+    return RotatedTokenDto.from(rotated);
   }
 
   @Get('list')

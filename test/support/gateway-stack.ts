@@ -15,6 +15,8 @@ export interface GatewayStack {
   readonly redis: TestRedis;
   readonly upstream: EchoUpstream;
   readonly gw: TestApp;
+  /** The environment the app runs with (the CLI or a second process reads the same). */
+  readonly env: Record<string, string>;
   readonly tokens: TokensService;
   readonly activeUsers: ActiveUsersService;
   readonly keys: RedisKeys;
@@ -36,13 +38,15 @@ export async function startGatewayStack(options: GatewayStackOptions = {}): Prom
   let upstream: EchoUpstream | undefined;
   try {
     upstream = await startEchoUpstream(options.upstream);
-    const gw = await startTestApp(testEnv(redis.url, { UPSTREAM_URL: upstream.url, UPSTREAM_API_KEY, ...options.env }));
+    const env = testEnv(redis.url, { UPSTREAM_URL: upstream.url, UPSTREAM_API_KEY, ...options.env });
+    const gw = await startTestApp(env);
     const tokens = gw.get<TokensService>(TokensService);
     const echo = upstream;
     return {
       redis,
       upstream: echo,
       gw,
+      env,
       tokens,
       activeUsers: gw.get<ActiveUsersService>(ActiveUsersService),
       keys: gw.get<RedisKeys>(RedisKeys),

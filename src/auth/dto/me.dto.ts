@@ -1,5 +1,6 @@
 import type { AuthMethod } from '../../common/authenticated-user.js';
 import type { BanNoticeDto } from '../../common/error-response.dto.js';
+import { ExpiringTokenDto } from '../../tokens/dto/expiring-token.dto.js';
 
 /** The caller's own live tokens at a glance. */
 export class MeTokenSummaryDto {
@@ -50,4 +51,6 @@ export class MeDto {
   ban: BanNoticeDto | null;
   tokens: MeTokenSummaryDto;
   limits: MeTokenLimitsDto;
+  /** The caller's live tokens that expire within 7 days, the soonest first (rotated tokens are left out). */
+  tokens_expiring_soon: ExpiringTokenDto[];
 }

@@ -4,8 +4,10 @@ import { CleanupCategoryDto } from './cleanup-category.dto.js';
 export class CleanupRunSummaryDto {
   /** @example "1764575000000-1a2b3c4d" */
   run_id: string;
-  /** manual (POST /api/admin/redis/cleanup) or scheduled (CLEANUP_INTERVAL_MINUTES). */
+  /** manual (POST /api/admin/redis/cleanup or the CLI) or scheduled (CLEANUP_CRON). */
   trigger: 'manual' | 'scheduled';
+  /** The CLEANUP_CRON tick a scheduled run ran for (ISO 8601); null for manual runs. */
+  scheduled_for: string | null;
   /** Who ran it: an admin's email, or "scheduler". @example "admin@example.com" */
   actor: string;
   started_at: string;
@@ -26,6 +28,8 @@ export class CleanupRunSummaryDto {
     return {
       run_id: r.runId,
       trigger: r.trigger,
+      // Logs written before scheduled_for existed have no such field.
+      scheduled_for: (r.scheduledFor ?? null) === null ? null : new Date(r.scheduledFor!).toISOString(),
       actor: r.actor,
       started_at: new Date(r.startedAt).toISOString(),
       finished_at: new Date(r.finishedAt).toISOString(),

@@ -1,3 +1,5 @@
+import type { IssuedToken } from '../tokens.service.js';
+
 /** A new token. `token` is shown this once and never stored by the gateway; keep it safe. */
 export class IssuedTokenDto {
   /** The JWT: send it as `Authorization: Bearer <token>` or `x-api-key: <token>`. */
@@ -15,4 +17,18 @@ export class IssuedTokenDto {
   scopes: string[];
   /** The owner: the caller. */
   user_email: string;
+
+  static from({ token, record }: IssuedToken): IssuedTokenDto {
+    return {
+      token,
+      token_type: 'Bearer',
+      token_id: record.tokenId,
+      token_name: record.name,
+      expires_in: Math.round((record.expiresAt - record.createdAt) / 1000),
+      expires_at: new Date(record.expiresAt).toISOString(),
+      created_at: new Date(record.createdAt).toISOString(),
+      scopes: [...record.scopes],
+      user_email: record.email,
+    };
+  }
 }

@@ -16,8 +16,12 @@ export class TokenDto {
   status: 'active' | 'expired' | 'revoked';
   /** How its creator was signed in: `oauth2` (browser), `jwt` (another token), `cli` or `admin`. */
   created_via: string;
-  /** When it was revoked (ISO 8601), or null. */
+  /** When it was revoked (ISO 8601), or null. A rotated token is revoked when its grace ends. */
   revoked_at: string | null;
+  /** The token that replaced it (POST /api/token/rotate), or null. */
+  rotated_to: string | null;
+  /** The token it replaced, or null. */
+  rotated_from: string | null;
 
   static from(record: TokenRecord): TokenDto {
     return {
@@ -30,6 +34,8 @@ export class TokenDto {
       status: record.status,
       created_via: record.createdVia,
       revoked_at: record.revokedAt === undefined ? null : new Date(record.revokedAt).toISOString(),
+      rotated_to: record.rotatedTo ?? null,
+      rotated_from: record.rotatedFrom ?? null,
     };
   }
 }
