@@ -8,6 +8,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { TokensService } from '../tokens/tokens.service.js';
 import { ActiveUsersRepository } from './active-users.repository.js';
+import { HourlyUsageService } from './hourly-usage.service.js';
 import type { Admission, Ban, SessionAdmission } from './ban.js';
 
 export interface BanInput {
@@ -31,20 +32,30 @@ export class ActiveUsersService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: ActiveUsersRepository,
+    private readonly usage: HourlyUsageService,
     private readonly sessions: SessionsService,
     private readonly tokens: TokensService,
     private readonly admins: AdminsService,
     private readonly alerts: SlackNotifier,
   ) {}
 
-  /** Checks the ban and the token's allowlist record, and records the activity. Throws on Redis failure. */
-  admitToken(email: string, tokenId: string, tokenName: string): Promise<Admission> {
-    return this.repository.admitToken(email, tokenId, tokenName, Date.now(), this.config.activeUserTtlSeconds);
+  /**
+   * Checks the ban and the token's allowlist record, and records the activity (and, in memory, the
+   * hourly usage). Throws on Redis failure.
+   */
+  async admitToken(email: string, tokenId: string, tokenName: string): Promise<Admission> {
+    const now = Date.now();
+    const admission = await this.repository.admitToken(email, tokenId, tokenName, now, this.config.activeUserTtlSeconds);
+    if (admission.kind === 'admitted') this.usage.record(email, 'jwt', now);
+    return admission;
   }
 
   /** Checks the ban of a signed-in browser user and records the activity (method oauth2). Throws on Redis failure. */
-  admitSession(email: string): Promise<SessionAdmission> {
-    return this.repository.admitSession(email, Date.now(), this.config.activeUserTtlSeconds);
+  async admitSession(email: string): Promise<SessionAdmission> {
+    const now = Date.now();
+    const admission = await this.repository.admitSession(email, now, this.config.activeUserTtlSeconds);
+    if (admission.kind === 'admitted') this.usage.record(email, 'oauth2', now);
+    return admission;
   }
 
   /**

@@ -80,6 +80,15 @@ export class RedisKeys {
     return `${this.prefix}users:by-method:${method}`;
   }
 
+  /** Hash: one UTC hour's request counts per auth method (fields jwt, oauth2), kept USAGE_BUCKET_TTL. */
+  usageHour(hourStartMs: number): string {
+    return `${this.prefix}usage:hour:${hourStartMs}`;
+  }
+  /** HyperLogLog: the distinct people seen in one UTC hour with one auth method, kept USAGE_BUCKET_TTL. */
+  usageHourUsers(hourStartMs: number, method: 'jwt' | 'oauth2'): string {
+    return `${this.prefix}usage:hour:${hourStartMs}:users:${method}`;
+  }
+
   // ---- browser sessions ----
   /** String: one express-session record (JSON), TTL at the session's absolute or idle end. */
   session(sessionId: string): string {
