@@ -111,7 +111,7 @@ async function seed(dist, env) {
     const sessionId = createHash('sha256').update(randomBytes(24)).digest('base64url');
     const auth = { email: user, name: user, createdAt: now, lastSeenAt: now, ip: '127.0.0.1', userAgent: 'bench', csrfToken: randomBytes(32).toString('base64url') };
     const json = JSON.stringify({ cookie: { path: '/', httpOnly: true, sameSite: 'lax' }, auth });
-    await redis.gwSessionWrite(keys.session(sessionId), keys.userSessions(user), keys.sessionsByExpiry(), 'create', json, 3600_000, now + 3600_000, sessionId);
+    await redis.gwSessionWrite(keys.session(sessionId), keys.userSessions(user), keys.sessionsByExpiry(), keys.sessionsByEmail(), 'create', json, 3600_000, now + 3600_000, sessionId, `${user}\0${sessionId}`);
     await activeUsers.admitSession(user);
   });
 
@@ -184,19 +184,33 @@ async function main() {
   const lists = [
     '/api/admin/sessions/active-users',
     '/api/admin/sessions/active-users?limit=500',
-    '/api/admin/sessions/active-users?q=user-0999',
+    '/api/admin/sessions/active-users?q=user-00424&match=contains',
     '/api/admin/bans',
     '/api/admin/tokens',
     '/api/admin/tokens?limit=500',
     '/api/admin/tokens?status=revoked',
     '/api/admin/tokens?status=expired',
     '/api/admin/tokens?status=active',
+    '/api/admin/tokens?status=blocked',
     `/api/admin/tokens?email=${encodeURIComponent(email(4242))}`,
-    '/api/admin/tokens?q=user-00424',
+    '/api/admin/tokens?q=user-00424&match=contains',
     '/api/admin/sessions',
     '/api/admin/audit',
     '/api/admin/redis/cleanup/logs',
   ];
+  // What a person types in a search box: each must find something on its first page.
+  const searches = [
+    '/api/admin/sessions/active-users?q=user-00424',
+    '/api/admin/sessions/active-users?q=user-0099',
+    '/api/admin/sessions/active-users?q=user-0',
+    '/api/admin/sessions?q=user-00424',
+    '/api/admin/tokens?q=user-00424',
+    '/api/admin/tokens?q=user-0099&status=active',
+    '/api/admin/tokens?q=t2',
+    `/api/admin/tokens?q=t1&email=${encodeURIComponent(email(4242))}`,
+    '/api/admin/bans?q=user-0004',
+  ];
+  lists.push(...searches);
   // A running gateway is warm: one small call per list first, so "first" is the first full page
   // of the list, not the process's first JIT compilation of the route.
   for (const path of lists) await timed(`${base}${path}${path.includes('?') ? '&' : '?'}limit=5`.replace(/limit=500&limit=5/, 'limit=5'), seeded.adminToken);
@@ -216,6 +230,8 @@ async function main() {
   ];
   for (const r of results) lines.push(`${pad(r.path, 66)} ${num(r.firstMs)} ${num(r.medianMs)} ${num(r.maxMs)}  ${r.items ?? ''}`);
   lines.push(`${pad('GET /api/admin/redis/cleanup/preview', 66)} ${num(preview.firstMs)} ${num(preview.medianMs)} ${num(preview.maxMs)}  found ${preview.body.found}`);
+  const empty = results.filter((r) => searches.includes(r.path) && !(r.items > 0)).map((r) => r.path);
+  lines.push(`searches that must find something: ${empty.length === 0 ? `all ${searches.length} did` : `EMPTY: ${empty.join(', ')}`}`);
   const slowest = Math.max(...results.map((r) => r.firstMs));
   lines.push(`target: every first page well under ${TARGET_MS} ms: ${slowest < TARGET_MS ? 'met' : 'NOT met'} (slowest ${slowest.toFixed(1)} ms)`);
   lines.push(
@@ -223,6 +239,7 @@ async function main() {
       preview.body.categories.filter((c) => c.count > 0).map((c) => `${c.category} ${c.count}`).join(', '),
   );
   process.stdout.write(`${lines.join('\n')}\n`);
+  const failed = empty.length > 0;
   writeFileSync(
     join(RESULTS_DIR, 'admin-lists.json'),
     JSON.stringify(
@@ -233,16 +250,18 @@ async function main() {
         redisUsedMemory: seeded.usedMemory,
         seedMs: seeded.seedMs,
         lists: results.map((r) => ({ path: r.path, firstMs: r.firstMs, medianMs: r.medianMs, maxMs: r.maxMs, items: r.items })),
+        emptySearches: empty,
         cleanupPreview: { firstMs: preview.firstMs, medianMs: preview.medianMs, found: preview.body.found, freeableBytes: preview.body.freeable_bytes, categories: preview.body.categories },
       },
       null,
       2,
     ),
   );
+  return !failed;
 }
 
 main()
-  .then(() => process.exit(0))
+  .then((ok) => process.exit(ok === false ? 1 : 0))
   .catch((err) => {
     process.stderr.write(`admin-lists bench failed: ${err.stack ?? err}\n`);
     process.exit(1);

@@ -2,6 +2,7 @@
  * The admin API with browser sessions: an admin working from a signed-in browser (CSRF rules
  * apply), and the BAN stopping a browser user and a JWT user of the same person at once.
  */
+import { createContext, runInContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DemoOidcUser } from '../src/demo/demo-oidc-provider.js';
 import type { Browser, BrowserResponse } from './support/browser.js';
@@ -82,12 +83,25 @@ describe('admin API from a browser session, and the BAN of a browser user', () =
     expect(ban.status).toBe(200);
     expect(ban.json()).toMatchObject({ user_email: BOB.email, sessions_ended: 2, tokens_blocked: 1 });
 
-    expect((await me(bobBrowser)).status).toBe(401);
-    expect((await me(bobPhone)).status).toBe(401);
+    // The open pages learn of the ban on their next request: 403 with the ban, not a 401 that would send them to sign in.
+    for (const browser of [bobBrowser, bobPhone]) {
+      const answer = await me(browser);
+      expect(answer.status).toBe(403);
+      expect(answer.json()).toMatchObject({
+        statusCode: 403,
+        code: 'user_banned',
+        ban: { email: BOB.email, reason: 'compromised laptop', banned_until: ban.json<{ banned_until: string }>().banned_until },
+      });
+      expect(answer.json<{ ban: { remaining_seconds: number } }>().ban.remaining_seconds).toBeGreaterThan(0);
+      expect(answer.json<{ ban: Record<string, unknown> }>().ban).not.toHaveProperty('banned_by');
+      // Every other route too, and nothing of the person's is reachable through the old cookie.
+      expect((await browser.get(`${gwUrl}/api/token/list`)).status).toBe(403);
+    }
     const refused = await llm(token);
     expect(refused.status).toBe(401);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('user_banned');
     expect(await stack.redis.client().zcard(stack.keys.userSessions(BOB.email))).toBe(0);
+    expect((await admin.get(`${gwUrl}/api/admin/sessions?q=bob`)).json<{ items: unknown[] }>().items).toEqual([]);
 
     const banned = await admin.get(`${gwUrl}/api/admin/bans`);
     expect(banned.json<{ items: Array<{ email: string; banned_by: string; reason: string }> }>().items).toEqual([
@@ -100,7 +114,7 @@ describe('admin API from a browser session, and the BAN of a browser user', () =
     });
     expect(unban.status).toBe(200);
     expect((await llm(token)).status).toBe(200);
-    // The ended sessions stay ended; signing in again works.
+    // The ended sessions stay ended (the ban notice now answers 401: sign in); signing in again works.
     expect((await me(bobBrowser)).status).toBe(401);
     expect((await me(await signedIn(BOB))).status).toBe(200);
   });
@@ -113,5 +127,44 @@ describe('admin API from a browser session, and the BAN of a browser user', () =
       ['user.unban', ADMIN.email, 'oauth2', 'success'],
       ['user.ban', ADMIN.email, 'oauth2', 'success'],
     ]);
+  });
+
+  it("lets Swagger UI's Try it out make unsafe calls from an admin's browser: its request interceptor adds the CSRF token", async () => {
+    const admin = await signedIn(ADMIN);
+    // The script Swagger UI loads, run against this admin's browser (its cookie jar) as the page's window.
+    const source = (await admin.get(`${gwUrl}/docs/gateway-csrf.js`)).body;
+    const window: Record<string, unknown> = {
+      location: { href: `${gwUrl}/docs`, origin: gwUrl },
+      fetch: async (url: string) => {
+        const res = await admin.get(url, { headers: { accept: 'application/json' } });
+        return { ok: res.status === 200, json: () => Promise.resolve(res.json()) };
+      },
+    };
+    runInContext(source, createContext({ window, URL, String }));
+    type Req = { url: string; method: string; headers: Record<string, string>; body?: string };
+    const intercept = window.llmGatewayRequestInterceptor as (r: Req) => Req | Promise<Req>;
+
+    const body = JSON.stringify({ user_email: 'swagger-target@example.com' });
+    const request = await intercept({ url: `${gwUrl}/api/admin/sessions/logout-user`, method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(request.headers['X-CSRF-Token']).toBe(await csrf(admin));
+    const sent = await admin.request(request.url, { method: request.method, headers: request.headers, json: JSON.parse(body) as unknown });
+    expect(sent.status).toBe(200);
+    // Reads, and calls to another origin, go out untouched.
+    expect(await intercept({ url: `${gwUrl}/api/admin/bans`, method: 'GET', headers: {} })).toEqual({ url: `${gwUrl}/api/admin/bans`, method: 'GET', headers: {} });
+    expect((await intercept({ url: 'https://elsewhere.example/api', method: 'POST', headers: {} })).headers).toEqual({});
+  });
+
+  it('shows a banned person who navigates a page with the ban, the reason as text (markup is not run)', async () => {
+    const eve = user('eve@example.com');
+    provider.setUser(eve);
+    const browser = await signedIn(eve);
+    await stack.activeUsers.ban({ email: eve.email, bannedBy: ADMIN.email, reason: '<img src=x onerror=alert(1)>' });
+    const page = await browser.get(`${gwUrl}/api/me`, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(page.status).toBe(403);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toContain('<h1>Access suspended</h1>');
+    expect(page.body).toContain('Reason: &lt;img src=x onerror=alert(1)&gt;');
+    expect(page.body).not.toContain('<img');
+    expect(page.body).not.toContain('/auth/login');
   });
 });

@@ -45,6 +45,45 @@ const DAY = 86400_000;
 const itemKey = (i: Item): string => `${i.category} ${i.key} ${i.member ?? ''}`;
 const counts = (cs: Category[]): Record<string, number> => Object.fromEntries(cs.filter((c) => c.count > 0).map((c) => [c.category, c.count]));
 
+interface Job {
+  job_id: string;
+  run_id: string;
+  state: string;
+  phase: string;
+  actor: string;
+  trigger: string;
+  scanned: number;
+  found: number;
+  deleted: number;
+  freed_bytes: number;
+  error: string | null;
+}
+const PHASES = ['starting', 'scanning', 'measuring', 'removing', 'logging', 'done'];
+
+/** Polls a job until it has ended (bounded), returning every progress seen on the way. */
+async function followJob(gw: TestApp, token: string, jobId: string): Promise<Job[]> {
+  const seen: Job[] = [];
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const res = await call<Job>(gw, 'GET', `/api/admin/redis/cleanup/jobs/${jobId}`, { token });
+    expect(res.status).toBe(200);
+    seen.push(res.body);
+    if (res.body.state !== 'running') return seen;
+    if (Date.now() > deadline) throw new Error(`cleanup job ${jobId} still running after 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** What the Cleanup tab does: start a job, follow it to its end, then read its run's log. */
+async function executeAndWait(gw: TestApp, token: string): Promise<{ started: Job; progress: Job[]; run: Run }> {
+  const res = await call<Job>(gw, 'POST', '/api/admin/redis/cleanup', { token });
+  expect(res.status).toBe(202);
+  const progress = await followJob(gw, token, res.body.job_id);
+  const run = await call<Run>(gw, 'GET', `/api/admin/redis/cleanup/logs/${res.body.run_id}`, { token });
+  expect(run.status).toBe(200);
+  return { started: res.body, progress, run: run.body };
+}
+
 describe('admin Redis cleanup', () => {
   let redis: TestRedis;
   let gw: TestApp;
@@ -108,6 +147,7 @@ describe('admin Redis cleanup', () => {
     await r.hset(keys.activeUser('browser@example.com'), 'email', 'browser@example.com', 'last_access', Date.now(), 'method_oauth2', Date.now());
     await r.zadd(keys.sessionsByExpiry(), past, 'endedSessionId');
     await r.zadd(keys.userSessions('browser@example.com'), past, 'endedSessionId');
+    await r.zadd(keys.sessionsByEmail(), 0, 'browser@example.com\0endedSessionId');
 
     // A cleanup run whose log has expired.
     await r.zadd(keys.cleanupRuns(), Date.now() - 40 * DAY, `${Date.now() - 40 * DAY}-deadbeef`);
@@ -123,11 +163,15 @@ describe('admin Redis cleanup', () => {
       ['GET', '/api/admin/redis/cleanup/preview'],
       ['POST', '/api/admin/redis/cleanup'],
       ['GET', '/api/admin/redis/cleanup/logs'],
+      ['GET', '/api/admin/redis/cleanup/jobs/current'],
+      ['GET', '/api/admin/redis/cleanup/jobs/1764575000000-1a2b3c4d'],
     ]) {
       expect([path, (await call(gw, method, path)).status]).toEqual([path, 401]);
       expect([path, (await call(gw, method, path, { token: userToken })).status]).toEqual([path, 403]);
     }
     expect(await r.zcard(keys.cleanupRuns())).toBe(1);
+    // No job has run yet.
+    expect((await call(gw, 'GET', '/api/admin/redis/cleanup/jobs/current', { token: adminToken })).body).toEqual({ job: null });
   });
 
   let preview: Preview;
@@ -141,15 +185,16 @@ describe('admin Redis cleanup', () => {
     preview = res.body;
     expect(counts(preview.categories)).toEqual({
       tokens: 2,
-      'token-indexes': 1,
-      'active-user-indexes': 2,
+      // the orphan, and the two search entries (owner, name) of each token leaving the catalog
+      'token-indexes': 5,
+      'active-user-indexes': 3,
       'ban-index': 1,
-      'session-indexes': 2,
+      'session-indexes': 3,
       'cleanup-log-index': 1,
       audit: 3,
     });
-    expect(preview.found).toBe(12);
-    expect(preview.items).toHaveLength(10);
+    expect(preview.found).toBe(18);
+    expect(preview.items).toHaveLength(16);
     expect(preview.items_truncated).toBe(false);
     expect(preview.freeable_bytes).toBeGreaterThan(0);
     for (const c of preview.categories) if (c.count > 0) expect([c.category, c.bytes > 0]).toEqual([c.category, true]);
@@ -162,11 +207,20 @@ describe('admin Redis cleanup', () => {
     expect(await r.xlen(keys.auditLog())).toBeGreaterThanOrEqual(3);
   });
 
-  it('executes what the preview listed, measures what it freed, and keeps everything live', async () => {
-    const res = await call<Run>(gw, 'POST', '/api/admin/redis/cleanup', { token: adminToken });
-    expect(res.status).toBe(200);
-    const run = res.body;
-    expect(run).toMatchObject({ trigger: 'manual', actor: 'admin@example.com', found: 12, deleted: 12, error: null, items_truncated: false });
+  it('executes what the preview listed as a job, with its progress, measures what it freed, and keeps everything live', async () => {
+    const { started, progress, run } = await executeAndWait(gw, adminToken);
+    expect(started).toMatchObject({ state: 'running', trigger: 'manual', actor: 'admin@example.com', run_id: started.job_id });
+    // Progress only moves forward, phase by phase, and ends done with the run's figures.
+    const phases = progress.map((p) => PHASES.indexOf(p.phase));
+    expect(phases.every((p, i) => p >= 0 && (i === 0 || p >= phases[i - 1]))).toBe(true);
+    for (const field of ['scanned', 'deleted'] as const) expect(progress.every((p, i) => i === 0 || p[field] >= progress[i - 1][field])).toBe(true);
+    const end = progress.at(-1)!;
+    expect(end).toMatchObject({ state: 'finished', phase: 'done', found: 18, deleted: 18, freed_bytes: run.freed_bytes, error: null });
+    expect(end.scanned).toBeGreaterThan(18);
+    const current = await call<{ job: Job }>(gw, 'GET', '/api/admin/redis/cleanup/jobs/current', { token: adminToken });
+    expect(current.body.job).toMatchObject({ job_id: started.job_id, state: 'finished' });
+
+    expect(run).toMatchObject({ trigger: 'manual', actor: 'admin@example.com', found: 18, deleted: 18, error: null, items_truncated: false });
     expect(run.items.map(itemKey).sort()).toEqual(preview.items.map(itemKey).sort());
     expect(counts(run.categories)).toEqual(counts(preview.categories));
     expect(run.freed_bytes).toBeGreaterThan(0);
@@ -184,6 +238,14 @@ describe('admin Redis cleanup', () => {
     expect(users.body.items.map((u) => u.email)).toEqual(['live@example.com']);
     expect(await r.zscore(keys.usersByLastAccess(), 'lapsed@example.com')).toBeNull();
     expect(await r.hexists(keys.tokenCatalog(), 'orphanTokenIdAAAAAAAAAAAA')).toBe(0);
+    // The search indexes keep only what is live: the live and revoked tokens, live people, no ended session.
+    const searchOwners = (await r.zrange(keys.tokensByTerm(), '0', '-1')).map((m) => m.split('\0')[0]);
+    expect(searchOwners).not.toContain('expired@example.com');
+    expect(searchOwners).not.toContain('deleted@example.com');
+    expect(searchOwners.filter((o) => o === 'live@example.com')).toHaveLength(2);
+    expect(await r.zscore(keys.usersByEmail(), 'lapsed@example.com')).toBeNull();
+    expect(await r.zscore(keys.usersByEmail(), 'live@example.com')).toBe('0');
+    expect(await r.zcard(keys.sessionsByEmail())).toBe(0);
   });
 
   it('keeps the run in its log, with the removed items, and audits it', async () => {
@@ -192,10 +254,10 @@ describe('admin Redis cleanup', () => {
     expect(logs.body.total).toBe(1);
     expect(logs.body.retention_days).toBe(30);
     const [summary] = logs.body.items;
-    expect(summary).toMatchObject({ trigger: 'manual', actor: 'admin@example.com', deleted: 12 });
+    expect(summary).toMatchObject({ trigger: 'manual', actor: 'admin@example.com', deleted: 18 });
     expect(summary).not.toHaveProperty('items');
     const detail = await call<Run>(gw, 'GET', `/api/admin/redis/cleanup/logs/${summary.run_id}`, { token: adminToken });
-    expect(detail.body.items).toHaveLength(10);
+    expect(detail.body.items).toHaveLength(16);
     expect(detail.body.items.map(itemKey).sort()).toEqual(preview.items.map(itemKey).sort());
     expect((await call(gw, 'GET', '/api/admin/redis/cleanup/logs/1764575000000-00000000', { token: adminToken })).status).toBe(404);
     expect((await call(gw, 'GET', '/api/admin/redis/cleanup/logs/not-a-run', { token: adminToken })).status).toBe(400);
@@ -204,7 +266,7 @@ describe('admin Redis cleanup', () => {
     });
     // Newest first: the admin's run, then the non-admin's refused attempt from the first test.
     expect(audit.body.items.map((e) => [e.actor, e.outcome, e.status])).toEqual([
-      ['admin@example.com', 'success', 200],
+      ['admin@example.com', 'success', 202],
       ['user@example.com', 'denied', 403],
     ]);
   });
@@ -216,8 +278,8 @@ describe('admin Redis cleanup', () => {
     const res = await call<Preview>(gw, 'GET', '/api/admin/redis/cleanup/preview', { token: adminToken });
     expect(res.body.items.map((i) => i.member)).toContain('phoenix@example.com');
     await gw.get<ActiveUsersService>(ActiveUsersService).admitToken('phoenix@example.com', record.tokenId, 'p');
-    const run = await call<Run>(gw, 'POST', '/api/admin/redis/cleanup', { token: adminToken });
-    expect(run.body.items.map((i) => i.member)).not.toContain('phoenix@example.com');
+    const { run } = await executeAndWait(gw, adminToken);
+    expect(run.items.map((i) => i.member)).not.toContain('phoenix@example.com');
     expect(await r.zscore(keys.usersByLastAccess(), 'phoenix@example.com')).not.toBeNull();
   });
 
@@ -227,11 +289,13 @@ describe('admin Redis cleanup', () => {
     for (let i = 0; i < 5000; i++) stale.push(now - i, `stale-${i}@example.com`);
     await r.zadd(keys.usersByLastAccess(), ...stale);
     const runsBefore = await r.zcard(keys.cleanupRuns());
-    const answers = await Promise.all([1, 2, 3].map(() => call<Run>(gw, 'POST', '/api/admin/redis/cleanup', { token: adminToken })));
+    const answers = await Promise.all([1, 2, 3].map(() => call<Job>(gw, 'POST', '/api/admin/redis/cleanup', { token: adminToken })));
     const statuses = answers.map((a) => a.status).sort();
-    expect(statuses).toEqual([200, 409, 409]);
+    expect(statuses).toEqual([202, 409, 409]);
     expect(answers.find((a) => a.status === 409)?.body).toMatchObject({ code: 'cleanup_running' });
-    expect(answers.find((a) => a.status === 200)?.body.deleted).toBe(5000);
+    const started = answers.find((a) => a.status === 202)!.body;
+    const progress = await followJob(gw, adminToken, started.job_id);
+    expect(progress.at(-1)).toMatchObject({ state: 'finished', deleted: 5000 });
     expect(await r.zcard(keys.cleanupRuns())).toBe(runsBefore + 1);
     expect(await r.exists(keys.cleanupLock())).toBe(0);
   });
@@ -264,5 +328,59 @@ describe('admin Redis cleanup', () => {
     expect(rest.body.next_cursor).toBeNull();
     expect((await call(gw, 'GET', '/api/admin/redis/cleanup/logs?limit=0', { token: adminToken })).status).toBe(400);
     expect((await call(gw, 'GET', '/api/admin/redis/cleanup/preview?limit=5000', { token: adminToken })).status).toBe(400);
+  });
+
+  it('runs the job to its end with nobody watching, and shows who runs it while it runs', async () => {
+    const now = Date.now();
+    const stale: Array<string | number> = [];
+    for (let i = 0; i < 20_000; i++) stale.push(now - i, `unwatched-${i}@example.com`);
+    await r.zadd(keys.usersByLastAccess(), ...stale);
+    const runsBefore = await r.zcard(keys.cleanupRuns());
+    const res = await call<Job>(gw, 'POST', '/api/admin/redis/cleanup', { token: adminToken });
+    expect(res.status).toBe(202);
+    // Whoever asks while it runs is told it runs, and by whom (or it has just finished).
+    const current = await call<{ job: Job }>(gw, 'GET', '/api/admin/redis/cleanup/jobs/current', { token: adminToken });
+    expect(current.body.job).toMatchObject({ job_id: res.body.job_id, actor: 'admin@example.com' });
+    // The page that started it is gone: nobody polls the job. Its run still ends in the logs.
+    const deadline = Date.now() + 60_000;
+    while ((await r.zcard(keys.cleanupRuns())) === runsBefore && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const run = await call<Run>(gw, 'GET', `/api/admin/redis/cleanup/logs/${res.body.run_id}`, { token: adminToken });
+    expect(run.body).toMatchObject({ deleted: 20_000, error: null });
+    expect(await r.zcard(keys.usersByLastAccess())).toBeLessThan(100);
+  });
+
+  it('answers 404 for an unknown job and 400 for something that is not a job id', async () => {
+    expect((await call(gw, 'GET', '/api/admin/redis/cleanup/jobs/1764575000000-00000000', { token: adminToken })).status).toBe(404);
+    expect((await call(gw, 'GET', '/api/admin/redis/cleanup/jobs/not-a-job', { token: adminToken })).status).toBe(400);
+  });
+});
+
+describe('a cleanup job when the gateway stops', () => {
+  it('ends the job (finished, or stopped early with its log) and releases the lock: no job is left running', async () => {
+    const redis = await startTestRedis();
+    const env = testEnv(redis.url, { ADMIN_EMAILS: 'admin@example.com' });
+    let gw = await startTestApp(env);
+    try {
+      const keys = gw.get<RedisKeys>(RedisKeys);
+      const r = redis.client();
+      const token = await mintToken(gw, 'admin@example.com');
+      const now = Date.now();
+      const stale: Array<string | number> = [];
+      for (let i = 0; i < 30_000; i++) stale.push(now - i, `stopping-${i}@example.com`);
+      await r.zadd(keys.usersByLastAccess(), ...stale);
+      const res = await call<Job>(gw, 'POST', '/api/admin/redis/cleanup', { token });
+      expect(res.status).toBe(202);
+      await gw.close();
+      expect(await r.exists(keys.cleanupLock())).toBe(0);
+      gw = await startTestApp(env);
+      const job = await call<Job>(gw, 'GET', `/api/admin/redis/cleanup/jobs/${res.body.job_id}`, { token });
+      expect(['finished', 'failed']).toContain(job.body.state);
+      const run = await call<Run>(gw, 'GET', `/api/admin/redis/cleanup/logs/${res.body.run_id}`, { token });
+      expect(run.status).toBe(200);
+      if (job.body.state === 'failed') expect(run.body.error).toBe('the gateway is shutting down');
+    } finally {
+      await gw.close();
+      await redis.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
+import { ActiveUsersService } from '../src/active-users/active-users.service.js';
 import { RedisKeys } from '../src/redis/redis-keys.js';
 import { TokensService } from '../src/tokens/tokens.service.js';
 import { call, mintToken } from './support/admin-client.js';
@@ -148,17 +149,21 @@ describe('admin tokens API (/api/admin/tokens)', () => {
   });
 
   it('searches emails literally: * ? [ ] \\ are plain characters', async () => {
-    const search = async (q: string): Promise<string[]> => {
-      const res = await call<TokenList>(gw, 'GET', `/api/admin/tokens?q=${encodeURIComponent(q)}`, { token: adminToken });
+    const search = async (q: string, match: string): Promise<string[]> => {
+      const res = await call<TokenList>(gw, 'GET', `/api/admin/tokens?q=${encodeURIComponent(q)}&match=${match}`, { token: adminToken });
       expect(res.status).toBe(200);
       return [...new Set(res.body.items.map((t) => t.user_email))].sort();
     };
-    expect(await search('a*b')).toEqual(['a*b@example.com']);
-    expect(await search('?')).toEqual(['what?@example.com']);
-    expect(await search('A*B@')).toEqual(['a*b@example.com']);
-    expect(await search('[a]')).toEqual([]);
-    expect(await search('\\')).toEqual([]);
-    expect(await search('*')).toEqual(['a*b@example.com']);
+    expect(await search('a*b', 'prefix')).toEqual(['a*b@example.com']);
+    expect(await search('A*B@', 'prefix')).toEqual(['a*b@example.com']);
+    expect(await search('what?', 'prefix')).toEqual(['what?@example.com']);
+    expect(await search('?', 'prefix')).toEqual([]);
+    expect(await search('?', 'contains')).toEqual(['what?@example.com']);
+    expect(await search('*', 'contains')).toEqual(['a*b@example.com']);
+    for (const match of ['prefix', 'contains']) {
+      expect(await search('[a]', match)).toEqual([]);
+      expect(await search('\\', match)).toEqual([]);
+    }
   });
 
   it('pages through every token exactly once', async () => {
@@ -182,5 +187,80 @@ describe('admin tokens API (/api/admin/tokens)', () => {
       const res = await call(gw, 'GET', `/api/admin/tokens?${q}`, { token: adminToken });
       expect([q, res.status]).toEqual([q, 400]);
     }
+  });
+
+  it("shows a banned person's live tokens as blocked (not active), counts and filters them, and active again after the unban", async () => {
+    const tokens = gw.get<TokensService>(TokensService);
+    const live = await tokens.create({ email: 'mallory@example.com', name: 'laptop', createdVia: 'cli' });
+    const revoked = await tokens.create({ email: 'mallory@example.com', name: 'old', createdVia: 'cli' });
+    await tokens.revoke('mallory@example.com', revoked.record.tokenId, 'admin@example.com');
+    const before = await call<TokenList & { blocked: number }>(gw, 'GET', '/api/admin/tokens?limit=500', { token: adminToken });
+    const activeBefore = before.body.active;
+
+    const activeUsers = gw.get<ActiveUsersService>(ActiveUsersService);
+    await activeUsers.ban({ email: 'mallory@example.com', bannedBy: 'admin@example.com', reason: 'test' });
+
+    const all = await call<TokenList & { blocked: number }>(gw, 'GET', '/api/admin/tokens?limit=500', { token: adminToken });
+    const statusOf = (id: string): string | undefined => all.body.items.find((t) => t.token_id === id)?.status;
+    expect(statusOf(live.record.tokenId)).toBe('blocked');
+    expect(statusOf(revoked.record.tokenId)).toBe('revoked');
+    expect({ active: all.body.active, blocked: all.body.blocked }).toEqual({ active: activeBefore - 1, blocked: 1 });
+
+    const blocked = await call<TokenList>(gw, 'GET', '/api/admin/tokens?status=blocked', { token: adminToken });
+    expect(blocked.body.items.map((t) => [t.token_id, t.status])).toEqual([[live.record.tokenId, 'blocked']]);
+    const active = await call<TokenList>(gw, 'GET', '/api/admin/tokens?status=active&limit=500', { token: adminToken });
+    expect(active.body.items.map((t) => t.token_id)).not.toContain(live.record.tokenId);
+    const own = await call<TokenList & { blocked: number }>(gw, 'GET', '/api/admin/tokens?email=mallory@example.com', { token: adminToken });
+    expect({ active: own.body.active, blocked: own.body.blocked, revoked: own.body.revoked }).toEqual({ active: 0, blocked: 1, revoked: 1 });
+
+    await activeUsers.unban('mallory@example.com');
+    const after = await call<TokenList & { blocked: number }>(gw, 'GET', '/api/admin/tokens?email=mallory@example.com&status=active', { token: adminToken });
+    expect(after.body.items.map((t) => [t.token_id, t.status])).toEqual([[live.record.tokenId, 'active']]);
+    expect(after.body.blocked).toBe(0);
+  });
+
+  it('pages through blocked tokens exactly once', async () => {
+    const tokens = gw.get<TokensService>(TokensService);
+    const made: string[] = [];
+    for (const email of ['b1@example.com', 'b2@example.com']) {
+      for (let i = 0; i < 3; i++) made.push((await tokens.create({ email, name: `b${i}`, createdVia: 'cli' })).record.tokenId);
+      await gw.get<ActiveUsersService>(ActiveUsersService).ban({ email, bannedBy: 'admin@example.com' });
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const path: string = `/api/admin/tokens?status=blocked&limit=4${cursor === null ? '' : `&cursor=${cursor}`}`;
+      const res = await call<TokenList>(gw, 'GET', path, { token: adminToken });
+      seen.push(...res.body.items.map((t) => t.token_id));
+      cursor = res.body.next_cursor;
+    } while (cursor !== null);
+    expect([...seen].sort()).toEqual([...made].sort());
+  });
+
+  it('finds tokens by the start of the owner email or of the token name, each token once, alphabetically', async () => {
+    const tokens = gw.get<TokensService>(TokensService);
+    const laptop = await tokens.create({ email: 'lqra@example.com', name: 'Lqtop claude', createdVia: 'cli' });
+    const lapdog = await tokens.create({ email: 'zed@example.com', name: 'lqdog', createdVia: 'cli' });
+    const other = await tokens.create({ email: 'lqin@example.com', name: 'desk', createdVia: 'cli' });
+    const res = await call<TokenList>(gw, 'GET', '/api/admin/tokens?q=lq', { token: adminToken });
+    // Filed under: "lapdog" (name), "lqin@…" (owner), "lqra@…" (owner; its name "laptop claude" also matches, listed once).
+    expect(res.body.items.map((t) => t.token_id)).toEqual([lapdog.record.tokenId, other.record.tokenId, laptop.record.tokenId]);
+    const byName = await call<TokenList>(gw, 'GET', '/api/admin/tokens?q=LQTOP%20C', { token: adminToken });
+    expect(byName.body.items.map((t) => t.token_id)).toEqual([laptop.record.tokenId]);
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const path: string = `/api/admin/tokens?q=lq&limit=1${cursor === null ? '' : `&cursor=${cursor}`}`;
+      const page = await call<TokenList>(gw, 'GET', path, { token: adminToken });
+      paged.push(...page.body.items.map((t) => t.token_id));
+      cursor = page.body.next_cursor;
+    } while (cursor !== null);
+    expect(paged).toEqual(res.body.items.map((t) => t.token_id));
+    // Filters still apply to a search; revoked tokens stay findable.
+    await tokens.revoke('zed@example.com', lapdog.record.tokenId, 'admin@example.com');
+    const revoked = await call<TokenList>(gw, 'GET', '/api/admin/tokens?q=lq&status=revoked', { token: adminToken });
+    expect(revoked.body.items.map((t) => [t.token_id, t.status])).toEqual([[lapdog.record.tokenId, 'revoked']]);
+    const mine = await call<TokenList>(gw, 'GET', '/api/admin/tokens?q=lqt&email=lqra@example.com', { token: adminToken });
+    expect(mine.body.items.map((t) => t.token_id)).toEqual([laptop.record.tokenId]);
   });
 });

@@ -162,6 +162,47 @@ describe('admin users and bans API', () => {
     ]);
   });
 
+  it("answers the dashboard's figures in one call, agreeing with the lists", async () => {
+    expect((await call(gw, 'GET', '/api/admin/stats')).status).toBe(401);
+    expect((await call(gw, 'GET', '/api/admin/stats', { token: await mintToken(gw, 'plain@example.com', ['llm']) })).status).toBe(403);
+    interface Stats {
+      total_users: number;
+      active_24h: number;
+      banned: number;
+      live_sessions: number;
+      live_tokens: number;
+      blocked_tokens: number;
+      users_by_method: { jwt: number; oauth2: number; both: number };
+      active_user_window_seconds: number;
+    }
+    const stats = async (): Promise<Stats> => (await call<Stats>(gw, 'GET', '/api/admin/stats', { token: adminToken })).body;
+    const before = await stats();
+    const users = await call<UserList>(gw, 'GET', '/api/admin/sessions/active-users', { token: adminToken });
+    const tokens = await call<{ active: number; blocked: number }>(gw, 'GET', '/api/admin/tokens?limit=1', { token: adminToken });
+    expect(before).toMatchObject({
+      total_users: users.body.users,
+      active_24h: users.body.users,
+      banned: users.body.banned,
+      live_sessions: 0,
+      live_tokens: tokens.body.active + tokens.body.blocked,
+      blocked_tokens: tokens.body.blocked,
+      users_by_method: { jwt: users.body.users, oauth2: 0, both: 0 },
+      active_user_window_seconds: 86400,
+    });
+
+    const { record } = await gw.get<TokensService>(TokensService).create({ email: 'counted@example.com', name: 'x', createdVia: 'cli' });
+    await gw.get<ActiveUsersService>(ActiveUsersService).admitToken('counted@example.com', record.tokenId, 'x');
+    await call(gw, 'POST', '/api/admin/sessions/revoke-user', { token: adminToken, body: { user_email: 'counted@example.com' } });
+    const after = await stats();
+    expect({
+      users: after.total_users - before.total_users,
+      banned: after.banned - before.banned,
+      live: after.live_tokens - before.live_tokens,
+      blocked: after.blocked_tokens - before.blocked_tokens,
+    }).toEqual({ users: 1, banned: 1, live: 1, blocked: 1 });
+    await call(gw, 'DELETE', '/api/admin/sessions/unban/counted@example.com', { token: adminToken });
+  });
+
   describe('with 1,000 active users', () => {
     const seeded: string[] = [];
 
@@ -188,7 +229,7 @@ describe('admin users and bans API', () => {
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const path: string = `/api/admin/sessions/active-users?limit=37&q=load.example${cursor === null ? '' : `&cursor=${cursor}`}`;
+        const path: string = `/api/admin/sessions/active-users?limit=37&q=load.example&match=contains${cursor === null ? '' : `&cursor=${cursor}`}`;
         const res = await call<UserList>(gw, 'GET', path, { token: adminToken });
         expect(res.status).toBe(200);
         seen.push(...res.body.items);
@@ -203,14 +244,14 @@ describe('admin users and bans API', () => {
     });
 
     it('neither repeats nor skips when the user a cursor points at becomes active again', async () => {
-      const first = await call<UserList>(gw, 'GET', '/api/admin/sessions/active-users?limit=200&q=load.example', { token: adminToken });
+      const first = await call<UserList>(gw, 'GET', '/api/admin/sessions/active-users?limit=200&q=load.example&match=contains', { token: adminToken });
       const anchor = first.body.items.at(-1)!.email;
       const { record } = await gw.get<TokensService>(TokensService).create({ email: anchor, name: 'again', createdVia: 'cli' });
       await gw.get<ActiveUsersService>(ActiveUsersService).admitToken(anchor, record.tokenId, 'again');
       const seen = first.body.items.map((u) => u.email);
       let cursor = first.body.next_cursor;
       while (cursor !== null) {
-        const res: { body: UserList } = await call<UserList>(gw, 'GET', `/api/admin/sessions/active-users?limit=200&q=load.example&cursor=${cursor}`, {
+        const res: { body: UserList } = await call<UserList>(gw, 'GET', `/api/admin/sessions/active-users?limit=200&q=load.example&match=contains&cursor=${cursor}`, {
           token: adminToken,
         });
         seen.push(...res.body.items.map((u) => u.email));
@@ -228,9 +269,37 @@ describe('admin users and bans API', () => {
 
     it('searches literally: glob characters match nothing here', async () => {
       for (const q of ['bulk-*', 'bulk-?000', '[b]ulk', 'bulk\\-0001']) {
-        const res = await call<UserList>(gw, 'GET', `/api/admin/sessions/active-users?q=${encodeURIComponent(q)}`, { token: adminToken });
-        expect([q, res.status, res.body.items.length]).toEqual([q, 200, 0]);
+        for (const match of ['prefix', 'contains']) {
+          const res = await call<UserList>(gw, 'GET', `/api/admin/sessions/active-users?q=${encodeURIComponent(q)}&match=${match}`, { token: adminToken });
+          expect([q, match, res.status, res.body.items.length]).toEqual([q, match, 200, 0]);
+        }
       }
+    });
+
+    it('finds people by the start of their email, alphabetically, each once across pages, case-insensitively', async () => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const path: string = `/api/admin/sessions/active-users?limit=30&q=BULK-09${cursor === null ? '' : `&cursor=${cursor}`}`;
+        const res = await call<UserList>(gw, 'GET', path, { token: adminToken });
+        expect(res.status).toBe(200);
+        // Prefix pages come from the index: full until the matches run out.
+        if (res.body.next_cursor !== null) expect(res.body.items).toHaveLength(30);
+        seen.push(...res.body.items.map((u) => u.email));
+        cursor = res.body.next_cursor;
+      } while (cursor !== null);
+      expect(seen).toEqual(seeded.filter((e) => e.startsWith('bulk-09')));
+      // Only the start: a middle part finds nothing by prefix, everything by contains.
+      const middle = await call<UserList>(gw, 'GET', '/api/admin/sessions/active-users?q=0999@load', { token: adminToken });
+      expect(middle.body.items).toEqual([]);
+      const contains = await call<UserList>(gw, 'GET', '/api/admin/sessions/active-users?q=0999@load&match=contains', { token: adminToken });
+      expect(contains.body.items.map((u) => u.email)).toEqual(['bulk-0999@load.example.com']);
+    });
+
+    it('leaves out people whose activity has ended', async () => {
+      await redis.client().del(`${gw.config.redis.keyPrefix}{bulk-0500@load.example.com}:user`);
+      const res = await call<UserList>(gw, 'GET', '/api/admin/sessions/active-users?q=bulk-050', { token: adminToken });
+      expect(res.body.items.map((u) => u.email)).toEqual(seeded.filter((e) => e.startsWith('bulk-050') && e !== 'bulk-0500@load.example.com'));
     });
   });
 });

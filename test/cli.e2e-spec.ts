@@ -296,9 +296,9 @@ describe('ops CLI', () => {
       const id = ok(await cli('token', 'create', '--email', email, '--name', 'tabled')).json.token_id as string;
       const table = ok(await tty('tokens', 'list', '--email', email));
       const lines = table.stdout.split('\n');
-      expect(lines.slice(0, 7)).toEqual(['next_cursor: -', 'total: 1', 'active: 1', 'expired: 0', 'revoked: 0', '', 'items:']);
-      expect(lines[7]).toMatch(/^ID\s+NAME\s+OWNER\s+SCOPES\s+STATUS\s+EXPIRES\s+LAST USED$/);
-      expect(lines[8]).toMatch(new RegExp(`^${id}\\s+tabled\\s+${literal(email)}\\s+llm\\s+active\\s+\\S+Z\\s+-$`));
+      expect(lines.slice(0, 8)).toEqual(['next_cursor: -', 'total: 1', 'active: 1', 'blocked: 0', 'expired: 0', 'revoked: 0', '', 'items:']);
+      expect(lines[8]).toMatch(/^ID\s+NAME\s+OWNER\s+SCOPES\s+STATUS\s+EXPIRES\s+LAST USED$/);
+      expect(lines[9]).toMatch(new RegExp(`^${id}\\s+tabled\\s+${literal(email)}\\s+llm\\s+active\\s+\\S+Z\\s+-$`));
       expect(() => JSON.parse(table.stdout) as unknown).toThrow();
       const json = ok(await tty('tokens', 'list', '--email', email, '--json'));
       expect(json.json.total).toBe(1);

@@ -197,22 +197,27 @@ describe('login hardening', () => {
       expect(await client.zcard(stack.keys.userSessions(u.email))).toBe(0);
       for (const { browser } of pending) {
         if (browser.cookie(gwUrl, COOKIE) === undefined) continue;
-        expect(await client.exists(stack.keys.session(sessionIdOfBrowser(browser)))).toBe(0);
+        // Gone, or the ban's notice in its place: never a sign-in.
+        const record = await client.get(stack.keys.session(sessionIdOfBrowser(browser)));
+        if (record !== null) expect(JSON.parse(record)).not.toHaveProperty('auth');
       }
       expect(await stack.activeUsers.unban(u.email)).toBe(true);
       const after = await Promise.all(pending.map(({ browser }) => me(browser)));
       expect(after.map((r) => r.status)).toEqual(pending.map(() => 401));
     });
 
-    it('a callback answered after the ban shows the suspension page and sets no session', async () => {
+    it('a callback answered after the ban sets no session and lands on / with the ban (403 user_banned from /api/me)', async () => {
       const u = freshUser();
       const browser = provider.newBrowser();
       const login = await startLogin(browser, gwUrl);
       const callbackUrl = await passProvider(browser, login.location ?? '', u, gwUrl);
       await stack.activeUsers.ban({ email: u.email, bannedBy: ADMIN.email });
       const res = await browser.get(callbackUrl);
-      expect(res.status).toBe(403);
-      expect(res.body).toContain('Access suspended');
+      expect(res.status).toBe(302);
+      expect(res.location).toBe(`${gwUrl}/`);
+      const refused = await me(browser);
+      expect(refused.status).toBe(403);
+      expect(refused.json()).toMatchObject({ code: 'user_banned', ban: { email: u.email } });
       expect(await stack.redis.client().zcard(stack.keys.userSessions(u.email))).toBe(0);
       await stack.activeUsers.unban(u.email);
       expect((await me(browser)).status).toBe(401);

@@ -4,7 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DemoOidcUser } from '../src/demo/demo-oidc-provider.js';
+import type { SessionData } from 'express-session';
 import { sessionIdOf } from '../src/sessions/session-data.js';
+import { SessionsService } from '../src/sessions/sessions.service.js';
 import type { Browser, BrowserResponse } from './support/browser.js';
 import { startGatewayStack, type GatewayStack } from './support/gateway-stack.js';
 import { auth0Env, passProvider, signIn, startLogin, startTestOidcProvider, TEST_CLIENT_ID, type TestOidcProvider } from './support/oidc-provider.js';
@@ -317,15 +319,25 @@ describe('browser login through Auth0 (local OpenID provider)', () => {
       expect((await me(browser)).status).toBe(401);
     });
 
-    it('refuses a banned user with a page that says for how long and until when', async () => {
+    it('refuses a banned user a session, landing them on / where /api/me tells the ban (no way back into sign-in)', async () => {
       const u = freshUser();
-      const ban = await stack.activeUsers.ban({ email: u.email, bannedBy: ADMIN.email, reason: 'test' });
+      const ban = await stack.activeUsers.ban({ email: u.email, bannedBy: ADMIN.email, reason: 'shared a <b>token</b>' });
       const browser = provider.newBrowser();
       const { response } = await signIn(browser, gwUrl, u);
-      expect(response.status).toBe(403);
-      // BAN_TTL_SECONDS is 7 days: what remains is a hair under that.
-      expect(response.body).toMatch(/suspended for (7 days|6 days 23 hours)/);
-      expect(response.body).toContain(new Date(ban.until).toISOString());
+      expect(response.status).toBe(302);
+      expect(response.location).toBe(`${gwUrl}/`);
+      const refused = await me(browser);
+      expect(refused.status).toBe(403);
+      expect(refused.json()).toMatchObject({
+        code: 'user_banned',
+        banned_until: new Date(ban.until).toISOString(),
+        ban: { email: u.email, reason: 'shared a <b>token</b>', banned_until: new Date(ban.until).toISOString() },
+      });
+      // No session was made: nothing is listed, and the notice opens nothing.
+      expect(await stack.redis.client().zcard(stack.keys.userSessions(u.email))).toBe(0);
+      expect((await browser.get(`${gwUrl}/api/token/list`)).status).toBe(403);
+      // Once the ban is lifted the notice means nothing: sign in again.
+      await stack.activeUsers.unban(u.email);
       expect((await me(browser)).status).toBe(401);
     });
   });
@@ -381,7 +393,7 @@ describe('browser login through Auth0 (local OpenID provider)', () => {
       await client.hset(stack.keys.ban(u.email), { email: u.email, banned_at: Date.now(), until: Date.now() + 3600_000, banned_by: ADMIN.email, reason: '' });
       await client.pexpire(stack.keys.ban(u.email), 3600_000);
       const refused = await me(browser);
-      expect(refused.status).toBe(401);
+      expect(refused.status).toBe(403);
       expect(refused.json()).toMatchObject({ code: 'user_banned', message: expect.stringMatching(/^User is banned for (59 minutes|1 hour)/) as unknown });
       await client.del(stack.keys.ban(u.email));
       expect((await me(browser)).status).toBe(200);
@@ -393,8 +405,22 @@ describe('browser login through Auth0 (local OpenID provider)', () => {
       const two = await signedIn(u);
       const outcome = await stack.activeUsers.ban({ email: u.email, bannedBy: ADMIN.email });
       expect(outcome.sessionsEnded).toBe(2);
-      expect((await me(one)).status).toBe(401);
-      expect((await me(two)).status).toBe(401);
+      expect((await me(one)).status).toBe(403);
+      expect((await me(two)).status).toBe(403);
+      expect(await stack.redis.client().zcard(stack.keys.userSessions(u.email))).toBe(0);
+    });
+
+    it('a late write of a session the ban ended cannot bring it back', async () => {
+      const u = freshUser();
+      const browser = await signedIn(u);
+      const id = sessionIdOfBrowser(browser);
+      const before = await stack.redis.client().get(stack.keys.session(id));
+      await stack.activeUsers.ban({ email: u.email, bannedBy: ADMIN.email });
+      // What a touch or save that was in flight during the ban would write:
+      const stale = JSON.parse(before ?? 'null') as SessionData;
+      await stack.gw.get<SessionsService>(SessionsService).save(cookieSid(browser), stale);
+      expect(await stack.redis.client().get(stack.keys.session(id))).toMatch(/^\{"banNotice":/);
+      expect((await me(browser)).status).toBe(403);
       expect(await stack.redis.client().zcard(stack.keys.userSessions(u.email))).toBe(0);
     });
   });
@@ -481,6 +507,11 @@ describe('browser login through Auth0 (local OpenID provider)', () => {
       });
       expect(Number(body.items[0].ttl_seconds)).toBeGreaterThan(3500);
       for (const field of ['created_at', 'last_seen_at', 'expires_at']) expect(Date.parse(String(body.items[0][field]))).toBeGreaterThan(0);
+      // Both ends: absolute (sign-in + 24 h) and idle (last seen + 1 h); expires_at is the earlier one.
+      const item = body.items[0];
+      expect(Date.parse(String(item.absolute_expires_at)) - Date.parse(String(item.created_at))).toBe(86400_000);
+      expect(Date.parse(String(item.idle_expires_at)) - Date.parse(String(item.last_seen_at))).toBe(3600_000);
+      expect(item.expires_at).toBe(item.idle_expires_at);
       expect(body.next_cursor).toBeNull();
       expect(body.total).toBeGreaterThanOrEqual(2);
       expect(res.body).not.toContain(sid);
@@ -488,8 +519,26 @@ describe('browser login through Auth0 (local OpenID provider)', () => {
     });
 
     it('matches q literally', async () => {
-      const res = await admin.get(`${gwUrl}/api/admin/sessions?q=${encodeURIComponent('*@example.com')}`);
-      expect(res.json<{ items: unknown[] }>().items).toEqual([]);
+      for (const match of ['prefix', 'contains']) {
+        const res = await admin.get(`${gwUrl}/api/admin/sessions?q=${encodeURIComponent('*@example.com')}&match=${match}`);
+        expect(res.json<{ items: unknown[] }>().items).toEqual([]);
+      }
+    });
+
+    it("finds sessions by the start of the owner's email, alphabetically; ended ones leave the search", async () => {
+      const zoe = freshUser({ email: 'zsearch-zoe@example.com' });
+      const amy = freshUser({ email: 'zsearch-amy@example.com' });
+      const zoeBrowser = await signedIn(zoe);
+      await signedIn(amy);
+      await signedIn(amy);
+      const search = async (q: string): Promise<string[]> =>
+        (await admin.get(`${gwUrl}/api/admin/sessions?q=${encodeURIComponent(q)}`)).json<{ items: Array<{ email: string }> }>().items.map((i) => i.email);
+      expect(await search('ZSEARCH-')).toEqual([amy.email, amy.email, zoe.email]);
+      expect(await search('zsearch-z')).toEqual([zoe.email]);
+      await zoeBrowser.post(`${gwUrl}/auth/logout`, { headers: { 'x-csrf-token': await csrf(zoeBrowser) } });
+      expect(await search('zsearch-')).toEqual([amy.email, amy.email]);
+      const middle = await admin.get(`${gwUrl}/api/admin/sessions?q=search-amy&match=contains`);
+      expect(middle.json<{ items: Array<{ email: string }> }>().items.map((i) => i.email)).toEqual([amy.email, amy.email]);
     });
 
     it('pages through every session exactly once', async () => {
@@ -542,6 +591,33 @@ describe('browser login through Auth0 (local OpenID provider)', () => {
       const res = await admin.request(`${gwUrl}/api/admin/sessions/${id}`, { method: 'DELETE', headers: { 'x-csrf-token': await csrf(admin) } });
       expect(res.status).toBe(400);
       expect(res.json()).toMatchObject({ code: 'invalid_input' });
+    });
+
+    it("ends every session of one user at once (force logout everywhere), leaving others' and allowing a new sign-in", async () => {
+      const u = freshUser();
+      const [one, two] = [await signedIn(u), await signedIn(u)];
+      const other = await signedIn(freshUser());
+      const res = await admin.post(`${gwUrl}/api/admin/sessions/logout-user`, { json: { user_email: u.email.toUpperCase() }, headers: { 'x-csrf-token': await csrf(admin) } });
+      expect(res.status).toBe(200);
+      expect(res.json()).toEqual({ user_email: u.email, sessions_ended: 2 });
+      expect((await me(one)).status).toBe(401);
+      expect((await me(two)).status).toBe(401);
+      expect((await me(other)).status).toBe(200);
+      expect(await stack.redis.client().zcard(stack.keys.userSessions(u.email))).toBe(0);
+      expect((await me(await signedIn(u))).status).toBe(200);
+      const audit = await admin.get(`${gwUrl}/api/admin/audit?action=session.logout_user&target=${encodeURIComponent(u.email)}`);
+      expect(audit.json<{ items: Array<{ outcome: string }> }>().items.map((e) => e.outcome)).toEqual(['success']);
+    });
+
+    it('refuses a force logout everywhere without the CSRF token, for a non-admin, and for a bad email', async () => {
+      const victim = await signedIn(freshUser());
+      const victimEmail = (await me(victim)).json<{ email: string }>().email;
+      expect((await admin.post(`${gwUrl}/api/admin/sessions/logout-user`, { json: { user_email: victimEmail } })).status).toBe(403);
+      const plain = await signedIn(freshUser());
+      expect((await plain.post(`${gwUrl}/api/admin/sessions/logout-user`, { json: { user_email: victimEmail }, headers: { 'x-csrf-token': await csrf(plain) } })).status).toBe(403);
+      expect((await me(victim)).status).toBe(200);
+      const bad = await admin.post(`${gwUrl}/api/admin/sessions/logout-user`, { json: { user_email: 'not-an-email' }, headers: { 'x-csrf-token': await csrf(admin) } });
+      expect(bad.status).toBe(400);
     });
 
     it('needs the CSRF token to delete with the admin session cookie', async () => {

@@ -12,7 +12,7 @@ import { startTestApp, testEnv, type TestApp } from './support/test-app.js';
 interface Operation {
   operationId?: string;
   security?: Array<Record<string, string[]>>;
-  parameters?: Array<{ name: string; in: string }>;
+  parameters?: Array<{ name: string; in: string; required?: boolean; example?: unknown; examples?: unknown; schema?: { example?: unknown } }>;
   responses: Record<string, { description?: string; content?: Record<string, { schema?: { $ref?: string }; example?: unknown }> }>;
 }
 interface Document {
@@ -73,6 +73,42 @@ describe('OpenAPI document (/docs, /docs-json)', () => {
     const ui = await fetch(`${gw.url}/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger-ui');
+  });
+
+  it('pre-fills no optional query parameter with an example ("Try it out" must not filter by made-up values)', () => {
+    const prefilled: string[] = [];
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        for (const p of operation.parameters ?? []) {
+          if (p.in !== 'query' || p.required === true) continue;
+          if (p.example !== undefined || p.examples !== undefined || p.schema?.example !== undefined) prefilled.push(`${method.toUpperCase()} ${path} ${p.name}`);
+        }
+      }
+    }
+    expect(prefilled).toEqual([]);
+    // The audit list's filters are all there, and all optional.
+    const audit = doc.paths['/api/admin/audit'].get.parameters ?? [];
+    expect(audit.filter((p) => p.in === 'query').map((p) => [p.name, p.required ?? false]).sort()).toEqual(
+      ['action', 'actor', 'cursor', 'limit', 'outcome', 'q', 'since', 'target', 'until'].map((n) => [n, false]),
+    );
+  });
+
+  it('keeps no token in localStorage and hands unsafe calls to the CSRF script, with no inline script on the page', async () => {
+    const html = await (await fetch(`${gw.url}/docs`)).text();
+    const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attributes, body] of scripts) {
+      expect(attributes).toMatch(/\bsrc=/);
+      expect(body.trim()).toBe('');
+    }
+    expect(scripts.map(([, attributes]) => attributes)).toEqual(expect.arrayContaining([expect.stringContaining('/docs/gateway-csrf.js')]));
+    const init = await (await fetch(`${gw.url}/docs/swagger-ui-init.js`)).text();
+    expect(init).toMatch(/"persistAuthorization":\s*false/);
+    expect(init).toMatch(/"requestInterceptor":\s*function[^]*llmGatewayRequestInterceptor\(request\)/);
+    const script = await fetch(`${gw.url}/docs/gateway-csrf.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/^application\/javascript/);
+    expect(await script.text()).toContain('llmGatewayRequestInterceptor');
   });
 
   it('was generated from the current DTOs and controllers (src/metadata.ts is fresh)', async () => {
@@ -165,6 +201,6 @@ describe('OpenAPI document (/docs, /docs-json)', () => {
     }
     expect(failures).toEqual([]);
     // Unsafe calls with a Bearer token need no CSRF token either.
-    expect((await call(gw, 'POST', '/api/admin/redis/cleanup', { token: adminToken })).status).toBe(200);
+    expect((await call(gw, 'POST', '/api/admin/redis/cleanup', { token: adminToken })).status).toBe(202);
   });
 });

@@ -279,11 +279,13 @@ describe('self-service token API', () => {
     expect((await bearer('not.a.token', '/api/token/list')).status).toBe(401);
   });
 
-  it('refuses a banned user\'s session and tokens alike', async () => {
+  it('refuses a banned user\'s session (403 with the ban, for the page) and tokens (401, for SDKs) alike', async () => {
     const s = await session();
     const issued = (await generate(s, { token_name: 'before ban' })).json<Issued>();
     await stack.activeUsers.ban({ email: s.email, bannedBy: ADMIN.email });
-    expect((await s.browser.get(`${gwUrl}/api/token/list`)).status).toBe(401);
+    const viaSession = await s.browser.get(`${gwUrl}/api/token/list`);
+    expect(viaSession.status).toBe(403);
+    expect(viaSession.json()).toMatchObject({ code: 'user_banned', ban: { email: s.email } });
     const viaToken = await bearer(issued.token, '/api/token/list');
     expect(viaToken.status).toBe(401);
     expect(await viaToken.json()).toMatchObject({ code: 'user_banned' });

@@ -12,11 +12,14 @@ import type { AuthenticatedUser } from '../common/authenticated-user.js';
 import { NotFoundError } from '../common/domain-errors.js';
 import { canonicalEmail } from '../common/email.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
-import { decodeCursor, encodeCursor, searchNeedle } from '../common/list-cursor.js';
+import { decodeCursor, encodeCursor, searchNeedle, searchOf } from '../common/list-cursor.js';
 import { DEFAULT_PAGE_SIZE } from '../common/list-query.dto.js';
 import { ActiveUsersService } from './active-users.service.js';
 import { ActiveUserListDto } from './dto/active-user-list.dto.js';
 import { ActiveUserDto } from './dto/active-user.dto.js';
+import { AdminStatsDto } from './dto/admin-stats.dto.js';
+import { HourlyStatsQueryDto } from './dto/hourly-stats-query.dto.js';
+import { HourlyStatsDto, HourUsageDto } from './dto/hourly-stats.dto.js';
 import { BanItemDto } from './dto/ban-item.dto.js';
 import { BanListDto } from './dto/ban-list.dto.js';
 import { BanResultDto } from './dto/ban-result.dto.js';
@@ -26,6 +29,7 @@ import { ListBansQueryDto } from './dto/list-bans-query.dto.js';
 import { UnbanParamDto } from './dto/unban-param.dto.js';
 import { UnbanQueryDto } from './dto/unban-query.dto.js';
 import { UnbanResultDto } from './dto/unban-result.dto.js';
+import { HourlyUsageService } from './hourly-usage.service.js';
 import { UserDirectoryService } from './user-directory.service.js';
 
 const bodyUserEmail = (req: Request): string | undefined => (req.body as { user_email?: unknown } | undefined)?.user_email?.toString();
@@ -37,13 +41,14 @@ export class ActiveUsersAdminController {
   constructor(
     private readonly activeUsers: ActiveUsersService,
     private readonly directory: UserDirectoryService,
+    private readonly usage: HourlyUsageService,
   ) {}
 
   @Get('sessions/active-users')
   @ApiOperation({ summary: 'Active users (API tokens and browser sessions), most recent access first, with totals' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A bad limit, cursor or q' })
   async listActiveUsers(@Query() query: ListActiveUsersQueryDto): Promise<ActiveUserListDto> {
-    const page = await this.directory.listActiveUsers(decodeCursor(query.cursor), query.limit ?? DEFAULT_PAGE_SIZE, searchNeedle(query.q));
+    const page = await this.directory.listActiveUsers(decodeCursor(query.cursor), query.limit ?? DEFAULT_PAGE_SIZE, searchOf(query.q, query.match));
     const now = Date.now();
     return {
       items: page.items.map((u) => ActiveUserDto.from(u, now)),
@@ -52,6 +57,39 @@ export class ActiveUsersAdminController {
       banned: page.totals.banned,
       active_sessions: page.totals.activeSessions,
       users_by_method: { ...page.totals.usersByMethod },
+    };
+  }
+
+  @Get('stats')
+  @ApiOperation({ summary: "The dashboard's figures in one call: users (active, last 24 h, per method), bans, live sessions and tokens" })
+  async adminStats(): Promise<AdminStatsDto> {
+    const stats = await this.directory.stats();
+    return {
+      generated_at: new Date().toISOString(),
+      total_users: stats.users,
+      active_24h: stats.activeLastDay,
+      banned: stats.banned,
+      live_sessions: stats.liveSessions,
+      live_tokens: stats.liveTokens,
+      blocked_tokens: stats.blockedTokens,
+      users_by_method: { ...stats.usersByMethod },
+      active_user_window_seconds: this.directory.activeUserWindowSeconds,
+    };
+  }
+
+  @Get('stats/hourly')
+  @ApiOperation({
+    summary: 'Requests and active people per hour over the last 24 hours (or ?hours=1..48), split by auth method',
+    description: 'Each gateway instance adds its counts every few seconds; distinct people are HyperLogLog estimates.',
+  })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'hours is not 1 to 48' })
+  async hourlyStats(@Query() query: HourlyStatsQueryDto): Promise<HourlyStatsDto> {
+    const hours = (await this.usage.lastHours(query.hours ?? 24, Date.now())).map((u) => HourUsageDto.from(u));
+    const sum = (pick: (h: HourUsageDto) => number): number => hours.reduce((n, h) => n + pick(h), 0);
+    return {
+      generated_at: new Date().toISOString(),
+      hours,
+      totals: { requests: sum((h) => h.requests), requests_jwt: sum((h) => h.requests_jwt), requests_oauth2: sum((h) => h.requests_oauth2) },
     };
   }
 

@@ -5,15 +5,18 @@ import { AlertsModule } from '../alerts/alerts.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { ActiveUsersAdminController } from './active-users-admin.controller.js';
+import { AdminTokenListController } from './admin-token-list.controller.js';
 import { ActiveUsersRepository } from './active-users.repository.js';
 import { ActiveUsersService } from './active-users.service.js';
+import { HourlyUsageRepository } from './hourly-usage.repository.js';
+import { HourlyUsageService } from './hourly-usage.service.js';
 import { UserDirectoryRepository } from './user-directory.repository.js';
 import { UserDirectoryService } from './user-directory.service.js';
 
 @Module({
   imports: [SessionsModule, TokensModule, AdminsModule, AlertsModule],
-  controllers: [ActiveUsersAdminController],
-  providers: [ActiveUsersService, ActiveUsersRepository, UserDirectoryService, UserDirectoryRepository],
+  controllers: [ActiveUsersAdminController, AdminTokenListController],
+  providers: [ActiveUsersService, ActiveUsersRepository, UserDirectoryService, UserDirectoryRepository, HourlyUsageService, HourlyUsageRepository],
   exports: [ActiveUsersService],
 })
 export class ActiveUsersModule {}

@@ -76,8 +76,8 @@ export class ActiveUsersRepository {
   }
 
   /**
-   * The global indexes order users by last access for the admin lists; a second's resolution is
-   * plenty there, while a busy client sends many calls a second. So each gateway writes them at
+   * The global indexes order users by last access for the admin lists (and file them by email for
+   * the search); a second's resolution is plenty there, while a busy client sends many calls a second. So each gateway writes them at
    * most once a second per user and method (the per-user record keeps the exact time), in one
    * write, and GT keeps a late write from moving a user back.
    */
@@ -91,6 +91,7 @@ export class ActiveUsersRepository {
       .pipeline()
       .zadd(this.keys.usersByLastAccess(), 'GT', nowMs, email)
       .zadd(this.keys.usersByMethod(method), 'GT', nowMs, email)
+      .zadd(this.keys.usersByEmail(), 0, email)
       .exec()
       .then((results) => {
         const failed = results?.find(([err]) => err !== null)?.[0];

@@ -2,12 +2,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AdminsService } from '../admins/admins.service.js';
 import { SlackNotifier } from '../alerts/slack-notifier.service.js';
-import { ConflictError, InvalidInputError } from '../common/domain-errors.js';
+import { type BanNotice, ConflictError, InvalidInputError } from '../common/domain-errors.js';
 import { canonicalEmail } from '../common/email.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { TokensService } from '../tokens/tokens.service.js';
 import { ActiveUsersRepository } from './active-users.repository.js';
+import { HourlyUsageService } from './hourly-usage.service.js';
 import type { Admission, Ban, SessionAdmission } from './ban.js';
 
 export interface BanInput {
@@ -31,20 +32,30 @@ export class ActiveUsersService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: ActiveUsersRepository,
+    private readonly usage: HourlyUsageService,
     private readonly sessions: SessionsService,
     private readonly tokens: TokensService,
     private readonly admins: AdminsService,
     private readonly alerts: SlackNotifier,
   ) {}
 
-  /** Checks the ban and the token's allowlist record, and records the activity. Throws on Redis failure. */
-  admitToken(email: string, tokenId: string, tokenName: string): Promise<Admission> {
-    return this.repository.admitToken(email, tokenId, tokenName, Date.now(), this.config.activeUserTtlSeconds);
+  /**
+   * Checks the ban and the token's allowlist record, and records the activity (and, in memory, the
+   * hourly usage). Throws on Redis failure.
+   */
+  async admitToken(email: string, tokenId: string, tokenName: string): Promise<Admission> {
+    const now = Date.now();
+    const admission = await this.repository.admitToken(email, tokenId, tokenName, now, this.config.activeUserTtlSeconds);
+    if (admission.kind === 'admitted') this.usage.record(email, 'jwt', now);
+    return admission;
   }
 
   /** Checks the ban of a signed-in browser user and records the activity (method oauth2). Throws on Redis failure. */
-  admitSession(email: string): Promise<SessionAdmission> {
-    return this.repository.admitSession(email, Date.now(), this.config.activeUserTtlSeconds);
+  async admitSession(email: string): Promise<SessionAdmission> {
+    const now = Date.now();
+    const admission = await this.repository.admitSession(email, now, this.config.activeUserTtlSeconds);
+    if (admission.kind === 'admitted') this.usage.record(email, 'oauth2', now);
+    return admission;
   }
 
   /**
@@ -67,7 +78,7 @@ export class ActiveUsersService {
       reason: (input.reason ?? '').slice(0, 500),
     };
     await this.repository.setBan(ban);
-    const sessionsEnded = await this.sessions.endAllForUser(email);
+    const sessionsEnded = await this.sessions.endAllForBan(email, ban.until);
     const tokensBlocked = await this.tokens.countLive(email);
     this.alerts.userBanned({ ...ban, sessionsEnded, tokensBlocked });
     return { ...ban, sessionsEnded, tokensBlocked };
@@ -83,6 +94,13 @@ export class ActiveUsersService {
 
   findBan(email: string): Promise<Ban | null> {
     return this.repository.findBan(requireEmail(email));
+  }
+
+  /** A person's running ban as they may see it (not who banned them); null when not banned. */
+  async banNotice(email: string): Promise<BanNotice | null> {
+    const ban = await this.repository.findBan(email);
+    if (ban === null || ban.until <= Date.now()) return null;
+    return { email: ban.email, bannedAt: ban.bannedAt, until: ban.until, reason: ban.reason };
   }
 }
 

@@ -7,6 +7,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
+import { buildIndexOnce, type LexPage, lexMemberId, walkLexIndex } from '../redis/lex-index.js';
 import { type SortedSetPage, type SortedSetPosition, walkSortedSet } from '../redis/sorted-set-walker.js';
 import { type Ban, banFromHash } from './ban.js';
 
@@ -60,6 +61,22 @@ export class UserDirectoryRepository {
     });
   }
 
+  /** Active users whose email starts with `prefix`, alphabetically, from the email index (ended activity is skipped). */
+  pageUsersByEmailPrefix(prefix: string, after: string | null, limit: number): Promise<LexPage<ActivityRecord>> {
+    return walkLexIndex(this.redis, { key: this.keys.usersByEmail(), prefix, after, limit, load: (members) => this.activity(members.map(lexMemberId)) });
+  }
+
+  /** Files everyone in the last-access index in the email index, once per Redis (people seen before it existed). */
+  buildSearchIndex(): Promise<boolean> {
+    return buildIndexOnce(this.redis, this.keys.searchIndexesBuilt(), 'users', async () => {
+      for (let start = 0; ; start += 5000) {
+        const emails = await this.redis.zrange(this.keys.usersByLastAccess(), String(start), String(start + 4999));
+        if (emails.length > 0) await this.redis.zadd(this.keys.usersByEmail(), ...emails.flatMap((e) => [0, e]));
+        if (emails.length < 5000) return;
+      }
+    });
+  }
+
   async activity(emails: readonly string[]): Promise<Array<ActivityRecord | null>> {
     if (emails.length === 0) return [];
     const pipeline = this.redis.pipeline();
@@ -104,6 +121,16 @@ export class UserDirectoryRepository {
       return Number(value);
     });
     return { users, banned, jwtUsers, oauth2Users };
+  }
+
+  /** People whose last access is at or after `sinceMs` (O(log n)). */
+  async countActiveSince(sinceMs: number): Promise<number> {
+    return this.redis.zcount(this.keys.usersByLastAccess(), sinceMs, '+inf');
+  }
+
+  /** Emails banned now (bans whose end is still ahead). */
+  bannedEmails(nowMs: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.bans(), `(${nowMs}`, '+inf');
   }
 
   /** Current bans, the latest ending first. */

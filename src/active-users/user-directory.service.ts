@@ -1,9 +1,10 @@
 /** The admin view of people: who is active and how, and who is banned, until when and why. */
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { AuthMethod } from '../common/authenticated-user.js';
-import type { ListPosition } from '../common/list-cursor.js';
+import { lexCursor, type ListPosition, type Search } from '../common/list-cursor.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { TokenCatalogService } from '../tokens/token-catalog.service.js';
 import { TokensService } from '../tokens/tokens.service.js';
 import type { Ban } from './ban.js';
 import { type ActivityRecord, UserDirectoryRepository } from './user-directory.repository.js';
@@ -25,6 +26,17 @@ export interface ActiveUserPage {
   };
 }
 
+export interface DirectoryStats {
+  /** Active within ACTIVE_USER_TTL_SECONDS. */
+  readonly users: number;
+  readonly activeLastDay: number;
+  readonly banned: number;
+  readonly liveSessions: number;
+  readonly liveTokens: number;
+  readonly blockedTokens: number;
+  readonly usersByMethod: Readonly<Record<AuthMethod | 'both', number>>;
+}
+
 export interface BanView extends Ban {
   readonly remainingMs: number | null;
 }
@@ -35,25 +47,30 @@ export interface BanPage {
   readonly total: number;
 }
 
+const DAY_MS = 86400_000;
+
 @Injectable()
-export class UserDirectoryService {
+export class UserDirectoryService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(UserDirectoryService.name);
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: UserDirectoryRepository,
     private readonly sessions: SessionsService,
     private readonly tokens: TokensService,
+    private readonly catalog: TokenCatalogService,
   ) {}
 
   /**
    * Active users, most recent access first: those whose activity record is within
-   * ACTIVE_USER_TTL_SECONDS of their last access. `needle` keeps emails containing it, literally.
+   * ACTIVE_USER_TTL_SECONDS of their last access. A prefix search reads the email index instead
+   * (alphabetical order); a `contains` search walks the last-access index keeping matches.
    */
-  async listActiveUsers(after: ListPosition | null, limit: number, needle?: string): Promise<ActiveUserPage> {
+  async listActiveUsers(after: ListPosition | null, limit: number, search?: Search): Promise<ActiveUserPage> {
     const now = Date.now();
     const windowStart = now - this.config.activeUserTtlSeconds * 1000;
-    const match = needle === undefined ? undefined : (email: string) => email.includes(needle);
     const [page, totals, activeSessions] = await Promise.all([
-      this.repository.pageUsers({ after, limit, match }, windowStart),
+      this.pageUsers(after, limit, windowStart, search),
       this.repository.totals(now, windowStart),
       this.sessions.countLive(),
     ]);
@@ -73,6 +90,56 @@ export class UserDirectoryService {
         usersByMethod: { jwt: totals.jwtUsers, oauth2: totals.oauth2Users },
       },
     };
+  }
+
+  /** People seen before the email index existed are filed in it once; a failure is retried at the next start. */
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      if (await this.repository.buildSearchIndex()) this.logger.log('Built the active-user search index');
+    } catch (err) {
+      this.logger.warn(`Active-user search index not built (retried at the next start): ${(err as Error).message}`);
+    }
+  }
+
+  get activeUserWindowSeconds(): number {
+    return this.config.activeUserTtlSeconds;
+  }
+
+  /** The dashboard's figures, all from index counts. */
+  async stats(): Promise<DirectoryStats> {
+    const now = Date.now();
+    const windowStart = now - this.config.activeUserTtlSeconds * 1000;
+    const banned = await this.bannedEmails();
+    const [totals, activeLastDay, liveSessions, tokens] = await Promise.all([
+      this.repository.totals(now, windowStart),
+      this.repository.countActiveSince(now - DAY_MS),
+      this.sessions.countLive(),
+      this.catalog.summary(banned),
+    ]);
+    return {
+      users: totals.users,
+      activeLastDay,
+      banned: totals.banned,
+      liveSessions,
+      liveTokens: tokens.active + tokens.blocked,
+      blockedTokens: tokens.blocked,
+      usersByMethod: { jwt: totals.jwtUsers, oauth2: totals.oauth2Users, both: Math.max(0, totals.jwtUsers + totals.oauth2Users - totals.users) },
+    };
+  }
+
+  /** Everyone banned now. Bans are few (each is an admin's decision), so the set is read whole. */
+  async bannedEmails(): Promise<ReadonlySet<string>> {
+    return new Set(await this.repository.bannedEmails(Date.now()));
+  }
+
+  private async pageUsers(after: ListPosition | null, limit: number, windowStart: number, search?: Search): Promise<{ items: ActivityRecord[]; next: ListPosition | null }> {
+    if (search?.match === 'prefix') {
+      const page = await this.repository.pageUsersByEmailPrefix(search.needle, after?.member ?? null, limit);
+      return { items: page.items, next: lexCursor(page.next) };
+    }
+    const needle = search?.needle;
+    const match = needle === undefined ? undefined : (email: string) => email.includes(needle);
+    return this.repository.pageUsers({ after, limit, match }, windowStart);
   }
 
   /** One person's activity, as the active-user list shows it; null when they were not active within ACTIVE_USER_TTL_SECONDS. */

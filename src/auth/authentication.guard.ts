@@ -12,11 +12,12 @@ import type { Request, Response } from 'express';
 import { IS_PUBLIC } from '../common/auth-metadata.decorators.js';
 import { requestIdOf } from '../audit/request-id.js';
 import type { RequestWithUser } from '../common/authenticated-user.js';
-import { InvalidCredentialsError } from '../common/domain-errors.js';
+import { ActiveUsersService } from '../active-users/active-users.service.js';
+import { InvalidCredentialsError, SessionBannedError } from '../common/domain-errors.js';
 import { AuthRefusalLog } from './auth-refusal-log.js';
 import { JWT_STRATEGY } from './jwt.strategy.js';
 import { readCredentials } from './request-credentials.js';
-import { sessionUserOf } from './session-user.js';
+import { bannedSessionEmailOf, sessionUserOf } from './session-user.js';
 
 class PassportJwtGuard extends AuthGuard(JWT_STRATEGY) {
   override handleRequest<TUser>(err: unknown, user: TUser | false): TUser {
@@ -33,7 +34,16 @@ export class AuthenticationGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly refusals: AuthRefusalLog,
+    private readonly activeUsers: ActiveUsersService,
   ) {}
+
+  /** A session the BAN ended answers 403 with the ban while it lasts (a 401 would loop through sign-in). */
+  private async refuseBannedSession(request: Request): Promise<void> {
+    const email = bannedSessionEmailOf(request);
+    if (email === undefined) return;
+    const ban = await this.activeUsers.banNotice(email);
+    if (ban !== null) throw new SessionBannedError(ban, Date.now());
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
@@ -62,7 +72,10 @@ export class AuthenticationGuard implements CanActivate {
       }
       return true;
     }
-    if (sessionUser === null) throw new InvalidCredentialsError();
+    if (sessionUser === null) {
+      await this.refuseBannedSession(request);
+      throw new InvalidCredentialsError();
+    }
     (request as RequestWithUser).user = sessionUser;
     return true;
   }

@@ -1,8 +1,9 @@
 /**
  * The second global guard: a signed-in browser user is checked against the ban list on every
  * request (JWT callers were checked in the same round trip as their token), and their activity
- * is recorded. With Redis unreachable it fails closed unless AUTH_FAIL_MODE=open; any other Redis
- * error fails closed in both modes (auth-fail-mode.ts).
+ * is recorded. A banned session gets 403 with its ban (SessionBannedError), not a 401 that would
+ * send the browser to sign in again. With Redis unreachable it fails closed unless AUTH_FAIL_MODE=open;
+ * any other Redis error fails closed in both modes (auth-fail-mode.ts).
  */
 import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
@@ -10,7 +11,7 @@ import { ActiveUsersService } from '../active-users/active-users.service.js';
 import type { SessionAdmission } from '../active-users/ban.js';
 import { requestIdOf } from '../audit/request-id.js';
 import type { RequestWithUser } from '../common/authenticated-user.js';
-import { ServiceUnavailableError, UserBannedError } from '../common/domain-errors.js';
+import { ServiceUnavailableError, SessionBannedError } from '../common/domain-errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { isRedisUnavailableError } from '../redis/redis-errors.js';
 import { admitsUnchecked } from './auth-fail-mode.js';
@@ -55,7 +56,12 @@ export class BanGuard implements CanActivate {
     }
     if (admission.kind === 'banned') {
       const remaining = admission.remainingMs > 0 ? admission.remainingMs : this.config.banTtlSeconds * 1000;
-      throw withRefusal(new UserBannedError(new Date(Date.now() + remaining), remaining), { reason: 'banned', user: user.email });
+      const now = Date.now();
+      const ban = await this.activeUsers.banNotice(user.email);
+      throw withRefusal(new SessionBannedError(ban ?? { email: user.email, bannedAt: now, until: now + remaining, reason: '' }, now), {
+        reason: 'banned',
+        user: user.email,
+      });
     }
     return true;
   }

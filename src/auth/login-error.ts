@@ -6,6 +6,8 @@ export class LoginError extends Error {
     readonly title: string,
     message: string,
     readonly bannedUntil?: Date,
+    /** Set when the person is banned: who, so the browser can be told about the ban instead (see SessionsService.keepBanNotice). */
+    readonly bannedEmail?: string,
   ) {
     super(message);
     this.name = 'LoginError';

@@ -12,6 +12,7 @@ import { ActiveUsersService } from '../active-users/active-users.service.js';
 import { Public } from '../common/auth-metadata.decorators.js';
 import { ServiceUnavailableError } from '../common/domain-errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { SessionAuth } from '../sessions/session-data.js';
 import { LOGIN_STATE_TTL_SECONDS, SessionsService } from '../sessions/sessions.service.js';
 import { AUTH0_SCOPE, AUTH0_STRATEGY, type Auth0Strategy, runAuth0 } from './auth0.strategy.js';
 import { LoginError } from './login-error.js';
@@ -129,10 +130,22 @@ export class LoginController {
       case 'redirect':
         return;
     }
-    const person = await this.login.admit(outcome.identity);
-    const auth = await this.sessions.startSignedIn(req, person);
-    // Banned since admit() looked: the store refused the session in the same step that checks the ban.
-    if (auth === null) throw await this.login.bannedDuringLogin(person.email);
+    let auth: SessionAuth;
+    try {
+      const person = await this.login.admit(outcome.identity);
+      const started = await this.sessions.startSignedIn(req, person);
+      // Banned since admit() looked: the store refused the session in the same step that checks the ban.
+      if (started === null) throw await this.login.bannedDuringLogin(person.email);
+      auth = started;
+    } catch (err) {
+      // A banned person lands on / with a ban notice instead of a session: the page shows the ban
+      // (GET /api/me answers 403 user_banned with it) and offers no sign-in that would loop back here.
+      if (!(err instanceof LoginError) || err.bannedEmail === undefined || err.bannedUntil === undefined) throw err;
+      await this.sessions.keepBanNotice(req, { email: err.bannedEmail, until: err.bannedUntil.getTime() });
+      res.setHeader('cache-control', 'no-store');
+      res.redirect(302, '/');
+      return;
+    }
     await this.activeUsers.admitSession(auth.email);
     this.logger.log(`Signed in ${auth.email}`);
     res.setHeader('cache-control', 'no-store');

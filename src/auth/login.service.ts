@@ -42,7 +42,7 @@ export class LoginService {
       throw new LoginError(403, 'email_not_plain', 'Email address not accepted', 'Your account has no plain email address, which this gateway needs as your identity.');
     }
     const ban = await this.activeUsers.findBan(email);
-    if (ban !== null && ban.until > Date.now()) throw bannedError(ban.until);
+    if (ban !== null && ban.until > Date.now()) throw bannedError(email, ban.until);
     return { email, name: identity.name };
   }
 
@@ -52,7 +52,7 @@ export class LoginService {
    */
   async bannedDuringLogin(email: string): Promise<LoginError> {
     const ban = await this.activeUsers.findBan(email);
-    return bannedError(ban !== null && ban.until > Date.now() ? ban.until : null);
+    return bannedError(email, ban !== null && ban.until > Date.now() ? ban.until : null);
   }
 
   /** Auth0's logout endpoint, which sends the browser back to the gateway's home page. */
@@ -74,7 +74,7 @@ export class LoginService {
   }
 }
 
-function bannedError(until: number | null): LoginError {
+function bannedError(email: string, until: number | null): LoginError {
   if (until === null) return new LoginError(403, 'user_banned', 'Access suspended', 'Your access to this gateway is suspended.');
   const at = new Date(until);
   return new LoginError(
@@ -83,5 +83,6 @@ function bannedError(until: number | null): LoginError {
     'Access suspended',
     `Your access to this gateway is suspended for ${describeDuration(until - Date.now())}, until ${at.toISOString()}.`,
     at,
+    email,
   );
 }

@@ -12,6 +12,11 @@ export function sessionAuthOf(req: Request): SessionAuth | undefined {
   return (req.session as Request['session'] | undefined)?.auth;
 }
 
+/** The email of a banned person whose session the BAN ended (see BanNoticeState), if this request carries one. */
+export function bannedSessionEmailOf(req: Request): string | undefined {
+  return (req.session as Request['session'] | undefined)?.banNotice?.email;
+}
+
 export function sessionUserOf(req: Request): AuthenticatedUser | null {
   const auth = sessionAuthOf(req);
   if (!auth) return null;

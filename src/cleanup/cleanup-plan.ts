@@ -11,10 +11,10 @@ export type CleanupCategory =
 
 export const CATEGORY_DESCRIPTIONS: Readonly<Record<CleanupCategory, string>> = {
   tokens: 'Tokens past their expiry, or deleted without a tombstone, still in the token catalog and its indexes',
-  'token-indexes': 'Token index entries the catalog does not know',
-  'active-user-indexes': 'Last-access and per-method index entries of people whose activity record has ended',
+  'token-indexes': 'Token index entries the catalog does not know, and search entries of tokens leaving the catalog',
+  'active-user-indexes': 'Last-access, per-method and search index entries of people whose activity record has ended',
   'ban-index': 'Ban index entries of bans that have ended',
-  'session-indexes': 'Session index entries (global and per user) of sessions that have ended',
+  'session-indexes': 'Session index entries (global, per user and search) of sessions that have ended',
   'cleanup-log-index': 'Cleanup run index entries whose log has expired',
   audit: 'Audit entries older than AUDIT_RETENTION_DAYS',
 };

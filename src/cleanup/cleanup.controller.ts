@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audited } from '../common/audited.decorator.js';
 import { AdminOnly, CurrentUser } from '../common/auth-metadata.decorators.js';
 import type { AuthenticatedUser } from '../common/authenticated-user.js';
@@ -7,6 +7,8 @@ import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { decodeCursor, encodeCursor } from '../common/list-cursor.js';
 import { DEFAULT_PAGE_SIZE } from '../common/list-query.dto.js';
 import { CleanupService } from './cleanup.service.js';
+import { CleanupJobIdParamDto } from './dto/cleanup-job-id-param.dto.js';
+import { CleanupJobDto, CurrentCleanupJobDto } from './dto/cleanup-job.dto.js';
 import { CleanupLogListDto } from './dto/cleanup-log-list.dto.js';
 import { CleanupLogsQueryDto } from './dto/cleanup-logs-query.dto.js';
 import { CleanupPreviewQueryDto } from './dto/cleanup-preview-query.dto.js';
@@ -14,9 +16,6 @@ import { CleanupPreviewDto } from './dto/cleanup-preview.dto.js';
 import { CleanupRunIdParamDto } from './dto/cleanup-run-id-param.dto.js';
 import { CleanupRunSummaryDto } from './dto/cleanup-run-summary.dto.js';
 import { CleanupRunDto } from './dto/cleanup-run.dto.js';
-
-/** Items listed in an execute's answer; the run's log keeps up to 10,000. */
-const ANSWER_ITEMS = 1000;
 
 @ApiTags('admin: redis cleanup')
 @AdminOnly()
@@ -32,13 +31,33 @@ export class CleanupController {
   }
 
   @Post()
-  @HttpCode(200)
+  @HttpCode(202)
   @Audited('cleanup.execute')
-  @ApiOperation({ summary: 'Remove what is stale now, in batches; answers counts, memory freed, duration and the removed items' })
-  @ApiOkResponse({ type: CleanupRunDto })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'Another cleanup is running' })
-  async executeCleanup(@CurrentUser() user: AuthenticatedUser): Promise<CleanupRunDto> {
-    return CleanupRunDto.fromRun(await this.cleanup.execute(user.email, 'manual'), ANSWER_ITEMS);
+  @ApiOperation({
+    summary: 'Start removing what is stale now, as a job; answers at once with the job, whose progress GET /jobs/{job_id} shows',
+    description:
+      'The job runs on in the gateway whatever happens to the page that started it; when it ends, its run is in the logs under the same id. Only one cleanup runs at a time (any gateway instance): a second start answers 409 cleanup_running.',
+  })
+  @ApiAcceptedResponse({ type: CleanupJobDto })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'Another cleanup is running (GET /jobs/current shows it)' })
+  async executeCleanup(@CurrentUser() user: AuthenticatedUser): Promise<CleanupJobDto> {
+    return CleanupJobDto.from(await this.cleanup.start(user.email, 'manual'));
+  }
+
+  @Get('jobs/current')
+  @ApiOperation({ summary: 'The running cleanup job, or the latest one within an hour after it ended (job: null when none)' })
+  @ApiOkResponse({ type: CurrentCleanupJobDto })
+  async currentCleanupJob(): Promise<CurrentCleanupJobDto> {
+    const job = await this.cleanup.currentJob();
+    return { job: job === null ? null : CleanupJobDto.from(job) };
+  }
+
+  @Get('jobs/:job_id')
+  @ApiOperation({ summary: "A cleanup job's progress: phase, entries scanned, found, deleted, memory freed" })
+  @ApiOkResponse({ type: CleanupJobDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such job, or it ended more than an hour ago (see the logs)' })
+  async getCleanupJob(@Param() params: CleanupJobIdParamDto): Promise<CleanupJobDto> {
+    return CleanupJobDto.from(await this.cleanup.job(params.job_id));
   }
 
   @Get('logs')

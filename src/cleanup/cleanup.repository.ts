@@ -9,9 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
+import { lexMemberId } from '../redis/lex-index.js';
 import { RedisKeys } from '../redis/redis-keys.js';
 import { type SortedSetPage, type SortedSetPosition, walkSortedSet } from '../redis/sorted-set-walker.js';
 import { CATEGORIES, type CleanupCategory, type CleanupItem, type RemovalOp } from './cleanup-plan.js';
+import { type CleanupJob, JOB_KEEP_MS, jobFromHash } from './cleanup-job.js';
 import type { CleanupRun, CleanupRunSummary } from './cleanup-run.js';
 
 /** Commands per pipeline, members per SCAN step. */
@@ -40,37 +42,40 @@ export class CleanupRepository {
 
   // ---- finding stale entries ----
 
-  /** Everything stale now. Read-only. */
-  async findStale(nowMs: number, auditOldestKeptMs: number): Promise<CleanupItem[]> {
+  /** Everything stale now. Read-only. `onScanned` hears how many entries each step examined (it may throw to stop). */
+  async findStale(nowMs: number, auditOldestKeptMs: number, onScanned: (n: number) => void = () => undefined): Promise<CleanupItem[]> {
+    const tick = onScanned;
     const items: CleanupItem[] = [];
     // Independent passes run side by side: while one waits on Redis, another parses its answer.
     await Promise.all([
       (async () => {
         const catalogIds = new Set<string>();
-        const staleTokenIds = await this.findStaleTokens(nowMs, items, catalogIds);
-        await this.findOrphanTokenIndexEntries(catalogIds, staleTokenIds, items);
+        const staleTokenIds = await this.findStaleTokens(nowMs, items, catalogIds, tick);
+        await this.findOrphanTokenIndexEntries(catalogIds, staleTokenIds, items, tick);
       })(),
       (async () => {
-        const oauth2Emails = await this.findEndedActivity(items);
-        await this.findEndedUserSessions(oauth2Emails, nowMs, items);
+        const oauth2Emails = await this.findEndedActivity(items, tick);
+        await this.findEndedUserSessions(oauth2Emails, nowMs, items, tick);
       })(),
-      this.findEndedIndexEntries(this.keys.bans(), 'ban-index', (email) => this.keys.ban(email), 'ban has ended', items),
-      this.findEndedIndexEntries(this.keys.sessionsByExpiry(), 'session-indexes', (sid) => this.keys.session(sid), 'session has ended', items),
-      this.findEndedIndexEntries(this.keys.cleanupRuns(), 'cleanup-log-index', (id) => this.keys.cleanupRun(id), 'run log has expired', items),
-      this.findOldAuditEntries(auditOldestKeptMs, items),
+      this.findEndedIndexEntries(this.keys.bans(), 'ban-index', (email) => this.keys.ban(email), 'ban has ended', items, tick),
+      this.findEndedIndexEntries(this.keys.sessionsByExpiry(), 'session-indexes', (sid) => this.keys.session(sid), 'session has ended', items, tick),
+      this.findEndedIndexEntries(this.keys.sessionsByEmail(), 'session-indexes', (member) => this.keys.session(lexMemberId(member)), 'session has ended', items, tick),
+      this.findEndedIndexEntries(this.keys.cleanupRuns(), 'cleanup-log-index', (id) => this.keys.cleanupRun(id), 'run log has expired', items, tick),
+      this.findOldAuditEntries(auditOldestKeptMs, items, tick),
     ]);
     const order = new Map(CATEGORIES.map((c, i) => [c, i]));
     return items.sort((a, b) => order.get(a.category)! - order.get(b.category)!);
   }
 
   /** Catalog entries of tokens past their expiry, or whose record and tombstone are both gone. */
-  private async findStaleTokens(nowMs: number, items: CleanupItem[], catalogIds: Set<string>): Promise<Set<string>> {
+  private async findStaleTokens(nowMs: number, items: CleanupItem[], catalogIds: Set<string>, tick: (n: number) => void): Promise<Set<string>> {
     const catalog = this.keys.tokenCatalog();
     const stale = new Map<string, { email: string; reason: string }>();
     let cursor = '0';
     do {
       const [next, flat] = await this.redis.hscan(catalog, cursor, 'COUNT', SCAN_COUNT);
       cursor = next;
+      tick(flat.length / 2);
       const live: Array<{ id: string; email: string }> = [];
       for (let i = 0; i < flat.length; i += 2) {
         const id = flat[i];
@@ -118,7 +123,12 @@ export class CleanupRepository {
    * checked against the catalog again before it counts. Token ids never come back, so these
    * entries are removed without a score check.
    */
-  private async findOrphanTokenIndexEntries(catalogIds: ReadonlySet<string>, staleTokenIds: ReadonlySet<string>, items: CleanupItem[]): Promise<void> {
+  private async findOrphanTokenIndexEntries(
+    catalogIds: ReadonlySet<string>,
+    staleTokenIds: ReadonlySet<string>,
+    items: CleanupItem[],
+    tick: (n: number) => void,
+  ): Promise<void> {
     const catalog = this.keys.tokenCatalog();
     for (const key of [this.keys.tokensByCreated(), this.keys.tokensByExpiry(), this.keys.revokedTokens()]) {
       const candidates = new Set<string>();
@@ -126,6 +136,7 @@ export class CleanupRepository {
       // inserts is found by the next run; nothing is reported without the check below.
       for (let start = 0; ; start += RANGE_COUNT) {
         const members = await this.redis.zrange(key, String(start), String(start + RANGE_COUNT - 1));
+        tick(members.length);
         for (const member of members) if (!catalogIds.has(member) && !staleTokenIds.has(member)) candidates.add(member);
         if (members.length < RANGE_COUNT) break;
       }
@@ -136,21 +147,53 @@ export class CleanupRepository {
         items.push({ category: 'token-indexes', key, member, reason: 'not in the token catalog', count: 1, ops: [{ phase: 2, type: 'zrem', key, member }] });
       });
     }
+    await this.findStaleTokenSearchEntries(catalogIds, staleTokenIds, items, tick);
+  }
+
+  /**
+   * Entries of the token search index (`term\0tokenId`) of tokens this run removes from the
+   * catalog, or that the catalog does not know (checked again, as above).
+   */
+  private async findStaleTokenSearchEntries(
+    catalogIds: ReadonlySet<string>,
+    staleTokenIds: ReadonlySet<string>,
+    items: CleanupItem[],
+    tick: (n: number) => void,
+  ): Promise<void> {
+    const key = this.keys.tokensByTerm();
+    const going: string[] = [];
+    const unknown: string[] = [];
+    for (let start = 0; ; start += RANGE_COUNT) {
+      const members = await this.redis.zrange(key, String(start), String(start + RANGE_COUNT - 1));
+      tick(members.length);
+      for (const member of members) {
+        const id = lexMemberId(member);
+        if (staleTokenIds.has(id)) going.push(member);
+        else if (!catalogIds.has(id)) unknown.push(member);
+      }
+      if (members.length < RANGE_COUNT) break;
+    }
+    const known = await this.inBatches(unknown, (p, member) => p.hexists(this.keys.tokenCatalog(), lexMemberId(member)));
+    const orphans = unknown.filter((_, i) => known[i] === 0);
+    for (const [members, reason] of [[going, 'its token leaves the catalog'], [orphans, 'not in the token catalog']] as const) {
+      for (const member of members) items.push({ category: 'token-indexes', key, member, reason, count: 1, ops: [{ phase: 2, type: 'zrem', key, member }] });
+    }
   }
 
   /** Last-access and per-method entries of people whose activity record is gone; returns every oauth2 email seen. */
-  private async findEndedActivity(items: CleanupItem[]): Promise<Set<string>> {
+  private async findEndedActivity(items: CleanupItem[], tick: (n: number) => void): Promise<Set<string>> {
     const oauth2 = new Set<string>();
     const oauth2Key = this.keys.usersByMethod('oauth2');
     // The three indexes hold mostly the same people: each record is checked once.
     const known = new Map<string, boolean>();
-    for (const key of [this.keys.usersByLastAccess(), this.keys.usersByMethod('jwt'), oauth2Key]) {
+    for (const key of [this.keys.usersByLastAccess(), this.keys.usersByMethod('jwt'), oauth2Key, this.keys.usersByEmail()]) {
       await this.findEndedIndexEntries(
         key,
         'active-user-indexes',
         (email) => this.keys.activeUser(email),
         'activity record has ended',
         items,
+        tick,
         (email) => {
           if (key === oauth2Key) oauth2.add(email);
         },
@@ -167,11 +210,13 @@ export class CleanupRepository {
     targetOf: (member: string) => string,
     reason: string,
     items: CleanupItem[],
+    tick: (n: number) => void,
     onMember?: (member: string) => void,
     known: Map<string, boolean> = new Map(),
   ): Promise<void> {
     const seen = new Set<string>();
     await this.zscanAll(key, async (entries) => {
+      tick(entries.length);
       const fresh = entries.filter((e) => !seen.has(e.member));
       for (const e of fresh) {
         seen.add(e.member);
@@ -188,8 +233,9 @@ export class CleanupRepository {
   }
 
   /** Entries of per-user session indexes past their expiry (the session key expired with them). */
-  private async findEndedUserSessions(emails: ReadonlySet<string>, nowMs: number, items: CleanupItem[]): Promise<void> {
+  private async findEndedUserSessions(emails: ReadonlySet<string>, nowMs: number, items: CleanupItem[], tick: (n: number) => void): Promise<void> {
     const list = [...emails];
+    tick(list.length);
     const ended = await this.inBatches(list, (p, email) => p.zrangebyscore(this.keys.userSessions(email), '-inf', nowMs, 'WITHSCORES'));
     list.forEach((email, i) => {
       const flat = ended[i] as unknown as string[];
@@ -207,12 +253,13 @@ export class CleanupRepository {
     });
   }
 
-  private async findOldAuditEntries(oldestKeptMs: number, items: CleanupItem[]): Promise<void> {
+  private async findOldAuditEntries(oldestKeptMs: number, items: CleanupItem[], tick: (n: number) => void): Promise<void> {
     const key = this.keys.auditLog();
     let count = 0;
     let start = '-';
     for (;;) {
       const entries = await this.redis.xrange(key, start, String(oldestKeptMs - 1), 'COUNT', SCAN_COUNT);
+      tick(entries.length);
       count += entries.length;
       if (entries.length < SCAN_COUNT) break;
       start = `(${entries[entries.length - 1][0]}`;
@@ -320,6 +367,27 @@ export class CleanupRepository {
 
   async releaseLock(token: string): Promise<void> {
     await this.redis.gwOwnedLock(this.keys.cleanupLock(), token, 'release', 0);
+  }
+
+  // ---- jobs (live progress) ----
+
+  /** Writes (part of) a job's progress and keeps it JOB_KEEP_MS from now; `current` also makes it the latest job. */
+  async saveJob(jobId: string, fields: Record<string, string>, current = false): Promise<void> {
+    const key = this.keys.cleanupJob(jobId);
+    const tx = this.redis.multi().hset(key, fields).pexpire(key, JOB_KEEP_MS);
+    if (current) tx.set(this.keys.cleanupCurrentJob(), jobId, 'PX', JOB_KEEP_MS);
+    else tx.pexpire(this.keys.cleanupCurrentJob(), JOB_KEEP_MS);
+    const results = await tx.exec();
+    for (const [err] of results ?? []) if (err) throw err;
+  }
+
+  async findJob(jobId: string): Promise<CleanupJob | null> {
+    return jobFromHash(await this.redis.hgetall(this.keys.cleanupJob(jobId)));
+  }
+
+  /** The latest job's id (running, or ended within JOB_KEEP_MS), or null. */
+  currentJobId(): Promise<string | null> {
+    return this.redis.get(this.keys.cleanupCurrentJob());
   }
 
   // ---- run logs ----

@@ -4,12 +4,13 @@
  * so two runs never overlap, measures the memory freed and keeps a log of the run.
  */
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { SlackNotifier } from '../alerts/slack-notifier.service.js';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '../common/domain-errors.js';
 import type { ListPosition } from '../common/list-cursor.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { CATEGORIES, CATEGORY_DESCRIPTIONS, type CategoryResult, type CleanupCategory, type CleanupItem } from './cleanup-plan.js';
+import { type CleanupJob, type CleanupJobPhase, type CleanupJobState, jobToHash } from './cleanup-job.js';
 import type { CleanupItemView, CleanupReport, CleanupRun, CleanupRunSummary, CleanupTrigger } from './cleanup-run.js';
 import { CleanupRepository, type KeyMeasure } from './cleanup.repository.js';
 
@@ -19,6 +20,8 @@ export const LOCK_TTL_MS = 60_000;
 export const TICK_CLAIM_TTL_MS = 5 * 60_000;
 /** Items kept in a run's log. */
 export const MAX_LOGGED_ITEMS = 10_000;
+/** A running job's counts are written at most this often. */
+const PROGRESS_INTERVAL_MS = 250;
 
 /** A run that stopped early: its log is saved (and alerted) with what it removed before it stopped. */
 export class CleanupStoppedError extends ServiceUnavailableError {
@@ -34,8 +37,11 @@ export interface RunPage {
 }
 
 @Injectable()
-export class CleanupService {
+export class CleanupService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(CleanupService.name);
+  /** Runs of this process still going. */
+  private readonly inFlight = new Set<Promise<CleanupRun>>();
+  private stopping = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -67,22 +73,94 @@ export class CleanupService {
   }
 
   /**
-   * Removes what is stale now; refused with 409 while another run holds the lock. `scheduledFor`
-   * is the CLEANUP_CRON tick of a scheduled run.
+   * Starts removing what is stale now, as a job: answers once the lock is taken and the job is
+   * recorded, and runs on in the background (closing the page that started it does not stop it).
+   * Refused with 409 `cleanup_running` while another run holds the lock.
+   */
+  async start(actor: string, trigger: CleanupTrigger): Promise<CleanupJob> {
+    const { job, done } = await this.begin(actor, trigger);
+    // The outcome is in the job's progress and the run's log; a failure is logged by the run itself.
+    done.catch(() => undefined);
+    return job;
+  }
+
+  /**
+   * Removes what is stale now and answers when done (scheduled runs, the CLI); 409 while another
+   * run holds the lock. `scheduledFor` is the CLEANUP_CRON tick of a scheduled run.
    */
   async execute(actor: string, trigger: CleanupTrigger, scheduledFor: number | null = null): Promise<CleanupRun> {
+    return (await this.begin(actor, trigger, scheduledFor)).done;
+  }
+
+  /** A job's progress by id; 404 once it is older than an hour. */
+  async job(jobId: string): Promise<CleanupJob> {
+    const job = /^\d{13}-[0-9a-f]{8}$/.test(jobId) ? await this.repository.findJob(jobId) : null;
+    if (job === null) throw new NotFoundError('no cleanup job with this id (progress is kept for an hour after a run ends; see the logs)');
+    return job;
+  }
+
+  /** The running job, or the latest one within the hour after it ended; null when there is none. */
+  async currentJob(): Promise<CleanupJob | null> {
+    const id = await this.repository.currentJobId();
+    return id === null ? null : this.repository.findJob(id);
+  }
+
+  /** Ends a run in progress early (its log says so) when the gateway shuts down, and waits for it. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async begin(actor: string, trigger: CleanupTrigger, scheduledFor: number | null = null): Promise<{ job: CleanupJob; done: Promise<CleanupRun> }> {
     const lock = await this.repository.acquireLock(LOCK_TTL_MS);
     if (lock === null) throw new ConflictError('another cleanup is running; try again when it has finished', 'cleanup_running');
     const startedAt = Date.now();
-    const runId = `${startedAt}-${randomBytes(4).toString('hex')}`;
+    const job: CleanupJob = {
+      jobId: `${startedAt}-${randomBytes(4).toString('hex')}`,
+      trigger,
+      actor,
+      state: 'running',
+      phase: 'starting',
+      startedAt,
+      updatedAt: startedAt,
+      finishedAt: null,
+      scanned: 0,
+      found: 0,
+      deleted: 0,
+      freedBytes: 0,
+      error: null,
+    };
+    try {
+      await this.repository.saveJob(job.jobId, jobToHash(job), true);
+    } catch (err) {
+      await this.repository.releaseLock(lock);
+      throw err;
+    }
+    const done = this.carryOut(lock, job, scheduledFor);
+    this.inFlight.add(done);
+    void done.finally(() => this.inFlight.delete(done)).catch(() => undefined);
+    return { job, done };
+  }
+
+  /** The run itself, under the lock taken by begin(); progress is written as it goes. */
+  private async carryOut(lock: string, job: CleanupJob, scheduledFor: number | null): Promise<CleanupRun> {
+    const { jobId: runId, startedAt, actor, trigger } = job;
+    const progress = new JobProgress(this.repository, runId, () => {
+      if (this.stopping) throw new Error('the gateway is shutting down');
+    });
     let items: CleanupItem[] = [];
     const removed: boolean[] = [];
     let before = new Map<string, KeyMeasure>();
     let error: string | null = null;
     try {
-      items = await this.findStale(startedAt);
+      await progress.phase('scanning');
+      items = await this.findStale(startedAt, (n) => progress.scanned(n));
+      await progress.phase('measuring', { found: total(items) });
       before = await this.repository.measure(items);
+      const estimated = itemShares(items, removalsByKey(items), (key) => estimateFreed(removalsByKey(items).get(key) ?? 0, before.get(key)));
+      await progress.phase('removing');
       await this.repository.apply(items, removed, async () => {
+        await progress.removing(items, removed, estimated);
         if (!(await this.repository.renewLock(lock, LOCK_TTL_MS))) throw new Error('the cleanup lock was lost');
       });
     } catch (err) {
@@ -90,6 +168,7 @@ export class CleanupService {
       this.logger.error(`Cleanup run ${runId} stopped: ${error}`);
     }
     try {
+      await progress.phase('logging').catch(() => undefined);
       const after = await this.repository.measure(items);
       const deletedItems = items.filter((_, i) => removed[i] === true);
       const freedByKey = (key: string): number => Math.max(0, (before.get(key)?.bytes ?? 0) - (after.get(key)?.bytes ?? 0));
@@ -113,9 +192,15 @@ export class CleanupService {
         error,
       };
       await this.repository.saveRun(run, this.logRetentionMs, finishedAt);
+      await progress.end(error === null ? 'finished' : 'failed', { found: run.found, deleted: run.deleted, freedBytes: run.freedBytes, finishedAt, error });
       this.alerts.cleanupFinished(run);
       if (error !== null) throw new CleanupStoppedError(run);
       return run;
+    } catch (err) {
+      if (!(err instanceof ServiceUnavailableError)) {
+        await progress.end('failed', { finishedAt: Date.now(), error: error ?? (err as Error).message }).catch(() => undefined);
+      }
+      throw err;
     } finally {
       await this.repository.releaseLock(lock);
     }
@@ -137,8 +222,63 @@ export class CleanupService {
     return run;
   }
 
-  private findStale(nowMs: number): Promise<CleanupItem[]> {
-    return this.repository.findStale(nowMs, nowMs - this.config.audit.retentionDays * 86400 * 1000);
+  private findStale(nowMs: number, onScanned?: (n: number) => void): Promise<CleanupItem[]> {
+    return this.repository.findStale(nowMs, nowMs - this.config.audit.retentionDays * 86400 * 1000, onScanned);
+  }
+}
+
+/** Writes a job's progress: phase changes at once, counts at most every PROGRESS_INTERVAL_MS. */
+class JobProgress {
+  private counts = { scanned: 0, found: 0, deleted: 0, freedBytes: 0 };
+  private lastWrite = 0;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly repository: CleanupRepository,
+    private readonly jobId: string,
+    private readonly checkpoint: () => void,
+  ) {}
+
+  async phase(phase: CleanupJobPhase, counts: Partial<JobProgress['counts']> = {}): Promise<void> {
+    this.checkpoint();
+    Object.assign(this.counts, counts);
+    await this.write({ phase });
+  }
+
+  /** Entries examined while scanning; written now and then, never waited for (the scan goes on). */
+  scanned(n: number): void {
+    this.checkpoint();
+    this.counts.scanned += n;
+    if (Date.now() - this.lastWrite >= PROGRESS_INTERVAL_MS) void this.write({}).catch(() => undefined);
+  }
+
+  /** Before each batch of removals: what the batches so far removed, and their estimated memory. */
+  async removing(items: readonly CleanupItem[], removed: readonly boolean[], estimated: readonly number[]): Promise<void> {
+    this.checkpoint();
+    if (Date.now() - this.lastWrite < PROGRESS_INTERVAL_MS) return;
+    let deleted = 0;
+    let freed = 0;
+    items.forEach((item, i) => {
+      if (removed[i] !== true) return;
+      deleted += item.count;
+      freed += estimated[i];
+    });
+    this.counts.deleted = deleted;
+    this.counts.freedBytes = Math.round(freed);
+    await this.write({});
+  }
+
+  async end(state: CleanupJobState, fields: Partial<CleanupJob>): Promise<void> {
+    Object.assign(this.counts, { found: fields.found ?? this.counts.found, deleted: fields.deleted ?? this.counts.deleted, freedBytes: fields.freedBytes ?? this.counts.freedBytes });
+    await this.write({ ...fields, state, phase: 'done' });
+  }
+
+  private write(fields: Partial<CleanupJob>): Promise<void> {
+    this.lastWrite = Date.now();
+    const snapshot = jobToHash({ ...this.counts, ...fields, updatedAt: this.lastWrite });
+    // Writes go out in order, so a late count never overwrites a later phase.
+    this.writing = this.writing.catch(() => undefined).then(() => this.repository.saveJob(this.jobId, snapshot));
+    return this.writing;
   }
 }
 

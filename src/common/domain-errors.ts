@@ -29,6 +29,25 @@ export class UserBannedError extends DomainError {
   }
 }
 
+/** What a banned person may be told about their own ban (never who banned them). */
+export interface BanNotice {
+  readonly email: string;
+  readonly bannedAt: number;
+  readonly until: number;
+  readonly reason: string;
+}
+
+/**
+ * A browser session of a banned person: a 403 that carries the ban, so a page shows it (remaining
+ * time, reason) instead of sending the browser to sign in again, which would only be refused.
+ * API tokens of a banned person get UserBannedError (401, the shape SDKs expect).
+ */
+export class SessionBannedError extends UserBannedError {
+  constructor(readonly ban: BanNotice, nowMs: number) {
+    super(new Date(ban.until), ban.until - nowMs);
+  }
+}
+
 /** The caller is known but may not do this (wrong role or scope). */
 export class ForbiddenError extends DomainError {
   readonly code: string;

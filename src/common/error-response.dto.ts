@@ -1,3 +1,15 @@
+/** A banned person's own ban, in the 403 `user_banned` a browser session gets. */
+export class BanNoticeDto {
+  /** @example "mallory@example.com" */
+  email: string;
+  /** Why, as the admin wrote it (any text: render it as text). */
+  reason: string;
+  banned_at: string;
+  banned_until: string;
+  /** @example 604000 */
+  remaining_seconds: number;
+}
+
 /** The REST error shape, for the OpenAPI document (see common/error-shapes.ts). */
 export class ErrorResponseDto {
   /**
@@ -22,4 +34,6 @@ export class ErrorResponseDto {
   code: string;
   /** When the caller is banned: the ban's end (ISO 8601). */
   banned_until?: string;
+  /** A banned browser session (403 `user_banned`): the ban, so the page can show it. */
+  ban?: BanNoticeDto;
 }

@@ -14,7 +14,9 @@ import {
   LimitReachedError,
   NotFoundError,
   ServiceUnavailableError,
+  SessionBannedError,
   UserBannedError,
+  type BanNotice,
 } from './domain-errors.js';
 
 export interface SdkErrorBody {
@@ -28,6 +30,16 @@ export interface RestErrorBody {
   message: string | string[];
   code: string;
   banned_until?: string;
+  /** A banned browser session's own ban (SessionBannedError). */
+  ban?: BanNoticeBody;
+}
+
+export interface BanNoticeBody {
+  email: string;
+  reason: string;
+  banned_at: string;
+  banned_until: string;
+  remaining_seconds: number;
 }
 
 const SDK_ERROR_TYPES: Record<number, string> = {
@@ -55,14 +67,31 @@ export function sdkErrorBody(status: number, message: string, code: string, extr
   return body;
 }
 
-export function restErrorBody(status: number, message: string | string[], code: string, extra?: { bannedUntil?: Date }): RestErrorBody {
+export function restErrorBody(
+  status: number,
+  message: string | string[],
+  code: string,
+  extra?: { bannedUntil?: Date; ban?: BanNotice },
+): RestErrorBody {
   const body: RestErrorBody = { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message, code };
   if (extra?.bannedUntil) body.banned_until = extra.bannedUntil.toISOString();
+  if (extra?.ban) body.ban = banNoticeBody(extra.ban, Date.now());
   return body;
+}
+
+export function banNoticeBody(ban: BanNotice, nowMs: number): BanNoticeBody {
+  return {
+    email: ban.email,
+    reason: ban.reason,
+    banned_at: new Date(ban.bannedAt).toISOString(),
+    banned_until: new Date(ban.until).toISOString(),
+    remaining_seconds: Math.max(0, Math.ceil((ban.until - nowMs) / 1000)),
+  };
 }
 
 /** HTTP status of a domain error. */
 export function statusOfDomainError(err: DomainError): number {
+  if (err instanceof SessionBannedError) return 403;
   if (err instanceof InvalidCredentialsError || err instanceof UserBannedError) return 401;
   if (err instanceof ForbiddenError) return 403;
   if (err instanceof NotFoundError) return 404;

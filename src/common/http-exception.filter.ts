@@ -1,8 +1,12 @@
-/** One exception filter for every Nest route: domain errors and HttpExceptions become one JSON shape. */
+/**
+ * One exception filter for every Nest route: domain errors and HttpExceptions become one JSON shape,
+ * or a small HTML page for a browser that navigated to the route (see error-page.ts).
+ */
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { isRedisUnavailableError } from '../redis/redis-errors.js';
-import { DomainError, UserBannedError } from './domain-errors.js';
+import { type BanNotice, DomainError, SessionBannedError, UserBannedError } from './domain-errors.js';
+import { type ErrorPageView, errorPage } from './error-page.js';
 import { restErrorBody, sdkErrorBody, statusOfDomainError } from './error-shapes.js';
 
 @Catch()
@@ -13,24 +17,46 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
-    const { status, message, code, bannedUntil } = this.describe(exception, request);
+    const { status, message, code, bannedUntil, ban } = this.describe(exception, request);
     if (response.headersSent) {
       response.end();
       return;
     }
-    const body = request.path.startsWith('/v1/')
+    const llm = request.path.startsWith('/v1/');
+    if (!llm && prefersHtml(request)) {
+      this.answerBrowser(request, response, { status, message, code, ban, path: request.originalUrl });
+      return;
+    }
+    const body = llm
       ? sdkErrorBody(status, Array.isArray(message) ? message.join('; ') : message, code, { bannedUntil })
-      : restErrorBody(status, message, code, { bannedUntil });
+      : restErrorBody(status, message, code, { bannedUntil, ban });
     response.status(status).json(body);
   }
 
-  private describe(exception: unknown, request: Request): { status: number; message: string | string[]; code: string; bannedUntil?: Date } {
+  /**
+   * A browser that navigated here (it asks for HTML first) gets a small page instead of JSON; a
+   * page that needs sign-in sends it through the sign-in and back.
+   */
+  private answerBrowser(request: Request, response: Response, view: ErrorPageView): void {
+    response.setHeader('cache-control', 'no-store');
+    if (view.status === 401 && view.ban === undefined && request.method === 'GET' && isPageRoute(request.path)) {
+      response.redirect(302, `/auth/login?returnTo=${encodeURIComponent(view.path)}`);
+      return;
+    }
+    response.status(view.status).type('html').send(errorPage(view, Date.now()));
+  }
+
+  private describe(
+    exception: unknown,
+    request: Request,
+  ): { status: number; message: string | string[]; code: string; bannedUntil?: Date; ban?: BanNotice } {
     if (exception instanceof DomainError) {
       return {
         status: statusOfDomainError(exception),
         message: exception.message,
         code: exception.code,
         bannedUntil: exception instanceof UserBannedError ? exception.bannedUntil : undefined,
+        ban: exception instanceof SessionBannedError ? exception.ban : undefined,
       };
     }
     if (exception instanceof HttpException) {
@@ -53,6 +79,16 @@ export class HttpExceptionFilter implements ExceptionFilter {
     this.logger.error(`Unhandled error on ${request.method} ${request.path}`, (exception as Error)?.stack ?? String(exception));
     return { status: 500, message: 'Internal server error', code: 'internal_error' };
   }
+}
+
+/** True when the client asks for HTML before JSON: a browser navigating, not fetch() or an SDK. */
+function prefersHtml(request: Request): boolean {
+  return request.accepts(['json', 'html']) === 'html';
+}
+
+/** A page people open in the browser (not the API, login, docs or health routes). */
+function isPageRoute(path: string): boolean {
+  return !/^\/(?:api|auth|docs|docs-json|health|v1)(?:\/|$)/.test(path);
 }
 
 function codeOfStatus(status: number): string {

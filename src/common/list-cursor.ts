@@ -39,11 +39,36 @@ export function decodeCursor(cursor: string | undefined): ListPosition | null {
   return { score: s, member: m };
 }
 
-/** The literal text a `q` search looks for in emails: compared as a plain substring, never a pattern. */
+/** The literal text a `q` search looks for: compared as plain text (prefix or substring), never a pattern. */
 export function searchNeedle(q: string | undefined): string | undefined {
   if (q === undefined) return undefined;
-  const needle = q.trim().normalize('NFKC').toLowerCase();
+  const needle = indexTerm(q.trim());
   return needle === '' ? undefined : needle;
+}
+
+/** How text is filed in a search index (token names; emails are canonical already): what searchNeedle compares with. */
+export function indexTerm(text: string): string {
+  return text.normalize('NFKC').toLowerCase();
+}
+
+/** How a `q` search compares: `prefix` (the default: the start of the text, from an index) or `contains`. */
+export type SearchMatch = 'prefix' | 'contains';
+
+/** A search: the normalised text and how to compare. */
+export interface Search {
+  readonly needle: string;
+  readonly match: SearchMatch;
+}
+
+/** The search a `q` and `match` ask for, or undefined without a q. */
+export function searchOf(q: string | undefined, match: SearchMatch | undefined): Search | undefined {
+  const needle = searchNeedle(q);
+  return needle === undefined ? undefined : { needle, match: match ?? 'prefix' };
+}
+
+/** The cursor of a prefix-search page: the last index member it handed out (score 0 marks it). */
+export function lexCursor(member: string | null): ListPosition | null {
+  return member === null ? null : { score: 0, member };
 }
 
 function invalid(): InvalidInputError {

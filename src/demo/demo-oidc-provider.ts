@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Provider, { type Account, type Adapter, type AdapterFactory, type AdapterPayload, type Configuration } from 'oidc-provider';
+import { DEMO_PEOPLE } from './demo-people.js';
 import { createSelfSignedCert } from './self-signed-cert.js';
 
 export interface DemoOidcUser {
@@ -22,14 +23,6 @@ export interface DemoOidcUser {
   readonly emailVerified?: boolean;
 }
 
-/** The user the demo signs in with; the README shows these credentials. */
-export const DEMO_USER: DemoOidcUser = {
-  email: 'demo@example.com',
-  password: 'demo-password',
-  name: 'Demo User',
-  emailVerified: true,
-};
-
 export interface DemoOidcProviderOptions {
   clientId: string;
   clientSecret: string;
@@ -37,8 +30,13 @@ export interface DemoOidcProviderOptions {
   redirectUris: readonly string[];
   /** Where /v2/logout may send the browser back to (Auth0's "Allowed Logout URLs"). */
   logoutReturnUrls?: readonly string[];
-  /** Default: [DEMO_USER]. */
+  /** Who may sign in. Default: the demo's people (demo-people.ts). */
   users?: readonly DemoOidcUser[];
+  /**
+   * People the sign-in page offers with their credentials, one click each (the demo's). Default:
+   * the demo's people when `users` is not given, else none.
+   */
+  offered?: ReadonlyArray<DemoOidcUser & { readonly label?: string }>;
   host?: string;
   port?: number;
 }
@@ -66,7 +64,8 @@ export async function startDemoOidcProvider(options: DemoOidcProviderOptions): P
   const setUser = (user: DemoOidcUser): void => {
     users.set(user.email.toLowerCase(), user);
   };
-  for (const user of options.users ?? [DEMO_USER]) setUser(user);
+  for (const user of options.users ?? DEMO_PEOPLE) setUser(user);
+  const offered = options.offered ?? (options.users === undefined ? DEMO_PEOPLE : []);
   const byAccountId = (accountId: string): DemoOidcUser | undefined => [...users.values()].find((u) => accountIdOf(u) === accountId);
 
   const { certPem, keyPem } = createSelfSignedCert({ ipAddresses: [host === 'localhost' ? '127.0.0.1' : host] });
@@ -138,7 +137,7 @@ export async function startDemoOidcProvider(options: DemoOidcProviderOptions): P
   async function showInteraction(p: Provider, req: IncomingMessage, res: ServerResponse, error?: string): Promise<void> {
     const details = await p.interactionDetails(req, res);
     if (details.prompt.name === 'login') {
-      page(res, error ? 401 : 200, loginForm(details.uid, String(details.params.login_hint ?? ''), error));
+      page(res, error ? 401 : 200, loginForm(details.uid, String(details.params.login_hint ?? ''), offered, error));
       return;
     }
     // Consent: a first-party application, granted what it asked for.
@@ -255,11 +254,22 @@ input{width:100%;padding:.4rem;box-sizing:border-box}button{margin-top:1rem;padd
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html);
 }
 
-function loginForm(uid: string, loginHint: string, error?: string): string {
+function loginForm(uid: string, loginHint: string, offered: ReadonlyArray<DemoOidcUser & { readonly label?: string }>, error?: string): string {
+  const action = `/interaction/${escapeHtml(uid)}/login`;
+  const people = offered
+    .map(
+      (p) => `<li><form method="post" action="${action}"><input type="hidden" name="email" value="${escapeHtml(p.email)}"><input type="hidden" name="password" value="${escapeHtml(p.password)}">
+<button type="submit">Sign in as ${escapeHtml(p.name)}</button> <code>${escapeHtml(p.email)}</code>${p.label ? ` (${escapeHtml(p.label)})` : ''}</form></li>`,
+    )
+    .join('\n');
+  const intro =
+    offered.length > 0
+      ? `<p>This local provider stands in for Auth0. Pick someone (password <code>${escapeHtml(offered[0].password)}</code>), or sign in below.</p><ul>${people}</ul>`
+      : '<p>This local provider stands in for Auth0.</p>';
   return `<h1>Demo identity provider</h1>
-<p>This local provider stands in for Auth0. Sign in as <code>${escapeHtml(DEMO_USER.email)}</code> with password <code>${escapeHtml(DEMO_USER.password)}</code>.</p>
+${intro}
 ${error ? `<p class="error">${escapeHtml(error)}</p>` : ''}
-<form method="post" action="/interaction/${escapeHtml(uid)}/login">
+<form method="post" action="${action}">
 <label>Email <input name="email" type="email" autocomplete="username" value="${escapeHtml(loginHint)}" required></label>
 <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
 <button type="submit">Sign in</button>

@@ -11,13 +11,14 @@ import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { readEnvironment } from '../config/environment.js';
-import { DEMO_USER as DEMO_LOGIN, startDemoOidcProvider } from './demo-oidc-provider.js';
+import { startDemoOidcProvider } from './demo-oidc-provider.js';
+import { DEMO_PEOPLE, demoPerson, demoRoleEnv } from './demo-people.js';
 import { startEchoUpstream } from './echo-upstream.js';
 import { freePort, startLocalRedis } from './local-redis.js';
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..');
-/** The demo's one person: signs in on the local OpenID provider and owns the printed token. */
-const DEMO_USER = DEMO_LOGIN.email;
+/** The printed token belongs to the demo's admin (demo-people.ts has everyone). */
+const TOKEN_OWNER = demoPerson('admin').email;
 
 async function main(): Promise<void> {
   const hostEnv = readEnvironment();
@@ -45,7 +46,9 @@ async function main(): Promise<void> {
     JWT_SECRET: randomBytes(32).toString('base64url'),
     UPSTREAM_URL: upstream.url,
     UPSTREAM_API_KEY: 'sk-echo-upstream-demo',
-    ADMIN_EMAILS: hostEnv.ADMIN_EMAILS ?? DEMO_USER,
+    // The demo's people get their roles unless the host says otherwise.
+    ADMIN_EMAILS: hostEnv.ADMIN_EMAILS ?? demoRoleEnv().ADMIN_EMAILS,
+    SUPER_ADMIN_EMAIL: hostEnv.SUPER_ADMIN_EMAIL ?? demoRoleEnv().SUPER_ADMIN_EMAIL,
     ...oidc.gatewayEnv(),
     SESSION_SECRET: randomBytes(32).toString('base64url'),
   };
@@ -76,7 +79,7 @@ async function main(): Promise<void> {
 
   const minted = spawnSync(
     process.execPath,
-    [join(DIST, 'cli.js'), 'token', 'create', '--email', DEMO_USER, '--name', 'demo', '--days', '7', '--scopes', 'llm,admin'],
+    [join(DIST, 'cli.js'), 'token', 'create', '--email', TOKEN_OWNER, '--name', 'demo', '--days', '7', '--scopes', 'llm,admin'],
     { env, encoding: 'utf8' },
   );
   if (minted.status !== 0) {
@@ -93,7 +96,7 @@ async function main(): Promise<void> {
       `  upstream  ${upstream.url}   (echo: answers with your last message)`,
       `  redis     ${redis.url}   (nothing persisted)`,
       '',
-      `Demo token for ${DEMO_USER} (scopes llm, admin; 7 days):`,
+      `Demo token for ${TOKEN_OWNER} (scopes llm, admin; 7 days):`,
       `  ${token}`,
       '',
       'Try it:',
@@ -101,7 +104,8 @@ async function main(): Promise<void> {
       `    -H 'content-type: application/json' -d '{"model":"echo-1","stream":true,"messages":[{"role":"user","content":"hello gateway"}]}'`,
       '',
       'Browser login (a local identity provider stands in for Auth0):',
-      `  open ${publicUrl}/ and sign in as ${DEMO_LOGIN.email} with password ${DEMO_LOGIN.password}`,
+      `  open ${publicUrl}/ and sign in as one of (password ${DEMO_PEOPLE[0].password}):`,
+      ...DEMO_PEOPLE.map((p) => `    ${p.email.padEnd(20)} ${p.label}`),
       `  the provider at ${oidc.issuerUrl} uses a self-signed certificate: accept the browser's warning once`,
       '',
       'SDKs and CLI clients:',

@@ -2,7 +2,8 @@
  * The OpenAPI document of the whole gateway, served at /docs (Swagger UI) and /docs-json: every Nest
  * route with its DTOs, the /v1 LLM routes the proxy forwards, both auth schemes (Bearer token and the
  * session cookie) and the REST error shape on every error answer. "Authorize" with an admin-scoped
- * token makes every admin call work from the page (Bearer calls need no CSRF token).
+ * token makes every admin call work from the page (Bearer calls need no CSRF token); from a signed-in
+ * browser, unsafe calls carry the session's CSRF token (swagger-ui-csrf.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
@@ -10,6 +11,7 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import { BEARER_SCHEME, COOKIE_SCHEME } from '../common/auth-metadata.decorators.js';
 import { contentSecurityPolicy } from '../common/security-headers.js';
 import type { AppConfig } from '../config/app-config.js';
+import { serveCsrfScript, swaggerRequestInterceptor } from './swagger-ui-csrf.js';
 
 export const DOCS_PATH = 'docs';
 export const DOCS_JSON_PATH = 'docs-json';
@@ -35,11 +37,14 @@ export function setupOpenApi(app: INestApplication, config: AppConfig): void {
     next();
   });
   let document: OpenAPIObject | undefined;
+  // Signed-in browsers: unsafe "Try it out" calls carry the CSRF token; a pasted admin token is not kept in localStorage.
+  const csrfScript = serveCsrfScript(app, DOCS_PATH);
   SwaggerModule.setup(DOCS_PATH, app, () => (document ??= buildOpenApiDocument(app, config)), {
     jsonDocumentUrl: DOCS_JSON_PATH,
     raw: ['json'],
     customSiteTitle: 'LLM gateway API',
-    swaggerOptions: { persistAuthorization: true, displayOperationId: true },
+    customJs: csrfScript,
+    swaggerOptions: { persistAuthorization: false, displayOperationId: true, requestInterceptor: swaggerRequestInterceptor },
   });
 }
 

@@ -40,6 +40,13 @@ export class RedisKeys {
   revokedTokens(): string {
     return `${this.prefix}tokens:revoked`;
   }
+  /**
+   * Sorted set, lexicographic (score 0): every catalogued token under its owner's email and under
+   * its lower-cased name, members `term\0tokenId` (see lex-index.ts); prefix search of the token list.
+   */
+  tokensByTerm(): string {
+    return `${this.prefix}tokens:by-term`;
+  }
   /** Sorted set: every token id of a user (live, revoked, expired until cleanup), scored by creation (ms). */
   userTokenHistory(email: string): string {
     return this.user(email, 'token-history');
@@ -64,9 +71,22 @@ export class RedisKeys {
   usersByLastAccess(): string {
     return `${this.prefix}users:by-last-access`;
   }
+  /** Sorted set, lexicographic (score 0): the emails of people seen (members: the email); prefix search of active users. */
+  usersByEmail(): string {
+    return `${this.prefix}users:by-email`;
+  }
   /** Sorted set: emails scored by their last access with one auth method (ms); per-method totals. */
   usersByMethod(method: 'jwt' | 'oauth2'): string {
     return `${this.prefix}users:by-method:${method}`;
+  }
+
+  /** Hash: one UTC hour's request counts per auth method (fields jwt, oauth2), kept USAGE_BUCKET_TTL. */
+  usageHour(hourStartMs: number): string {
+    return `${this.prefix}usage:hour:${hourStartMs}`;
+  }
+  /** HyperLogLog: the distinct people seen in one UTC hour with one auth method, kept USAGE_BUCKET_TTL. */
+  usageHourUsers(hourStartMs: number, method: 'jwt' | 'oauth2'): string {
+    return `${this.prefix}usage:hour:${hourStartMs}:users:${method}`;
   }
 
   // ---- browser sessions ----
@@ -82,9 +102,18 @@ export class RedisKeys {
   sessionsByExpiry(): string {
     return `${this.prefix}sessions:by-expiry`;
   }
+  /** Sorted set, lexicographic (score 0): signed-in sessions under their owner's email, members `email\0sessionId`. */
+  sessionsByEmail(): string {
+    return `${this.prefix}sessions:by-email`;
+  }
   /** String: a used OAuth2 authorization code, so a replay is refused. */
   usedAuthCode(codeHash: string): string {
     return `${this.prefix}oauth:used-code:${codeHash}`;
+  }
+
+  /** Hash: search index name -> when it was built from existing data (see lex-index.ts buildIndexOnce). */
+  searchIndexesBuilt(): string {
+    return `${this.prefix}search-indexes`;
   }
 
   // ---- admins ----
@@ -111,6 +140,14 @@ export class RedisKeys {
   /** Sorted set: cleanup run ids, scored by start time (ms). */
   cleanupRuns(): string {
     return `${this.prefix}cleanup:runs`;
+  }
+  /** Hash: a cleanup run's live progress (see cleanup-job.ts), kept an hour after its last update. */
+  cleanupJob(jobId: string): string {
+    return `${this.prefix}cleanup:job:${jobId}`;
+  }
+  /** String: the id of the latest cleanup job (running, or ended within the hour). */
+  cleanupCurrentJob(): string {
+    return `${this.prefix}cleanup:job:current`;
   }
   /** String: one cleanup run's log (JSON), TTL CLEANUP_LOG_RETENTION_DAYS. */
   cleanupRun(runId: string): string {

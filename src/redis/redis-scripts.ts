@@ -7,6 +7,7 @@ import { ADMIT_SESSION_LUA } from './scripts/admit-session.lua.js';
 import { ADMIT_TOKEN_LUA } from './scripts/admit-token.lua.js';
 import { BAN_SET_LUA } from './scripts/ban-set.lua.js';
 import { OWNED_LOCK_LUA } from './scripts/owned-lock.lua.js';
+import { SESSION_BAN_NOTICE_LUA } from './scripts/session-ban-notice.lua.js';
 import { SESSION_END_LUA } from './scripts/session-end.lua.js';
 import { SESSION_WRITE_LUA } from './scripts/session-write.lua.js';
 import { TOKEN_CREATE_LUA } from './scripts/token-create.lua.js';
@@ -19,14 +20,15 @@ type Arg = string | number;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    gwTokenCreate(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...args: Arg[]): Result<number, Context>;
+    gwTokenCreate(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, k7: string, ...args: Arg[]): Result<number, Context>;
     gwTokenRevoke(numKeys: number, ...keysAndArgs: Arg[]): Result<number, Context>;
     gwTokenRotate(...keysAndArgs: Arg[]): Result<number, Context>;
     gwAdmitToken(k1: string, k2: string, k3: string, ...args: Arg[]): Result<[number, number, number], Context>;
     gwBanSet(k1: string, k2: string, ...args: Arg[]): Result<number, Context>;
     gwZsetPage(k1: string, ...args: Arg[]): Result<string[], Context>;
-    gwSessionWrite(k1: string, k2: string, k3: string, k4: string, ...args: Arg[]): Result<number, Context>;
+    gwSessionWrite(k1: string, k2: string, k3: string, k4: string, k5: string, ...args: Arg[]): Result<number, Context>;
     gwSessionEnd(numKeys: number, ...keysAndArgs: Arg[]): Result<number, Context>;
+    gwSessionBanNotice(numKeys: number, ...keysAndArgs: Arg[]): Result<number, Context>;
     gwAdmitSession(k1: string, k2: string, k3: string, ...args: Arg[]): Result<[number, number, number], Context>;
     gwZremIfScore(k1: string, ...args: Arg[]): Result<number[], Context>;
     gwOwnedLock(k1: string, ...args: Arg[]): Result<number, Context>;
@@ -35,14 +37,15 @@ declare module 'ioredis' {
 
 /** numberOfKeys undefined means the caller passes the key count first (variable key lists). */
 const SCRIPTS: Record<string, { lua: string; numberOfKeys?: number }> = {
-  gwTokenCreate: { lua: TOKEN_CREATE_LUA, numberOfKeys: 6 },
+  gwTokenCreate: { lua: TOKEN_CREATE_LUA, numberOfKeys: 7 },
   gwTokenRevoke: { lua: TOKEN_REVOKE_LUA },
-  gwTokenRotate: { lua: TOKEN_ROTATE_LUA, numberOfKeys: 9 },
+  gwTokenRotate: { lua: TOKEN_ROTATE_LUA, numberOfKeys: 10 },
   gwAdmitToken: { lua: ADMIT_TOKEN_LUA, numberOfKeys: 3 },
   gwBanSet: { lua: BAN_SET_LUA, numberOfKeys: 2 },
   gwZsetPage: { lua: ZSET_PAGE_LUA, numberOfKeys: 1 },
-  gwSessionWrite: { lua: SESSION_WRITE_LUA, numberOfKeys: 4 },
+  gwSessionWrite: { lua: SESSION_WRITE_LUA, numberOfKeys: 5 },
   gwSessionEnd: { lua: SESSION_END_LUA },
+  gwSessionBanNotice: { lua: SESSION_BAN_NOTICE_LUA },
   gwAdmitSession: { lua: ADMIT_SESSION_LUA, numberOfKeys: 3 },
   gwZremIfScore: { lua: ZREM_IF_SCORE_LUA, numberOfKeys: 1 },
   gwOwnedLock: { lua: OWNED_LOCK_LUA, numberOfKeys: 1 },

@@ -23,10 +23,20 @@ export interface LoginState {
   startedAt: number;
 }
 
+/**
+ * Left in place of a session the BAN ended (and never together with `auth`): the browser holding
+ * the cookie is told it is banned instead of being sent to sign in. `until` bounds its life.
+ */
+export interface BanNoticeState {
+  email: string;
+  until: number;
+}
+
 declare module 'express-session' {
   interface SessionData {
     auth?: SessionAuth;
     login?: LoginState;
+    banNotice?: BanNoticeState;
   }
 }
 
@@ -39,6 +49,10 @@ export interface SessionView {
   readonly createdAt: number;
   readonly lastSeenAt: number;
   readonly expiresAt: number;
+  /** Sign-in + SESSION_TTL_SECONDS: the end whatever the use. */
+  readonly absoluteExpiresAt: number;
+  /** Last seen + SESSION_IDLE_SECONDS: the end unless used again. */
+  readonly idleExpiresAt: number;
   readonly ip: string;
   readonly userAgent: string;
 }

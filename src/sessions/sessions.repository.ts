@@ -8,6 +8,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
+import { buildIndexOnce, type LexPage, lexMember, lexMemberId, walkLexIndex } from '../redis/lex-index.js';
 import { type SortedSetPage, type SortedSetPosition, walkSortedSet } from '../redis/sorted-set-walker.js';
 
 export type SessionWrite = 'written' | 'refused' | 'banned';
@@ -51,11 +52,13 @@ export class SessionsRepository {
       this.keys.userSessions(email),
       this.keys.sessionsByExpiry(),
       this.keys.ban(email),
+      this.keys.sessionsByEmail(),
       mode,
       json,
       ttlMs,
       expiresAt,
       sessionId,
+      lexMember(email, sessionId),
     );
     return outcome === 1 ? 'written' : outcome === 2 ? 'banned' : 'refused';
   }
@@ -68,8 +71,19 @@ export class SessionsRepository {
   /** Ends sessions of one user atomically; returns how many records existed. */
   async end(email: string, sessionIds: readonly string[]): Promise<number> {
     if (sessionIds.length === 0) return 0;
-    const keys = [this.keys.sessionsByExpiry(), this.keys.userSessions(email), ...sessionIds.map((id) => this.keys.session(id))];
-    return this.redis.gwSessionEnd(keys.length, ...keys, ...sessionIds);
+    const keys = [this.keys.sessionsByExpiry(), this.keys.userSessions(email), this.keys.sessionsByEmail(), ...sessionIds.map((id) => this.keys.session(id))];
+    return this.redis.gwSessionEnd(keys.length, ...keys, email, ...sessionIds);
+  }
+
+  /**
+   * Ends sessions of a banned user: each record becomes its notice (see session-ban-notice.lua),
+   * atomically with the index removals; returns how many signed-in records existed.
+   */
+  async endForBan(email: string, notices: ReadonlyArray<{ sessionId: string; notice: string }>, banRemainingMs: number): Promise<number> {
+    if (notices.length === 0) return 0;
+    const keys = [this.keys.sessionsByExpiry(), this.keys.userSessions(email), this.keys.sessionsByEmail(), ...notices.map((n) => this.keys.session(n.sessionId))];
+    const args = notices.flatMap((n) => [n.sessionId, n.notice]);
+    return this.redis.gwSessionBanNotice(keys.length, ...keys, Math.max(0, Math.floor(banRemainingMs)), email, ...args);
   }
 
   /** Ends a session whose owner is unknown (its record is gone or unreadable). */
@@ -114,6 +128,39 @@ export class SessionsRepository {
     sparse = false,
   ): Promise<SortedSetPage<T>> {
     return walkSortedSet(this.redis, { key: this.keys.sessionsByExpiry(), order: 'desc', min: nowMs + 1, after, limit, load, sparse, maxExamined: 5000 });
+  }
+
+  /**
+   * Sessions whose owner's email starts with `prefix`, alphabetically, from the search index;
+   * `load` gets session ids and drops those that have ended.
+   */
+  pageByEmailPrefix<T>(
+    prefix: string,
+    after: string | null,
+    limit: number,
+    load: (sessionIds: readonly string[]) => Promise<ReadonlyArray<T | null>>,
+  ): Promise<LexPage<T>> {
+    return walkLexIndex(this.redis, { key: this.keys.sessionsByEmail(), prefix, after, limit, load: (members) => load(members.map(lexMemberId)) });
+  }
+
+  /**
+   * Files every indexed session under its owner's email, once per Redis (sessions signed in before
+   * the email index existed); `ownerOf` reads a record's owner.
+   */
+  buildSearchIndex(ownerOf: (json: string) => string | null): Promise<boolean> {
+    return buildIndexOnce(this.redis, this.keys.searchIndexesBuilt(), 'sessions', async () => {
+      for (let start = 0; ; start += 1000) {
+        const ids = await this.redis.zrange(this.keys.sessionsByExpiry(), String(start), String(start + 999));
+        const records = await this.readMany(ids);
+        const members = ids.flatMap((id, i) => {
+          const json = records[i];
+          const owner = json === null ? null : ownerOf(json);
+          return owner === null ? [] : [0, lexMember(owner, id)];
+        });
+        if (members.length > 0) await this.redis.zadd(this.keys.sessionsByEmail(), ...members);
+        if (ids.length < 1000) return;
+      }
+    });
   }
 
   /** Marks an OAuth2 authorization code as used; false when it already was (a replay). */

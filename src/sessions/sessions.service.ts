@@ -3,14 +3,14 @@
  * SESSION_IDLE_SECONDS after its last request (idle), whichever comes first, checked on every
  * load; a new id at login; ending one, or all of a user's, removes them from every index at once.
  */
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import type { SessionData } from 'express-session';
 import { AdminsService } from '../admins/admins.service.js';
-import type { ListPosition } from '../common/list-cursor.js';
+import { lexCursor, type ListPosition, type Search } from '../common/list-cursor.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { isSessionId, sessionIdOf, type SessionAuth, type SessionView } from './session-data.js';
+import { type BanNoticeState, isSessionId, sessionIdOf, type SessionAuth, type SessionView } from './session-data.js';
 import { SessionsRepository } from './sessions.repository.js';
 
 /** How long login state (between /auth/login and /auth/callback) is kept. */
@@ -40,7 +40,7 @@ export interface SessionStats {
 }
 
 @Injectable()
-export class SessionsService {
+export class SessionsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(SessionsService.name);
 
   constructor(
@@ -49,10 +49,30 @@ export class SessionsService {
     private readonly admins: AdminsService,
   ) {}
 
+  /** Sessions signed in before the email index existed are filed in it once; a failure is retried at the next start. */
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      const ownerOf = (json: string): string | null => {
+        const auth = parseSession(json)?.auth;
+        return isSessionAuth(auth) ? auth.email : null;
+      };
+      if (await this.repository.buildSearchIndex(ownerOf)) this.logger.log('Built the session search index');
+    } catch (err) {
+      this.logger.warn(`Session search index not built (retried at the next start): ${(err as Error).message}`);
+    }
+  }
+
   /** When a signed-in session ends: the earlier of its absolute and idle end. */
   expiresAt(auth: Pick<SessionAuth, 'createdAt' | 'lastSeenAt'>): number {
-    const { ttlSeconds, idleSeconds } = this.config.session;
-    return Math.min(auth.createdAt + ttlSeconds * 1000, auth.lastSeenAt + idleSeconds * 1000);
+    return Math.min(this.absoluteEnd(auth), this.idleEnd(auth));
+  }
+
+  private absoluteEnd(auth: Pick<SessionAuth, 'createdAt'>): number {
+    return auth.createdAt + this.config.session.ttlSeconds * 1000;
+  }
+
+  private idleEnd(auth: Pick<SessionAuth, 'lastSeenAt'>): number {
+    return auth.lastSeenAt + this.config.session.idleSeconds * 1000;
   }
 
   // ---- the express-session store's operations (cookie session ids) ----
@@ -65,6 +85,10 @@ export class SessionsService {
     const data = parseSession(json);
     if (data === null) {
       this.logger.warn(`Ending unreadable session record ${sessionId}`);
+      await this.repository.endOrphan(sessionId);
+      return null;
+    }
+    if (data.banNotice !== undefined && (data.auth !== undefined || !isBanNotice(data.banNotice) || data.banNotice.until <= Date.now())) {
       await this.repository.endOrphan(sessionId);
       return null;
     }
@@ -90,7 +114,9 @@ export class SessionsService {
       await this.repository.writeSignedIn('update', sessionId, data.auth.email, JSON.stringify(data), this.expiresAt(data.auth), now);
       return;
     }
-    await this.repository.writeAnonymous(sessionId, JSON.stringify(data), LOGIN_STATE_TTL_SECONDS * 1000);
+    // A ban notice lasts until the ban ends; login state only minutes (a login started while banned keeps the notice).
+    const ttlMs = data.banNotice === undefined ? LOGIN_STATE_TTL_SECONDS * 1000 : Math.max(LOGIN_STATE_TTL_SECONDS * 1000, data.banNotice.until - now);
+    await this.repository.writeAnonymous(sessionId, JSON.stringify(data), ttlMs);
   }
 
   /** Records activity on an unchanged session (moves its idle end), at most every TOUCH_INTERVAL_MS. */
@@ -135,6 +161,16 @@ export class SessionsService {
     return auth;
   }
 
+  /**
+   * Leaves a ban notice instead of a sign-in on this request's session (a banned person's login
+   * attempt), on a new session id like a sign-in, so the browser is told about the ban.
+   */
+  async keepBanNotice(req: Request, banNotice: BanNoticeState): Promise<void> {
+    await new Promise<void>((resolve, reject) => req.session.regenerate((err: unknown) => (err ? reject(toError(err)) : resolve())));
+    req.session.banNotice = banNotice;
+    await this.saveCurrent(req);
+  }
+
   /** Writes the request's session now (instead of when the answer ends), so a store failure can still be answered. */
   async saveCurrent(req: Request): Promise<void> {
     await new Promise<void>((resolve, reject) => req.session.save((err: unknown) => (err ? reject(toError(err)) : resolve())));
@@ -174,10 +210,33 @@ export class SessionsService {
     return null;
   }
 
-  /** Ends every session of a user and removes them from both indexes; returns how many there were. */
-  async endAllForUser(email: string): Promise<number> {
+  /**
+   * Ends every session of a user and removes them from every index; returns how many there were.
+   * `actingAdmin` (an admin over REST) is held to the admin hierarchy for that user.
+   */
+  async endAllForUser(email: string, actingAdmin?: string): Promise<number> {
+    if (actingAdmin !== undefined) await this.admins.assertMayActOn(actingAdmin, email);
     const ids = await this.repository.allIdsOfUser(email);
     return this.repository.end(email, ids);
+  }
+
+  /**
+   * Ends every session of a user who was just banned until `until`: like endAllForUser, but each
+   * record is replaced by a ban notice (see BanNoticeState), so the browser holding its cookie
+   * learns of the ban on its next request instead of being sent to sign in. Returns how many
+   * sessions there were.
+   */
+  async endAllForBan(email: string, until: number): Promise<number> {
+    const ids = await this.repository.allIdsOfUser(email);
+    if (ids.length === 0) return 0;
+    const records = await this.repository.readMany(ids);
+    const banNotice: BanNoticeState = { email, until };
+    const notices = ids.map((sessionId, i) => {
+      const json = records[i];
+      const cookie = json === null ? undefined : parseSession(json)?.cookie;
+      return { sessionId, notice: JSON.stringify({ banNotice, cookie: cookie ?? { path: '/', httpOnly: true, originalMaxAge: null } }) };
+    });
+    return this.repository.endForBan(email, notices, until - Date.now());
   }
 
   countForUser(email: string): Promise<number> {
@@ -204,17 +263,29 @@ export class SessionsService {
     });
   }
 
-  /** Live sessions, latest expiry first; `needle` keeps those whose email contains it (literally). */
-  async list(after: ListPosition | null, limit: number, needle?: string): Promise<SessionPage> {
+  /**
+   * Live sessions, latest expiry first. A prefix search reads the email index instead (owners'
+   * emails in alphabetical order); a `contains` search walks the expiry index keeping matches.
+   */
+  async list(after: ListPosition | null, limit: number, search?: Search): Promise<SessionPage> {
     const now = Date.now();
-    const [page, total] = await Promise.all([
+    const total = this.repository.countLive(now);
+    if (search?.match === 'prefix') {
+      const [page, count] = await Promise.all([
+        this.repository.pageByEmailPrefix(search.needle, after?.member ?? null, limit, (ids) => this.views(ids)),
+        total,
+      ]);
+      return { items: page.items, next: lexCursor(page.next), total: count };
+    }
+    const needle = search?.needle;
+    const [page, count] = await Promise.all([
       this.repository.pageLive<SessionView>(now, after, limit, async (entries) => {
         const views = await this.views(entries.map((e) => e.member));
         return needle === undefined ? views : views.map((v) => (v !== null && v.email.includes(needle) ? v : null));
       }, needle !== undefined),
-      this.repository.countLive(now),
+      total,
     ]);
-    return { items: page.items, next: page.next, total };
+    return { items: page.items, next: page.next, total: count };
   }
 
   /** Totals over every live session: reads each record once, in batches. */
@@ -246,6 +317,8 @@ export class SessionsService {
       createdAt: auth.createdAt,
       lastSeenAt: auth.lastSeenAt,
       expiresAt: this.expiresAt(auth),
+      absoluteExpiresAt: this.absoluteEnd(auth),
+      idleExpiresAt: this.idleEnd(auth),
       ip: auth.ip,
       userAgent: auth.userAgent,
     };
@@ -259,6 +332,11 @@ function parseSession(json: string): SessionData | null {
   } catch {
     return null;
   }
+}
+
+function isBanNotice(value: unknown): value is BanNoticeState {
+  const n = value as Partial<BanNoticeState> | null;
+  return typeof n === 'object' && n !== null && typeof n.email === 'string' && n.email.length > 0 && typeof n.until === 'number';
 }
 
 function isSessionAuth(value: unknown): value is SessionAuth {

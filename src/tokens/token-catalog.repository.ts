@@ -7,9 +7,11 @@ import type { Redis } from 'ioredis';
 import type { TokenScope } from '../common/authenticated-user.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
-import { parseCatalogEntry } from './token-catalog-entry.js';
+import { parseCatalogEntry, type TokenCatalogEntry } from './token-catalog-entry.js';
+import { buildIndexOnce, type LexPage, lexMemberId, lexMemberTerm, walkLexIndex } from '../redis/lex-index.js';
 import { type SortedSetPage, type SortedSetPosition, walkSortedSet } from '../redis/sorted-set-walker.js';
 import type { TokenListing } from './token-listing.js';
+import { tokenSearchMembers } from './token-search.js';
 
 /** Which index a list walks: all tokens by creation, by expiry, the revoked ones, or one user's. */
 export type TokenIndex =
@@ -25,8 +27,8 @@ export interface TokenWalk {
   readonly after: SortedSetPosition | null;
   readonly limit: number;
   readonly nowMs: number;
-  /** Keeps tokens whose owner's email contains this (literally); tested before the token's state is read. */
-  readonly emailNeedle?: string;
+  /** Keeps tokens whose owner's email and name pass; tested before the token's state is read. */
+  readonly matches?: (email: string, name: string) => boolean;
   readonly keep: (token: TokenListing) => boolean;
   /** True when keep/emailMatch may drop most entries: loads whole chunks at a time. */
   readonly sparse: boolean;
@@ -52,10 +54,27 @@ export class TokenCatalogRepository {
         const tokens = await this.load(
           entries.map((e) => e.member),
           walk.nowMs,
-          walk.emailNeedle,
+          walk.matches,
         );
         return tokens.map((t) => (t !== null && walk.keep(t) ? t : null));
       },
+    });
+  }
+
+  /** Files every catalogued token in the search index, once per Redis (tokens made before it existed). */
+  buildSearchIndex(): Promise<boolean> {
+    return buildIndexOnce(this.redis, this.keys.searchIndexesBuilt(), 'tokens', async () => {
+      let cursor = '0';
+      do {
+        const [next, flat] = await this.redis.hscan(this.keys.tokenCatalog(), cursor, 'COUNT', 1000);
+        cursor = next;
+        const members: string[] = [];
+        for (let i = 0; i < flat.length; i += 2) {
+          const entry = parseCatalogEntry(flat[i + 1]);
+          if (entry !== null) members.push(...tokenSearchMembers(entry.e, entry.n, flat[i]));
+        }
+        if (members.length > 0) await this.redis.zadd(this.keys.tokensByTerm(), ...members.flatMap((m) => [0, m]));
+      } while (cursor !== '0');
     });
   }
 
@@ -80,17 +99,41 @@ export class TokenCatalogRepository {
   }
 
   /**
-   * The listings of some token ids, in order: null for an id the catalog no longer knows, whose
-   * owner does not match, or that was deleted without a tombstone (cleanup removes those).
+   * Tokens whose owner's email or name starts with `prefix`, alphabetically by that text, from the
+   * search index. A token filed under both (its email and its name match) is listed once, under its
+   * email. `keep` filters on the loaded token.
    */
-  async load(ids: readonly string[], nowMs: number, emailNeedle?: string): Promise<Array<TokenListing | null>> {
+  pageByTerm(walk: { prefix: string; after: string | null; limit: number; nowMs: number; keep: (t: TokenListing) => boolean }): Promise<LexPage<TokenListing>> {
+    return walkLexIndex<TokenListing>(this.redis, {
+      key: this.keys.tokensByTerm(),
+      prefix: walk.prefix,
+      after: walk.after,
+      limit: walk.limit,
+      load: async (members) => {
+        const tokens = await this.load(members.map(lexMemberId), walk.nowMs);
+        return tokens.map((t, i) => {
+          if (t === null || !walk.keep(t)) return null;
+          const filedUnderName = lexMemberTerm(members[i]) !== t.email;
+          return filedUnderName && t.email.startsWith(walk.prefix) ? null : t;
+        });
+      },
+    });
+  }
+
+  /** The catalog entries of some token ids, in order (null where unknown), in one command. */
+  async entries(ids: readonly string[]): Promise<Array<TokenCatalogEntry | null>> {
     if (ids.length === 0) return [];
-    const raw = await this.redis.hmget(this.keys.tokenCatalog(), ...ids);
-    // A plain email appears verbatim in the catalog's JSON, so a needle JSON would not escape can
-    // skip entries without parsing them.
-    const prefilter = emailNeedle !== undefined && ![...emailNeedle].some((c) => c === '"' || c === '\\' || c.charCodeAt(0) < 0x20);
-    const entries = raw.map((value) => (value === null || (prefilter && !value.includes(emailNeedle)) ? null : parseCatalogEntry(value)));
-    const wanted = entries.map((e) => e !== null && (emailNeedle === undefined || e.e.includes(emailNeedle)));
+    return (await this.redis.hmget(this.keys.tokenCatalog(), ...ids)).map((raw) => (raw === null ? null : parseCatalogEntry(raw)));
+  }
+
+  /**
+   * The listings of some token ids, in order: null for an id the catalog no longer knows, whose
+   * owner and name do not match, or that was deleted without a tombstone (cleanup removes those).
+   */
+  async load(ids: readonly string[], nowMs: number, matches?: (email: string, name: string) => boolean): Promise<Array<TokenListing | null>> {
+    if (ids.length === 0) return [];
+    const entries = await this.entries(ids);
+    const wanted = entries.map((e) => e !== null && (matches === undefined || matches(e.e, e.n)));
     const pipeline = this.redis.pipeline();
     ids.forEach((id, i) => {
       const entry = entries[i];

@@ -1,41 +1,79 @@
 /** The admin view of every token: lists by state, owner or email search, and their counts. */
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InvalidInputError } from '../common/domain-errors.js';
 import { canonicalEmail } from '../common/email.js';
-import type { ListPosition } from '../common/list-cursor.js';
-import type { SortedSetPage } from '../redis/sorted-set-walker.js';
+import { indexTerm, lexCursor, type ListPosition, type Search } from '../common/list-cursor.js';
 import { type TokenIndex, TokenCatalogRepository } from './token-catalog.repository.js';
-import type { TokenListing, TokenSummary } from './token-listing.js';
-import type { TokenStatus } from './token-record.js';
+import { TokenRepository } from './token.repository.js';
+import type { ListingStatus, TokenListing, TokenSummary } from './token-listing.js';
 
 export interface TokenListQuery {
   /** One user's tokens (exact email). */
   readonly email?: string;
-  readonly status?: TokenStatus;
-  /** Substring of the owner's email, matched literally. */
-  readonly needle?: string;
+  readonly status?: ListingStatus;
+  /**
+   * People banned now (the caller asks the owner of bans): their live tokens are listed and
+   * counted as `blocked`, not `active`.
+   */
+  readonly banned: ReadonlySet<string>;
+  /** Text the owner's email or the token's name starts with (prefix) or contains. */
+  readonly search?: Search;
   readonly after: ListPosition | null;
   readonly limit: number;
 }
 
-export interface TokenListResult extends SortedSetPage<TokenListing> {
+export interface TokenListResult {
+  readonly items: TokenListing[];
+  readonly next: ListPosition | null;
   /** For one user: that user's tokens; otherwise the whole gateway's. */
   readonly summary: TokenSummary;
 }
 
 @Injectable()
-export class TokenCatalogService {
-  constructor(private readonly repository: TokenCatalogRepository) {}
+export class TokenCatalogService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(TokenCatalogService.name);
+
+  constructor(
+    private readonly repository: TokenCatalogRepository,
+    private readonly tokens: TokenRepository,
+  ) {}
+
+  /** Tokens created before the search index existed are filed in it once; a failure is retried at the next start. */
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      if (await this.repository.buildSearchIndex()) this.logger.log('Built the token search index from the catalog');
+    } catch (err) {
+      this.logger.warn(`Token search index not built (retried at the next start): ${(err as Error).message}`);
+    }
+  }
 
   /**
    * Newest first. A state filter walks that state's own index (revoked and expired tokens are
-   * then ordered by expiry), so a page of revoked tokens does not wade through live ones.
+   * then ordered by expiry), so a page of revoked tokens does not wade through live ones; blocked
+   * tokens are read from the banned people's own indexes. A prefix search over all tokens reads
+   * the search index instead (owner emails and token names in alphabetical order).
    */
   async list(query: TokenListQuery): Promise<TokenListResult> {
     const now = Date.now();
     const email = query.email === undefined ? undefined : canonicalEmail(query.email);
     if (email === null) throw new InvalidInputError('email must be a plain email address');
-    const { status, needle } = query;
+    const { status, search, banned } = query;
+    const summary = email === undefined ? this.gatewaySummary(now, banned) : this.userSummary(email, now, banned);
+    const keep = (t: TokenListing): boolean => status === undefined || statusOf(t, banned) === status;
+    const matches = search === undefined ? undefined : textMatcher(search);
+
+    if (status === 'blocked') {
+      const owners = email === undefined ? [...banned] : banned.has(email) ? [email] : [];
+      const [page, counts] = await Promise.all([this.pageBlocked(owners, query.after, query.limit, now, matches), summary]);
+      return { ...page, summary: counts };
+    }
+    if (search?.match === 'prefix' && email === undefined) {
+      const [page, counts] = await Promise.all([
+        this.repository.pageByTerm({ prefix: search.needle, after: query.after?.member ?? null, limit: query.limit, nowMs: now, keep }),
+        summary,
+      ]);
+      return { items: page.items.map((t) => withStatus(t, banned)), next: lexCursor(page.next), summary: counts };
+    }
 
     let index: TokenIndex = { kind: 'created' };
     let min: number | undefined;
@@ -44,7 +82,7 @@ export class TokenCatalogService {
     else if (status === 'revoked') [index, min] = [{ kind: 'revoked' }, now + 1];
     else if (status === 'expired') [index, max] = [{ kind: 'expiry' }, now];
 
-    const [page, summary] = await Promise.all([
+    const [page, counts] = await Promise.all([
       this.repository.page({
         index,
         min,
@@ -52,13 +90,37 @@ export class TokenCatalogService {
         after: query.after,
         limit: query.limit,
         nowMs: now,
-        emailNeedle: needle,
-        keep: (t) => status === undefined || t.status === status,
-        sparse: needle !== undefined || (status !== undefined && index.kind !== 'revoked' && index.kind !== 'expiry'),
+        matches,
+        keep,
+        sparse: matches !== undefined || (status !== undefined && index.kind !== 'revoked' && index.kind !== 'expiry'),
       }),
-      email === undefined ? this.gatewaySummary(now) : this.userSummary(email, now),
+      summary,
     ]);
-    return { ...page, summary };
+    return { ...page, items: page.items.map((t) => withStatus(t, banned)), summary: counts };
+  }
+
+  /**
+   * Live tokens of banned people, newest first: bans are few and each person holds at most
+   * TOKENS_PER_USER_MAX tokens, so their ids come from the people's own indexes, are ordered by the
+   * creation time in the catalog, and only the page's tokens are loaded in full.
+   */
+  private async pageBlocked(
+    owners: readonly string[],
+    after: ListPosition | null,
+    limit: number,
+    now: number,
+    matches?: (email: string, name: string) => boolean,
+  ): Promise<{ items: TokenListing[]; next: ListPosition | null }> {
+    const ids = (await this.tokens.liveIdsMany(owners, now)).flat();
+    const ordered = (await this.repository.entries(ids))
+      .flatMap((entry, i) => (entry !== null && (matches === undefined || matches(entry.e, entry.n)) ? [{ tokenId: ids[i], createdAt: entry.c }] : []))
+      .sort(newestFirst)
+      .filter((t) => after === null || newestFirst(t, { createdAt: after.score, tokenId: after.member }) > 0);
+    const page = ordered.slice(0, limit);
+    const loaded = await this.repository.load(page.map((t) => t.tokenId), now);
+    const items = loaded.filter((t): t is TokenListing => t !== null && t.status === 'active').map((t) => ({ ...t, status: 'blocked' as const }));
+    const last = page.at(-1);
+    return { items, next: ordered.length > limit && last !== undefined ? { score: last.createdAt, member: last.tokenId } : null };
   }
 
   /** One token's listing by id, whatever its state; null when the catalog does not know it. */
@@ -67,19 +129,48 @@ export class TokenCatalogService {
     return token ?? null;
   }
 
-  private async gatewaySummary(now: number): Promise<TokenSummary> {
-    const { total, expired, revoked } = await this.repository.counts(now);
-    return { total, expired, revoked, active: Math.max(0, total - expired - revoked) };
+  /** Whole-gateway token counts by state; `banned` as in list(). */
+  summary(banned: ReadonlySet<string>): Promise<TokenSummary> {
+    return this.gatewaySummary(Date.now(), banned);
   }
 
-  private async userSummary(email: string, now: number): Promise<TokenSummary> {
+  private async gatewaySummary(now: number, banned: ReadonlySet<string>): Promise<TokenSummary> {
+    const [{ total, expired, revoked }, blockedPerOwner] = await Promise.all([this.repository.counts(now), this.tokens.countLiveMany([...banned], now)]);
+    const blocked = blockedPerOwner.reduce((sum, n) => sum + n, 0);
+    return { total, expired, revoked, blocked, active: Math.max(0, total - expired - revoked - blocked) };
+  }
+
+  private async userSummary(email: string, now: number, banned: ReadonlySet<string>): Promise<TokenSummary> {
     const tokens = await this.repository.load(await this.repository.historyIds(email), now);
-    const summary = { total: 0, active: 0, expired: 0, revoked: 0 };
+    const summary = { total: 0, active: 0, blocked: 0, expired: 0, revoked: 0 };
     for (const t of tokens) {
       if (t === null) continue;
       summary.total += 1;
-      summary[t.status] += 1;
+      summary[statusOf(t, banned)] += 1;
     }
     return summary;
   }
+}
+
+/** Whether a token's owner email or name matches a search (names compare as they are filed: indexTerm). */
+function textMatcher(search: Search): (email: string, name: string) => boolean {
+  const { needle, match } = search;
+  return match === 'prefix'
+    ? (email, name) => email.startsWith(needle) || indexTerm(name).startsWith(needle)
+    : (email, name) => email.includes(needle) || indexTerm(name).includes(needle);
+}
+
+function statusOf(token: TokenListing, banned: ReadonlySet<string>): ListingStatus {
+  return token.status === 'active' && banned.has(token.email) ? 'blocked' : token.status;
+}
+
+function withStatus(token: TokenListing, banned: ReadonlySet<string>): TokenListing {
+  const status = statusOf(token, banned);
+  return status === token.status ? token : { ...token, status };
+}
+
+/** Order of the lists: newest first, ties by id (descending), as the sorted-set walk orders them. */
+function newestFirst(a: Pick<TokenListing, 'createdAt' | 'tokenId'>, b: Pick<TokenListing, 'createdAt' | 'tokenId'>): number {
+  if (a.createdAt !== b.createdAt) return b.createdAt - a.createdAt;
+  return a.tokenId < b.tokenId ? 1 : a.tokenId > b.tokenId ? -1 : 0;
 }

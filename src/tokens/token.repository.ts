@@ -6,6 +6,7 @@ import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
 import { encodeCatalogEntry, parseCatalogEntry, type TokenCatalogEntry } from './token-catalog-entry.js';
 import type { TokenCreatedVia, TokenRecord } from './token-record.js';
+import { tokenSearchMembers } from './token-search.js';
 
 export interface NewTokenRecord {
   tokenId: string;
@@ -39,11 +40,13 @@ export class TokenRepository {
       this.keys.tokensByCreated(),
       this.keys.tokensByExpiry(),
       this.keys.userTokenHistory(email),
+      this.keys.tokensByTerm(),
       tokenId,
       record.createdAt,
       record.expiresAt,
       perUserMax,
       catalogEntryOf(record),
+      ...tokenSearchMembers(email, record.name, tokenId),
       ...recordFields(record),
     );
     return created === 1;
@@ -65,6 +68,7 @@ export class TokenRepository {
       this.keys.tokensByCreated(),
       this.keys.tokensByExpiry(),
       this.keys.userTokenHistory(email),
+      this.keys.tokensByTerm(),
       oldTokenId,
       successor.tokenId,
       successor.createdAt,
@@ -73,6 +77,7 @@ export class TokenRepository {
       catalogEntryOf(successor),
       graceMs,
       rotatedBy,
+      ...tokenSearchMembers(email, successor.name, successor.tokenId),
       ...recordFields(successor),
       'rotated_from', oldTokenId,
     );
@@ -129,6 +134,17 @@ export class TokenRepository {
     return ((await pipeline.exec()) ?? []).map(([err, n]) => {
       if (err) throw err;
       return Number(n);
+    });
+  }
+
+  /** Ids of the live tokens of some people, per person, in one round trip. */
+  async liveIdsMany(emails: readonly string[], nowMs: number): Promise<string[][]> {
+    if (emails.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const email of emails) pipeline.zrangebyscore(this.keys.userTokens(email), `(${nowMs}`, '+inf');
+    return ((await pipeline.exec()) ?? []).map(([err, ids]) => {
+      if (err) throw err;
+      return ids as string[];
     });
   }
 

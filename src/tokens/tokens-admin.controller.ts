@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Audited } from '../common/audited.decorator.js';
@@ -7,12 +7,8 @@ import type { AuthenticatedUser } from '../common/authenticated-user.js';
 import { NotFoundError } from '../common/domain-errors.js';
 import { canonicalEmail } from '../common/email.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
-import { decodeCursor, encodeCursor, searchNeedle } from '../common/list-cursor.js';
-import { DEFAULT_PAGE_SIZE } from '../common/list-query.dto.js';
-import { AdminListTokensQueryDto } from './dto/admin-list-tokens-query.dto.js';
 import { AdminRevokeUserTokensDto } from './dto/admin-revoke-user-tokens.dto.js';
 import { AdminTokenIdParamDto } from './dto/admin-token-id-param.dto.js';
-import { AdminTokenListDto } from './dto/admin-token-list.dto.js';
 import { AdminTokenRevokedDto } from './dto/admin-token-revoked.dto.js';
 import { AdminTokenDto } from './dto/admin-token.dto.js';
 import { AdminUserTokensRevokedDto } from './dto/admin-user-tokens-revoked.dto.js';
@@ -21,6 +17,7 @@ import { TokensService } from './tokens.service.js';
 
 const bodyUserEmail = (req: Request): string | undefined => (req.body as { user_email?: unknown } | undefined)?.user_email?.toString();
 
+/** Revoking tokens; the list of every token is served by active-users (it shows tokens blocked by a ban). */
 @ApiTags('admin: tokens')
 @AdminOnly()
 @Controller('api/admin/tokens')
@@ -29,20 +26,6 @@ export class TokensAdminController {
     private readonly tokens: TokensService,
     private readonly catalog: TokenCatalogService,
   ) {}
-
-  @Get()
-  @ApiOperation({ summary: 'Every token (active, expired, revoked), newest first, with counts by state' })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A bad filter, limit or cursor' })
-  async listTokens(@Query() query: AdminListTokensQueryDto): Promise<AdminTokenListDto> {
-    const page = await this.catalog.list({
-      email: query.email,
-      status: query.status,
-      needle: searchNeedle(query.q),
-      after: decodeCursor(query.cursor),
-      limit: query.limit ?? DEFAULT_PAGE_SIZE,
-    });
-    return { items: page.items.map((t) => AdminTokenDto.from(t)), next_cursor: encodeCursor(page.next), ...page.summary };
-  }
 
   @Delete(':token_id')
   @Audited('token.revoke', (req) => (req.params as { token_id?: string }).token_id)

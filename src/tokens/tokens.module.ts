@@ -12,6 +12,6 @@ import { TokensService } from './tokens.service.js';
   imports: [AdminsModule],
   controllers: [TokensController, TokensAdminController],
   providers: [TokensService, TokenRepository, TokenCatalogService, TokenCatalogRepository],
-  exports: [TokensService],
+  exports: [TokensService, TokenCatalogService],
 })
 export class TokensModule {}

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { LoggerService } from '@nestjs/common';
+import type { LoggerService, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../../src/app.module.js';
@@ -43,11 +43,13 @@ export function testEnv(redisUrl: string, overrides: Record<string, string> = {}
 export interface TestAppOptions {
   /** Receives the app's log lines (every level) instead of the console: suites that assert on logs. */
   logger?: LoggerService;
+  /** Extra controllers a suite mounts beside the app's own (e.g. a page route of its own). */
+  controllers?: Array<Type<unknown>>;
 }
 
 export async function startTestApp(env: Record<string, string>, options: TestAppOptions = {}): Promise<TestApp> {
   const config = loadConfig(env);
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule], controllers: options.controllers ?? [] })
     .overrideProvider(APP_CONFIG)
     .useValue(config)
     .compile();

@@ -1,4 +1,4 @@
-import { ListQueryDto } from '../../common/list-query.dto.js';
+import { SearchListQueryDto } from '../../common/list-query.dto.js';
 
-/** `?cursor=&limit=&q=`: q matches part of the email, literally. */
-export class ListActiveUsersQueryDto extends ListQueryDto {}
+/** `?cursor=&limit=&q=&match=`: q matches the email (prefix by default). */
+export class ListActiveUsersQueryDto extends SearchListQueryDto {}

@@ -4,7 +4,6 @@ import { ListQueryDto } from '../../common/list-query.dto.js';
 export class ListAuditQueryDto extends ListQueryDto {
   /**
    * Only entries by this actor (exact canonical email, or "scheduler").
-   * @example "admin@example.com"
    */
   @IsOptional()
   @IsString()
@@ -13,8 +12,7 @@ export class ListAuditQueryDto extends ListQueryDto {
 
   /**
    * Only this action, e.g. user.ban, user.unban, token.revoke, token.revoke_user, session.delete,
-   * cleanup.execute, admin.add, admin.remove.
-   * @example "user.ban"
+   * session.logout_user, cleanup.execute, admin.add, admin.remove.
    */
   @IsOptional()
   @IsString()
@@ -23,7 +21,6 @@ export class ListAuditQueryDto extends ListQueryDto {
 
   /**
    * Only entries about this target (exact: an email, a token id, a session id).
-   * @example "mallory@example.com"
    */
   @IsOptional()
   @IsString()
@@ -37,7 +34,6 @@ export class ListAuditQueryDto extends ListQueryDto {
 
   /**
    * Entries at or after this time (ISO 8601).
-   * @example "2026-01-01T00:00:00Z"
    */
   @IsOptional()
   @IsISO8601({ strict: true })

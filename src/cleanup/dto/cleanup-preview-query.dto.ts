@@ -4,7 +4,6 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 export class CleanupPreviewQueryDto {
   /**
    * How many stale items to list in detail, 1 to 1000 (default 100); the counts cover all of them.
-   * @example 100
    */
   @IsOptional()
   @Type(() => Number)

@@ -1,4 +1,5 @@
 /** Tokens: one person's (`token ...`) and every token of the gateway (`tokens ...`). */
+import { AdminTokenListController } from '../../active-users/admin-token-list.controller.js';
 import { InvalidInputError } from '../../common/domain-errors.js';
 import type { TokenScope } from '../../common/authenticated-user.js';
 import { AdminListTokensQueryDto } from '../../tokens/dto/admin-list-tokens-query.dto.js';
@@ -8,7 +9,6 @@ import { ExpiringTokenDto } from '../../tokens/dto/expiring-token.dto.js';
 import { IssuedTokenDto } from '../../tokens/dto/issued-token.dto.js';
 import { RotatedTokenDto } from '../../tokens/dto/rotated-token.dto.js';
 import { TokenDto } from '../../tokens/dto/token.dto.js';
-import { TokensAdminController } from '../../tokens/tokens-admin.controller.js';
 import { TokensService } from '../../tokens/tokens.service.js';
 import { CLI_ACTOR, type CliCommand, type Column, LIST_FLAGS, pick, str } from '../cli-command.js';
 import { validated } from '../cli-validation.js';
@@ -99,7 +99,7 @@ export const tokenCommands: CliCommand[] = [
     summary: 'Every token of the gateway, newest first (live ones unless --all or --status)',
     flags: {
       all: { type: 'boolean', description: 'live, expired and revoked tokens' },
-      status: { type: 'string', value: 'active|expired|revoked', description: 'only tokens in this state' },
+      status: { type: 'string', value: 'active|blocked|expired|revoked', description: 'only tokens in this state (blocked: of a banned person)' },
       email: { type: 'string', value: 'EMAIL', description: "one person's tokens (all states)" },
       ...LIST_FLAGS,
     },
@@ -108,7 +108,7 @@ export const tokenCommands: CliCommand[] = [
       const query = pick(flags, ['status', 'email', 'q', 'limit', 'cursor']);
       if (flags.all === true && query.status !== undefined) throw new InvalidInputError('give --all or --status, not both');
       if (flags.all !== true && query.status === undefined && query.email === undefined) query.status = 'active';
-      return app.get(TokensAdminController).listTokens(await validated(AdminListTokensQueryDto, query));
+      return app.get(AdminTokenListController).listTokens(await validated(AdminListTokensQueryDto, query));
     },
   },
   {

@@ -4,9 +4,9 @@
  * token keeps working for the grace: its record and index entry end then, and its tombstone
  * (written now, revoked_at = the grace's end) shows it revoked afterwards. A token is rotated once.
  * KEYS: old record, old tombstone, userTokens, revokedTokens index, new record, tokenCatalog,
- *       tokensByCreated, tokensByExpiry, userTokenHistory
+ *       tokensByCreated, tokensByExpiry, userTokenHistory, tokensByTerm
  * ARGV: oldId, newId, nowMs, newExpiresAtMs, perUserMax, newCatalogJson, graceMs, rotatedBy,
- *       then the new record's field1, value1, ...
+ *       the new token's owner and name search members, then the new record's field1, value1, ...
  * Returns 1 rotated, 0 the user is at the cap, -1 the old token is not live, -2 it was rotated already.
  */
 export const TOKEN_ROTATE_LUA = `
@@ -19,7 +19,7 @@ if redis.call('ZSCORE', KEYS[3], ARGV[1]) then live = live - 1 end
 if live >= tonumber(ARGV[5]) then return 0 end
 
 local fields = {}
-for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 11, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[5], unpack(fields))
 redis.call('PEXPIREAT', KEYS[5], ARGV[4])
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2])
@@ -27,6 +27,7 @@ redis.call('HSET', KEYS[6], ARGV[2], ARGV[6])
 redis.call('ZADD', KEYS[7], now, ARGV[2])
 redis.call('ZADD', KEYS[8], ARGV[4], ARGV[2])
 redis.call('ZADD', KEYS[9], now, ARGV[2])
+redis.call('ZADD', KEYS[10], 0, ARGV[9], 0, ARGV[10])
 
 local grace = tonumber(ARGV[7])
 local pttl = redis.call('PTTL', KEYS[1])

@@ -1,4 +1,4 @@
-import { ListQueryDto } from '../../common/list-query.dto.js';
+import { SearchListQueryDto } from '../../common/list-query.dto.js';
 
-/** `?cursor=&limit=&q=`: q matches part of the session owner's email, literally. */
-export class ListSessionsQueryDto extends ListQueryDto {}
+/** `?cursor=&limit=&q=&match=`: q matches the session owner's email (prefix by default). */
+export class ListSessionsQueryDto extends SearchListQueryDto {}

@@ -19,6 +19,10 @@ export class SessionItemDto {
   expires_at: string;
   /** Seconds until expires_at. */
   ttl_seconds: number;
+  /** Sign-in + SESSION_TTL_SECONDS: the session ends then however it is used (ISO 8601). */
+  absolute_expires_at: string;
+  /** Last seen + SESSION_IDLE_SECONDS: the session ends then unless used again (ISO 8601). */
+  idle_expires_at: string;
   /** Client address at sign-in (honours TRUST_PROXY). */
   ip: string;
   /** User-Agent at sign-in. */
@@ -33,6 +37,8 @@ export class SessionItemDto {
       last_seen_at: new Date(view.lastSeenAt).toISOString(),
       expires_at: new Date(view.expiresAt).toISOString(),
       ttl_seconds: Math.max(0, Math.ceil((view.expiresAt - nowMs) / 1000)),
+      absolute_expires_at: new Date(view.absoluteExpiresAt).toISOString(),
+      idle_expires_at: new Date(view.idleExpiresAt).toISOString(),
       ip: view.ip,
       user_agent: view.userAgent,
     };

@@ -4,7 +4,6 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 export class SessionStatsQueryDto {
   /**
    * Rows of per_user, 1 to 500 (default 50).
-   * @example 50
    */
   @IsOptional()
   @Type(() => Number)

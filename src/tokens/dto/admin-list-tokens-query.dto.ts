@@ -1,18 +1,17 @@
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { ListQueryDto } from '../../common/list-query.dto.js';
+import { SearchListQueryDto } from '../../common/list-query.dto.js';
 
-export class AdminListTokensQueryDto extends ListQueryDto {
+export class AdminListTokensQueryDto extends SearchListQueryDto {
   /**
    * Only this user's tokens (exact email); the summary then counts that user's tokens.
-   * @example "alice@example.com"
    */
   @IsOptional()
   @IsString()
   @MaxLength(254)
   email?: string;
 
-  /** Only tokens in this state. */
+  /** Only tokens in this state (blocked: live tokens of banned people). */
   @IsOptional()
-  @IsIn(['active', 'expired', 'revoked'])
-  status?: 'active' | 'expired' | 'revoked';
+  @IsIn(['active', 'blocked', 'expired', 'revoked'])
+  status?: 'active' | 'blocked' | 'expired' | 'revoked';
 }

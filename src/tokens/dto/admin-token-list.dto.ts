@@ -10,8 +10,10 @@ export class AdminTokenListDto {
   next_cursor: string | null;
   /** @example 1200 */
   total: number;
-  /** @example 1100 */
+  /** Live tokens of people not banned. @example 1097 */
   active: number;
+  /** Live tokens of banned people (refused while the ban lasts). @example 3 */
+  blocked: number;
   /** @example 80 */
   expired: number;
   /** Revoked tokens still within their lifetime. @example 20 */

@@ -13,8 +13,11 @@ export class AdminTokenDto {
   expires_at: string;
   /** Last request made with the token; null when never used or once it has expired. */
   last_used_at: string | null;
-  /** active (valid now), expired, or revoked (shown until it would have expired). */
-  status: 'active' | 'expired' | 'revoked';
+  /**
+   * active (valid now), blocked (valid, but its owner is banned: it works again after the ban),
+   * expired, or revoked (shown until it would have expired).
+   */
+  status: 'active' | 'blocked' | 'expired' | 'revoked';
   /** When a revoked token was revoked. */
   revoked_at: string | null;
   /** Who revoked it (an email, "cli"). */
