@@ -7,7 +7,18 @@
 const CENSOR = '[redacted]';
 
 /** Field names (at the top, one level down, or under headers) whose value is replaced whole. */
-const SECRET_FIELDS = ['authorization', '"proxy-authorization"', '"x-api-key"', 'cookie', '"set-cookie"', 'token', 'api_key', 'apiKey', 'password', 'secret'];
+const SECRET_FIELDS = [
+  'authorization',
+  '"proxy-authorization"',
+  '"x-api-key"',
+  'cookie',
+  '"set-cookie"',
+  'token',
+  'api_key',
+  'apiKey',
+  'password',
+  'secret',
+];
 
 export const REDACT_PATHS: readonly string[] = SECRET_FIELDS.flatMap((name) => {
   const key = name.startsWith('"') ? `[${name}]` : `.${name}`;
@@ -35,7 +46,9 @@ export class LogSanitiser {
 
   /** @param secrets the configured secrets' values (upstream key, JWT and session secrets ...); short or empty ones are ignored */
   constructor(secrets: ReadonlyArray<string | undefined>) {
-    this.values = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6))].sort((a, b) => b.length - a.length);
+    this.values = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6))].sort(
+      (a, b) => b.length - a.length,
+    );
   }
 
   text(input: string): string {
@@ -53,7 +66,8 @@ export class LogSanitiser {
       const value = object[key];
       let cleaned: unknown = value;
       if (typeof value === 'string') cleaned = this.text(value);
-      else if (depth < 1 && value !== null && typeof value === 'object' && !Array.isArray(value)) cleaned = this.fields(value as Record<string, unknown>, depth + 1);
+      else if (depth < 1 && value !== null && typeof value === 'object' && !Array.isArray(value))
+        cleaned = this.fields(value as Record<string, unknown>, depth + 1);
       if (cleaned !== value) {
         copy ??= { ...object };
         copy[key] = cleaned;

@@ -44,7 +44,8 @@ export class PinoLoggerService implements LoggerService {
 
   constructor(options: PinoLoggerOptions) {
     this.sanitiser = new LogSanitiser(options.secrets);
-    const sink = typeof options.destination === 'number' ? pino.destination({ dest: options.destination, sync: true }) : options.destination;
+    const sink =
+      typeof options.destination === 'number' ? pino.destination({ dest: options.destination, sync: true }) : options.destination;
     const sanitiser = this.sanitiser;
     this.pino = pino(
       {
@@ -90,7 +91,12 @@ export class PinoLoggerService implements LoggerService {
   }
 
   /** Nest calls `logger.x(message, ...extra, context)`; `error` may carry a stack before the context. */
-  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, params: unknown[], mayHaveStack = false): void {
+  private write(
+    level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal',
+    message: unknown,
+    params: unknown[],
+    mayHaveStack = false,
+  ): void {
     if (!this.pino.isLevelEnabled(level)) return;
     let context: string | undefined;
     if (params.length > 0 && typeof params[params.length - 1] === 'string') context = params.pop() as string;
