@@ -24,6 +24,8 @@ interface AccessRecord {
   startedAt: number;
   readAtStart: number;
   writtenAtStart: number;
+  /** The client's Content-Length, read before the proxy rewrites it for the upstream. */
+  declaredIn: string | undefined;
 }
 
 type RecordedResponse = ServerResponse & { accessRecord?: AccessRecord };
@@ -40,6 +42,7 @@ export function recordProxyAccess(req: IncomingMessage, res: ServerResponse, req
     startedAt: performance.now(),
     readAtStart: socket.bytesRead,
     writtenAtStart: socket.bytesWritten,
+    declaredIn: req.headers['content-length'],
   };
   res.once('close', writeAccessLine);
 }
@@ -50,7 +53,7 @@ function writeAccessLine(this: RecordedResponse): void {
   this.accessRecord = undefined;
   const { req } = record;
   const socket = req.socket;
-  const declared = req.headers['content-length'];
+  const declared = record.declaredIn;
   const state = req.gateway;
   const url = req.url ?? '';
   logger.log({
