@@ -1,6 +1,6 @@
 /**
  * LOG_FORMAT=pretty: the same (already redacted) JSON lines, printed for a person at a terminal:
- *   12:00:01.123 INFO  [Access] POST /v1/chat/completions 200 (upstream 200) 812 ms  request_id=... user=a@b.c
+ *   12:00:01.123 INFO  [Access] POST /v1/chat/completions 200 (upstream 200) 812 ms request_id=... user=a@b.c
  */
 import type { DestinationStream } from 'pino';
 
@@ -37,6 +37,6 @@ export function formatEntry(entry: Record<string, unknown>, colour = false): str
   const rest = Object.entries(entry)
     .filter(([key, value]) => !SHOWN_FIRST.has(key) && value !== undefined && value !== null)
     .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
-  if (rest.length > 0) parts.push(` ${rest.join(' ')}`);
+  if (rest.length > 0) parts.push(rest.join(' '));
   return parts.filter((part) => part !== '').join(' ');
 }
