@@ -37,16 +37,20 @@ function writeAccessLine(this: RecordedResponse): void {
   if (record === undefined) return;
   this.restAccessRecord = undefined;
   const { req } = record;
-  logger.log({
-    event: 'access',
-    via: 'rest',
-    request_id: record.requestId,
-    method: req.method,
-    path: req.originalUrl.slice(0, MAX_PATH),
-    status: this.statusCode,
-    completed: this.writableFinished,
-    duration_ms: Math.round(performance.now() - record.startedAt),
-    client: req.ip ?? req.socket.remoteAddress ?? null,
-    user: req.user?.email ?? null,
-  });
+  try {
+    logger.log({
+      event: 'access',
+      via: 'rest',
+      request_id: record.requestId,
+      method: req.method,
+      path: req.originalUrl.slice(0, MAX_PATH),
+      status: this.statusCode,
+      completed: this.writableFinished,
+      duration_ms: Math.round(performance.now() - record.startedAt),
+      client: req.ip ?? req.socket.remoteAddress ?? null,
+      user: req.user?.email ?? null,
+    });
+  } catch {
+    // A log line must never break an answer (this runs in an event handler: a throw would end the process).
+  }
 }

@@ -56,21 +56,25 @@ function writeAccessLine(this: RecordedResponse): void {
   const declared = record.declaredIn;
   const state = req.gateway;
   const url = req.url ?? '';
-  logger.log({
-    event: 'access',
-    via: 'v1',
-    request_id: record.requestId,
-    method: req.method,
-    path: (url.includes('?') ? withoutCredentialParams(url) : url).slice(0, MAX_PATH),
-    status: this.statusCode,
-    // The status the client got may differ (a 5xx becomes the gateway's own error); null: no upstream answer.
-    upstream_status: state?.upstreamStatus ?? null,
-    completed: this.writableFinished,
-    duration_ms: Math.round(performance.now() - record.startedAt),
-    bytes_in: declared !== undefined ? Number(declared) : socket.bytesRead - record.readAtStart,
-    bytes_out: socket.bytesWritten - record.writtenAtStart,
-    client: socket.remoteAddress ?? null,
-    user: state?.user?.email ?? null,
-    token_id: state?.user?.tokenId ?? null,
-  });
+  try {
+    logger.log({
+      event: 'access',
+      via: 'v1',
+      request_id: record.requestId,
+      method: req.method,
+      path: (url.includes('?') ? withoutCredentialParams(url) : url).slice(0, MAX_PATH),
+      status: this.statusCode,
+      // The status the client got may differ (a 5xx becomes the gateway's own error); null: no upstream answer.
+      upstream_status: state?.upstreamStatus ?? null,
+      completed: this.writableFinished,
+      duration_ms: Math.round(performance.now() - record.startedAt),
+      bytes_in: declared !== undefined ? Number(declared) : socket.bytesRead - record.readAtStart,
+      bytes_out: socket.bytesWritten - record.writtenAtStart,
+      client: socket.remoteAddress ?? null,
+      user: state?.user?.email ?? null,
+      token_id: state?.user?.tokenId ?? null,
+    });
+  } catch {
+    // A log line must never break an answer (this runs in an event handler: a throw would end the process).
+  }
 }
