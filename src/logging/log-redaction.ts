@@ -6,7 +6,10 @@
 
 const CENSOR = '[redacted]';
 
-/** Field names (at the top, one level down, or under headers) whose value is replaced whole. */
+/**
+ * Field names (at the top, or under headers, req.headers, res.headers) whose value is replaced whole.
+ * No wildcard paths: with them pino's redaction costs several times a whole line (measured).
+ */
 const SECRET_FIELDS = [
   'authorization',
   '"proxy-authorization"',
@@ -22,7 +25,7 @@ const SECRET_FIELDS = [
 
 export const REDACT_PATHS: readonly string[] = SECRET_FIELDS.flatMap((name) => {
   const key = name.startsWith('"') ? `[${name}]` : `.${name}`;
-  return [name, `*${key}`, `headers${key}`, `req.headers${key}`, `res.headers${key}`];
+  return [name, `headers${key}`, `req.headers${key}`, `res.headers${key}`];
 });
 
 export const REDACTION_CENSOR = CENSOR;
