@@ -5,8 +5,10 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Express } from 'express';
+import { requestIdOf } from './audit/request-id.js';
 import { setSecurityHeaders } from './common/security-headers.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
+import { restAccessLog } from './logging/rest-access-log.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { ProxyMiddleware } from './proxy/proxy.middleware.js';
 import { SessionMiddleware } from './sessions/session.middleware.js';
@@ -41,6 +43,8 @@ export function setupApp(app: NestExpressApplication): AppConfig {
     setSecurityHeaders(res);
     next();
   });
+  // One access line per answer Express gives (src/logging/rest-access-log.ts); /v1 has its own (proxy-access-log.ts).
+  app.use(restAccessLog(requestIdOf));
   // Browser sessions only on /, /auth/* and /api/*: the proxy above never sees them.
   app.use(app.get(SessionMiddleware).handle);
   app.useBodyParser('json', { limit: config.bodyLimitBytes });

@@ -2,7 +2,7 @@
  * One log line per refused authentication, on /v1 and on the REST API: why (the reason), which
  * request, from where, and whose token when its signature was valid; never the token itself.
  * Rate-limited per reason, so a flood of forged tokens costs a few lines a second.
- * Line: Logger.warn, context `AuthRefused`, message a JSON object:
+ * Line: Logger.warn, context `AuthRefused`, the message an object whose fields become the JSON line's:
  *   {"event":"auth_refused","reason":"revoked","status":401,"via":"v1","request_id":"...",
  *    "client":"10.0.0.7","method":"POST","path":"/v1/chat/completions","user":"a@b.c","token_id":"..."}
  * and past the rate, once a second: {"event":"auth_refused_suppressed","reason":"bad_signature","suppressed":940}
@@ -66,9 +66,11 @@ export class AuthRefusalLog implements OnApplicationShutdown {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly tokens: TokensService,
   ) {
-    this.lines = new RateLimitedLog(this.logger, config.failClosed.authRefusalLogPerSecond, (reason, suppressed) =>
-      JSON.stringify({ event: 'auth_refused_suppressed', reason, suppressed }),
-    );
+    this.lines = new RateLimitedLog(this.logger, config.failClosed.authRefusalLogPerSecond, (reason, suppressed) => ({
+      event: 'auth_refused_suppressed',
+      reason,
+      suppressed,
+    }));
   }
 
   /** A refused /v1 request: `err` is what the verifier threw, or undefined when no token was read. */
@@ -96,22 +98,20 @@ export class AuthRefusalLog implements OnApplicationShutdown {
   ): void {
     const refusal = this.refusalOf(err, credentials);
     if (refusal === null) return;
-    this.lines.write(refusal.reason, 'warn', () =>
-      JSON.stringify({
-        event: 'auth_refused',
-        reason: refusal.reason,
-        status: err instanceof DomainError ? statusOfDomainError(err) : 401,
-        via,
-        request_id: requestId,
-        client: client ?? null,
-        method: method ?? null,
-        // The path only: a query string may carry a credential.
-        path: (url ?? '').split('?', 1)[0].slice(0, 200),
-        user: refusal.user,
-        token_id: refusal.tokenId,
-        detail: refusal.detail,
-      }),
-    );
+    this.lines.write(refusal.reason, 'warn', () => ({
+      event: 'auth_refused',
+      reason: refusal.reason,
+      status: err instanceof DomainError ? statusOfDomainError(err) : 401,
+      via,
+      request_id: requestId,
+      client: client ?? null,
+      method: method ?? null,
+      // The path only: a query string may carry a credential.
+      path: (url ?? '').split('?', 1)[0].slice(0, 200),
+      user: refusal.user,
+      token_id: refusal.tokenId,
+      detail: refusal.detail,
+    }));
   }
 
   /** The reason of a refusal; null when `err` is not a refusal of authentication (e.g. a 403 or a 500). */

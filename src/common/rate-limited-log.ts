@@ -7,6 +7,8 @@
 import type { LoggerService } from '@nestjs/common';
 
 export type RateLimitedLevel = 'warn' | 'error' | 'fatal';
+/** A text, or an object whose fields become the structured line's (src/logging). */
+export type LogLine = string | Record<string, unknown>;
 
 interface Bucket {
   tokens: number;
@@ -31,12 +33,12 @@ export class RateLimitedLog {
   constructor(
     private readonly logger: Pick<LoggerService, RateLimitedLevel>,
     private readonly perSecond: number,
-    private readonly summary: (key: string, suppressed: number) => string,
+    private readonly summary: (key: string, suppressed: number) => LogLine,
     private readonly burst: number = Math.max(1, perSecond),
   ) {}
 
   /** Writes `line()` unless the key's bucket is empty; then counts it. The line is built only when written. */
-  write(key: string, level: RateLimitedLevel, line: () => string): void {
+  write(key: string, level: RateLimitedLevel, line: () => LogLine): void {
     const now = Date.now();
     let bucket = this.buckets.get(key);
     if (bucket === undefined) {

@@ -12,6 +12,8 @@ export interface AppConfig {
   readonly publicUrl: string;
   readonly trustProxy: boolean | number | string;
   readonly logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  /** json: one JSON object per line (pino); pretty: the same lines readable on a terminal. */
+  readonly logFormat: 'json' | 'pretty';
 
   readonly redis: {
     readonly url: string;

@@ -34,6 +34,9 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** LOG_LEVEL in Nest's names or pino's. */
+const LOG_LEVEL_ALIASES = { error: 'error', warn: 'warn', log: 'log', info: 'log', debug: 'debug', verbose: 'verbose', trace: 'verbose' } as const;
+
 /**
  * Reads and validates the environment. Collects every problem before failing, and names
  * the variable and the rule in each message, never the value (it may be a secret).
@@ -65,7 +68,9 @@ export function loadConfig(env: Env): AppConfig {
     host: r.str('HOST', '127.0.0.1'),
     publicUrl,
     trustProxy: r.trustProxy('TRUST_PROXY'),
-    logLevel: r.oneOf('LOG_LEVEL', ['error', 'warn', 'log', 'debug', 'verbose'] as const, 'log'),
+    // pino's names are accepted too: info is log, trace is verbose.
+    logLevel: LOG_LEVEL_ALIASES[r.oneOf('LOG_LEVEL', ['error', 'warn', 'log', 'info', 'debug', 'verbose', 'trace'] as const, 'log')],
+    logFormat: r.oneOf('LOG_FORMAT', ['json', 'pretty'] as const, 'json'),
     redis: {
       url: r.redisUrl('REDIS_URL', 'redis://127.0.0.1:6379'),
       keyPrefix: r.keyPrefix('REDIS_KEY_PREFIX', 'llmgw:'),

@@ -21,6 +21,7 @@ import { droppedHeaderNames, identityHeaders } from './identity.js';
 import { restampJsonBody } from './json-body.js';
 import { allowedLlmPath } from './llm-path.js';
 import { rewriteMultipart, type RewrittenForm } from './multipart-body.js';
+import { recordProxyAccess } from './proxy-access-log.js';
 import { withoutCredentialParams } from './query-credentials.js';
 import { BodyAbortedError, BodyTooLargeError, type BodyLimits, readBody, RequestBodyError } from './request-body.js';
 import { ResponseHeaderAllowlist } from './response-headers.js';
@@ -46,6 +47,8 @@ interface ProxyState {
   clientWantsClose?: boolean;
   /** The upstream's answer being passed on, once it has begun. */
   answer?: RelayedAnswer;
+  /** The upstream's status, for the access line (proxy-access-log.ts). */
+  upstreamStatus?: number;
 }
 
 type ProxiedRequest = IncomingMessage & { gateway?: ProxyState };
@@ -92,7 +95,9 @@ export class ProxyMiddleware implements OnApplicationShutdown {
         // Headers allowlisted, 5xx bodies replaced, a broken-off answer ended: see upstream-response.ts.
         proxyRes: (proxyRes, req, res) => {
           const state = (req as ProxiedRequest).gateway;
-          if (state) state.answer = this.answers.onResponse(proxyRes, res, state);
+          if (!state) return;
+          state.upstreamStatus = proxyRes.statusCode;
+          state.answer = this.answers.onResponse(proxyRes, res, state);
         },
         error: (err, req, res) => this.onProxyError(err, req as ProxiedRequest, res as ServerResponse),
       },
@@ -110,6 +115,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', requestId);
     setSecurityHeaders(res);
+    recordProxyAccess(req, res, requestId);
     // Every request gets an answer: whatever goes wrong unforeseen is a logged 500, never a hung socket.
     this.serve(req, url, res, requestId).catch((err: unknown) => this.failUnexpectedly(err, requestId, res));
   };
