@@ -25,6 +25,7 @@ import { withoutCredentialParams } from './query-credentials.js';
 import { BodyAbortedError, BodyTooLargeError, type BodyLimits, readBody, RequestBodyError } from './request-body.js';
 import { ResponseHeaderAllowlist } from './response-headers.js';
 import { SteeringFields } from './steering-fields.js';
+import { UpstreamConcurrency } from './upstream-concurrency.js';
 import { type RelayedAnswer, UpstreamAnswers } from './upstream-response.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -59,6 +60,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
   private readonly steering: SteeringFields;
   private forward: Forward;
   private readonly answers: UpstreamAnswers;
+  private readonly concurrency: UpstreamConcurrency;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -73,6 +75,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     const agentOptions = { keepAlive: true, maxSockets: config.requests.upstreamMaxSockets, maxFreeSockets: 64, scheduling: 'lifo' as const };
     this.agent = isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
     this.steering = new SteeringFields(config.requests.blockedFields);
+    this.concurrency = new UpstreamConcurrency(config.requests.upstreamMaxConcurrent, config.requests.upstreamMaxConcurrentPerUser);
     this.answers = new UpstreamAnswers({
       allowlist: new ResponseHeaderAllowlist(config.upstream.responseHeaders),
       idleTimeoutMs: config.upstream.idleTimeoutMs,
@@ -162,6 +165,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       this.answerBodyError(res, new BodyTooLargeError(limits.limitBytes));
       return;
     }
+    if (this.concurrency.enabled && !this.admit(user.email, res)) return;
     const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
     // LiteLLM reads a body as a form when its content-type mentions "form", and as JSON whatever
     // else it says; so every other body is JSON here too, and gets the verified identity stamped.
@@ -249,6 +253,22 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       delete headers['transfer-encoding'];
       headers['content-type'] = state.form.contentType;
     }
+  }
+
+  /**
+   * Takes a slot under the concurrency caps until the answer is over (the response closes, however
+   * it ends), or refuses the call at once: 503 when the instance is full, 429 when the user is.
+   */
+  private admit(email: string, res: ServerResponse): boolean {
+    const admission = this.concurrency.acquire(email);
+    if (admission === 'ok') {
+      res.once('close', () => this.concurrency.release(email));
+      return true;
+    }
+    res.setHeader('retry-after', '1');
+    if (admission === 'user_full') this.fail(res, 429, 'Too many concurrent requests for this user; retry shortly', 'too_many_concurrent_requests');
+    else this.fail(res, 503, 'The gateway is at its limit of concurrent upstream calls; retry shortly', 'gateway_at_capacity');
+    return false;
   }
 
   private restampJson(raw: Buffer, email: string, path: string): Buffer {
