@@ -118,8 +118,12 @@ export interface AppConfig {
     readonly requestTimeoutMs: number;
     /** A request body that sends nothing for this long gets 408. */
     readonly bodyIdleTimeoutMs: number;
-    /** Most sockets the proxy opens to the upstream at once; calls past it wait for a socket. */
+    /** Most sockets the proxy opens to the upstream at once (Infinity unless UPSTREAM_MAX_SOCKETS is set); calls past it wait for a socket. */
     readonly upstreamMaxSockets: number;
+    /** Most /v1 calls in flight at once on this instance; past it a call is answered 503 at once. 0 = no cap. */
+    readonly upstreamMaxConcurrent: number;
+    /** Most /v1 calls in flight at once for one user (email) on this instance; past it 429 at once. 0 = no cap. */
+    readonly upstreamMaxConcurrentPerUser: number;
   };
 
   /** Failing closed: Redis durability, the refusal log and the shutdown deadline (docs/OPERATIONS.md). */

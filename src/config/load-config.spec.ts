@@ -87,8 +87,12 @@ describe('loadConfig', () => {
       headersTimeoutMs: 30000,
       requestTimeoutMs: 300000,
       bodyIdleTimeoutMs: 30000,
-      upstreamMaxSockets: 512,
+      upstreamMaxSockets: Infinity,
+      upstreamMaxConcurrent: 0,
+      upstreamMaxConcurrentPerUser: 0,
     });
+    expect(loadConfig({ JWT_SECRET: SECRET, UPSTREAM_MAX_SOCKETS: '64' }).requests.upstreamMaxSockets).toBe(64);
+    expect(problemsOf({ JWT_SECRET: SECRET, UPSTREAM_MAX_CONCURRENT: '-1' })).toHaveLength(1);
     expect(loadConfig({ JWT_SECRET: SECRET, UPSTREAM_BLOCKED_FIELDS: ' corp_url ,x-key,' }).requests.blockedFields).toEqual(['corp_url', 'x-key']);
   });
 

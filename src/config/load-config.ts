@@ -143,7 +143,10 @@ export function loadConfig(env: Env): AppConfig {
       headersTimeoutMs: r.int('CLIENT_HEADERS_TIMEOUT_MS', 30000, 100, 600000),
       requestTimeoutMs: r.int('CLIENT_REQUEST_TIMEOUT_MS', 300000, 100, 3600000),
       bodyIdleTimeoutMs: r.int('CLIENT_BODY_IDLE_TIMEOUT_MS', 30000, 100, 600000),
-      upstreamMaxSockets: r.int('UPSTREAM_MAX_SOCKETS', 512, 1, 65536),
+      // 0 (the default) leaves the agent unbounded: long streams must never wait in silence for a socket.
+      upstreamMaxSockets: r.int('UPSTREAM_MAX_SOCKETS', 0, 0, 1_000_000) || Infinity,
+      upstreamMaxConcurrent: r.int('UPSTREAM_MAX_CONCURRENT', 0, 0, 1_000_000),
+      upstreamMaxConcurrentPerUser: r.int('UPSTREAM_MAX_CONCURRENT_PER_USER', 0, 0, 1_000_000),
     },
     failClosed: {
       redisAllowEphemeral: r.bool('REDIS_ALLOW_EPHEMERAL', false),

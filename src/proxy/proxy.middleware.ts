@@ -10,13 +10,14 @@ import { Readable } from 'node:stream';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { createProxyMiddleware, type Plugin } from 'http-proxy-middleware';
 import { AuthRefusalLog } from '../auth/auth-refusal-log.js';
-import { readCredentials } from '../auth/request-credentials.js';
+import { readCredentials, type RequestCredentials } from '../auth/request-credentials.js';
 import { TokenVerifier } from '../auth/token-verifier.service.js';
 import type { AuthenticatedUser } from '../common/authenticated-user.js';
 import { DomainError, UserBannedError } from '../common/domain-errors.js';
 import { sdkErrorBody, statusOfDomainError } from '../common/error-shapes.js';
 import { setSecurityHeaders } from '../common/security-headers.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { TokenClaims } from '../tokens/token-claims.js';
 import { droppedHeaderNames, identityHeaders } from './identity.js';
 import { restampJsonBody } from './json-body.js';
 import { allowedLlmPath } from './llm-path.js';
@@ -26,6 +27,7 @@ import { withoutCredentialParams } from './query-credentials.js';
 import { BodyAbortedError, BodyTooLargeError, type BodyLimits, readBody, RequestBodyError } from './request-body.js';
 import { ResponseHeaderAllowlist } from './response-headers.js';
 import { SteeringFields } from './steering-fields.js';
+import { UpstreamConcurrency } from './upstream-concurrency.js';
 import { type RelayedAnswer, UpstreamAnswers } from './upstream-response.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -62,6 +64,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
   private readonly steering: SteeringFields;
   private forward: Forward;
   private readonly answers: UpstreamAnswers;
+  private readonly concurrency: UpstreamConcurrency;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -76,6 +79,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     const agentOptions = { keepAlive: true, maxSockets: config.requests.upstreamMaxSockets, maxFreeSockets: 64, scheduling: 'lifo' as const };
     this.agent = isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
     this.steering = new SteeringFields(config.requests.blockedFields);
+    this.concurrency = new UpstreamConcurrency(config.requests.upstreamMaxConcurrent, config.requests.upstreamMaxConcurrentPerUser);
     this.answers = new UpstreamAnswers({
       allowlist: new ResponseHeaderAllowlist(config.upstream.responseHeaders),
       idleTimeoutMs: config.upstream.idleTimeoutMs,
@@ -143,24 +147,19 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       this.fail(res, 401, credentials.kind === 'invalid' ? 'Conflicting or malformed credentials' : 'Missing API token', 'invalid_credentials');
       return;
     }
-    let user: AuthenticatedUser;
+    // CPU-only checks first (signature, path, size, content type): a call they refuse costs no Redis round trip.
+    let claims: TokenClaims;
     try {
-      user = await this.verifier.authenticate(credentials.token);
+      claims = this.verifier.verifySignature(credentials.token);
     } catch (err) {
-      this.refusals.refusedOnProxy(req, requestId, credentials, err);
-      if (!(err instanceof DomainError)) throw err;
-      this.fail(res, statusOfDomainError(err), err.message, err.code, err instanceof UserBannedError ? err.bannedUntil : undefined);
+      this.refuseCredentials(req, res, requestId, credentials, err);
       return;
     }
-
     const path = allowedLlmPath(url, this.config.upstream.allowedPaths);
     if (path === null) {
       this.fail(res, 404, 'Not found: this path is not an LLM API route of the gateway', 'route_not_found');
       return;
     }
-    req.url = withoutCredentialParams(url);
-
-    const state: ProxyState = { user, requestId };
     const limits: BodyLimits = { limitBytes: this.config.bodyLimitBytes, idleMs: this.config.requests.bodyIdleTimeoutMs };
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limits.limitBytes) {
@@ -172,11 +171,24 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     // else it says; so every other body is JSON here too, and gets the verified identity stamped.
     // Forms are parsed and stamped only where uploads need them.
     const contentType = req.headers['content-type'] ?? '';
-    if (hasBody && /form/i.test(contentType)) {
-      if (!(/^multipart\/form-data/i.test(contentType) && isUploadPath(path))) {
-        this.fail(res, 415, 'Form bodies are accepted only for uploads under /v1/audio and /v1/images; send JSON', 'unsupported_media_type');
-        return;
-      }
+    const isForm = hasBody && /form/i.test(contentType);
+    if (isForm && !(/^multipart\/form-data/i.test(contentType) && isUploadPath(path))) {
+      this.fail(res, 415, 'Form bodies are accepted only for uploads under /v1/audio and /v1/images; send JSON', 'unsupported_media_type');
+      return;
+    }
+
+    let user: AuthenticatedUser;
+    try {
+      user = await this.verifier.admitSigned(claims);
+    } catch (err) {
+      this.refuseCredentials(req, res, requestId, credentials, err);
+      return;
+    }
+    req.url = withoutCredentialParams(url);
+    if (this.concurrency.enabled && !this.admit(user.email, res)) return;
+
+    const state: ProxyState = { user, requestId };
+    if (isForm) {
       this.forwardForm(req, res, state, limits);
       return;
     }
@@ -192,6 +204,13 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       }
     }
     this.handOff(req, res, state, state.body === undefined ? undefined : bodyStream(state.body));
+  }
+
+  /** A token refused by the verifier: logged, and answered in the SDK shape (anything else is rethrown, a logged 500). */
+  private refuseCredentials(req: IncomingMessage, res: ServerResponse, requestId: string, credentials: RequestCredentials, err: unknown): void {
+    this.refusals.refusedOnProxy(req, requestId, credentials, err);
+    if (!(err instanceof DomainError)) throw err;
+    this.fail(res, statusOfDomainError(err), err.message, err.code, err instanceof UserBannedError ? err.bannedUntil : undefined);
   }
 
   /** Streams an upload on once its fields before the first file have passed; refuses it otherwise. */
@@ -254,6 +273,22 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       delete headers['transfer-encoding'];
       headers['content-type'] = state.form.contentType;
     }
+  }
+
+  /**
+   * Takes a slot under the concurrency caps until the answer is over (the response closes, however
+   * it ends), or refuses the call at once: 503 when the instance is full, 429 when the user is.
+   */
+  private admit(email: string, res: ServerResponse): boolean {
+    const admission = this.concurrency.acquire(email);
+    if (admission === 'ok') {
+      res.once('close', () => this.concurrency.release(email));
+      return true;
+    }
+    res.setHeader('retry-after', '1');
+    if (admission === 'user_full') this.fail(res, 429, 'Too many concurrent requests for this user; retry shortly', 'too_many_concurrent_requests');
+    else this.fail(res, 503, 'The gateway is at its limit of concurrent upstream calls; retry shortly', 'gateway_at_capacity');
+    return false;
   }
 
   private restampJson(raw: Buffer, email: string, path: string): Buffer {
