@@ -24,6 +24,7 @@ import { rewriteMultipart, type RewrittenForm } from './multipart-body.js';
 import { withoutCredentialParams } from './query-credentials.js';
 import { BodyAbortedError, BodyTooLargeError, type BodyLimits, readBody, RequestBodyError } from './request-body.js';
 import { ResponseHeaderAllowlist } from './response-headers.js';
+import { adviseRetry } from './retry-advice.js';
 import { SteeringFields } from './steering-fields.js';
 import { type RelayedAnswer, UpstreamAnswers } from './upstream-response.js';
 
@@ -306,6 +307,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     }
     const body = JSON.stringify(sdkErrorBody(status, message, code, { bannedUntil }));
     res.statusCode = status;
+    adviseRetry(res, status);
     res.setHeader('content-type', 'application/json');
     res.setHeader('content-length', Buffer.byteLength(body));
     if (close) res.setHeader('connection', 'close');
