@@ -16,6 +16,7 @@ import { CleanupModule } from './cleanup/cleanup.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { ConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { SocketDrainService } from './lifecycle/socket-drain.service.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
 import { ProxyModule } from './proxy/proxy.module.js';
@@ -28,6 +29,7 @@ import { TokensModule } from './tokens/tokens.module.js';
     ConfigModule,
     RedisModule,
     RedisDurabilityModule,
+    MetricsModule,
     TokensModule,
     ActiveUsersModule,
     AuthModule,

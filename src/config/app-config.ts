@@ -104,6 +104,14 @@ export interface AppConfig {
     readonly enabled: boolean;
   };
 
+  /** /metrics and /health/ready (docs/OPERATIONS.md, "Metrics and health"). */
+  readonly observability: {
+    /** Bearer that a Prometheus scraper sends to /metrics; undefined: only admins may read it. A secret. */
+    readonly metricsToken: string | undefined;
+    /** /health/ready also requires the upstream to answer. */
+    readonly readyChecksUpstream: boolean;
+  };
+
   /** What a /v1 client may send, and how slowly (docs/SECURITY.md, "The /v1 boundary: requests"). */
   readonly requests: {
     /** Body fields refused on top of the built-in list of upstream-steering fields (src/proxy/steering-fields.ts). */

@@ -17,6 +17,8 @@ import { DomainError, UserBannedError } from '../common/domain-errors.js';
 import { sdkErrorBody, statusOfDomainError } from '../common/error-shapes.js';
 import { setSecurityHeaders } from '../common/security-headers.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { UpstreamCallMetrics } from '../metrics/upstream-call-metrics.js';
 import { droppedHeaderNames, identityHeaders } from './identity.js';
 import { restampJsonBody } from './json-body.js';
 import { allowedLlmPath } from './llm-path.js';
@@ -47,6 +49,8 @@ interface ProxyState {
   clientWantsClose?: boolean;
   /** The upstream's answer being passed on, once it has begun. */
   answer?: RelayedAnswer;
+  /** performance.now() at the hand-off to http-proxy, for the upstream timings (metrics/). */
+  startedAt?: number;
 }
 
 type ProxiedRequest = IncomingMessage & { gateway?: ProxyState };
@@ -60,12 +64,15 @@ export class ProxyMiddleware implements OnApplicationShutdown {
   private readonly steering: SteeringFields;
   private forward: Forward;
   private readonly answers: UpstreamAnswers;
+  private readonly upstreamMetrics: UpstreamCallMetrics;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly verifier: TokenVerifier,
     private readonly refusals: AuthRefusalLog,
+    metrics: GatewayMetrics,
   ) {
+    this.upstreamMetrics = new UpstreamCallMetrics(metrics);
     if (!config.upstream.apiKey) {
       // Clients' own credentials are always dropped, so the upstream then sees no credential at all.
       this.logger.warn('UPSTREAM_API_KEY is empty: calls reach the upstream without a credential');
@@ -93,7 +100,9 @@ export class ProxyMiddleware implements OnApplicationShutdown {
         // Headers allowlisted, 5xx bodies replaced, a broken-off answer ended: see upstream-response.ts.
         proxyRes: (proxyRes, req, res) => {
           const state = (req as ProxiedRequest).gateway;
-          if (state) state.answer = this.answers.onResponse(proxyRes, res, state);
+          if (!state) return;
+          if (state.startedAt !== undefined) this.upstreamMetrics.answered(proxyRes, res, state.startedAt);
+          state.answer = this.answers.onResponse(proxyRes, res, state);
         },
         error: (err, req, res) => this.onProxyError(err, req as ProxiedRequest, res as ServerResponse),
       },
@@ -218,6 +227,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
 
   private handOff(req: IncomingMessage, res: ServerResponse, state: ProxyState, body: Readable | undefined): void {
     (req as ProxiedRequest).gateway = state;
+    state.startedAt = performance.now();
     this.rewriteHeaders(req, state);
     this.forward(req, res, body);
   }
