@@ -35,7 +35,8 @@ describe('/metrics', () => {
   };
 
   it('refuses anonymous callers, a wrong bearer and a non-admin token, without showing a metric', async () => {
-    for (const headers of [{}, { authorization: 'Bearer not-the-metrics-token-0000000' }, { authorization: `Bearer ${userToken}` }, { 'x-api-key': METRICS_TOKEN }]) {
+    const callers: Array<Record<string, string>> = [{}, { authorization: 'Bearer not-the-metrics-token-0000000' }, { authorization: `Bearer ${userToken}` }, { 'x-api-key': METRICS_TOKEN }];
+    for (const headers of callers) {
       const answer = await scrape(headers);
       expect([401, 403]).toContain(answer.status);
       expect(answer.text).not.toContain('llmgw_');
