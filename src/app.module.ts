@@ -3,6 +3,7 @@ import { Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ActiveUsersModule } from './active-users/active-users.module.js';
 import { AdminsModule } from './admins/admins.module.js';
+import { StoreResetAlertModule } from './alerts/store-reset-alert.module.js';
 import { AuditInterceptor } from './audit/audit.interceptor.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AdminGuard } from './auth/admin.guard.js';
@@ -30,6 +31,7 @@ import { TokensModule } from './tokens/tokens.module.js';
     RedisModule,
     RedisDurabilityModule,
     MetricsModule,
+    StoreResetAlertModule,
     TokensModule,
     ActiveUsersModule,
     AuthModule,

@@ -29,6 +29,8 @@ export class RedisDurabilityService implements OnApplicationBootstrap, OnModuleD
   private persistence: RedisPersistence | null = null;
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | undefined;
+  /** Told once per detection of an emptied Redis (the alerts module subscribes; redis/ imports nothing above it). */
+  private readonly resetListeners: Array<(details: string) => void> = [];
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -39,6 +41,11 @@ export class RedisDurabilityService implements OnApplicationBootstrap, OnModuleD
   /** Redis lost its data and no operator has confirmed it: sign-in, minting and /v1 answer 503. */
   get storeResetDetected(): boolean {
     return this.resetDetected;
+  }
+
+  /** Calls `listener` with a one-line description each time this process finds that Redis lost its data. */
+  onStoreReset(listener: (details: string) => void): void {
+    this.resetListeners.push(listener);
   }
 
   /** Why the gateway is not ready because of its store's durability, or null. Fixed text, safe for anonymous callers. */
@@ -127,6 +134,8 @@ export class RedisDurabilityService implements OnApplicationBootstrap, OnModuleD
     }
     if (this.resetDetected) return;
     this.resetDetected = true;
+    const details = `the store marker is ${value === null ? 'gone' : 'replaced'}`;
+    for (const listener of this.resetListeners) listener(details);
     this.logger.fatal(
       `Redis lost its data (the store marker is ${value === null ? 'gone' : 'replaced'}): every ban, revocation and session is gone. ` +
         'Sign-in, token minting and /v1 answer 503 until an operator confirms the reset with `npm run cli -- redis confirm-reset` (docs/OPERATIONS.md).',
