@@ -104,12 +104,10 @@ export interface AppConfig {
     readonly enabled: boolean;
   };
 
-  /** /metrics and /health/ready (docs/OPERATIONS.md, "Metrics and health"). */
+  /** /metrics (docs/OPERATIONS.md, "Metrics (Prometheus)"). */
   readonly observability: {
     /** Bearer that a Prometheus scraper sends to /metrics; undefined: only admins may read it. A secret. */
     readonly metricsToken: string | undefined;
-    /** /health/ready also requires the upstream to answer. */
-    readonly readyChecksUpstream: boolean;
   };
 
   /** What a /v1 client may send, and how slowly (docs/SECURITY.md, "The /v1 boundary: requests"). */
