@@ -49,8 +49,8 @@ export class ActiveUsersRepository {
       email,
       tokenName,
     );
-    const [status, remainingMs, writeFailed] = admissionReply(reply, 'admit-token');
-    if (status === 2) return { kind: 'banned', remainingMs };
+    const [status, remainingMs, writeFailed, reason] = admissionReply(reply, 'admit-token');
+    if (status === 2) return { kind: 'banned', remainingMs, reason: reason ?? '' };
     if (status === 1) return { kind: 'not-allowlisted' };
     if (writeFailed === 1) this.onActivityError('a write in the admission script failed');
     this.touchActivityIndexes(email, 'jwt', nowMs);
@@ -129,11 +129,18 @@ export class ActiveUsersRepository {
 }
 
 /** The admission scripts' reply, {status, value, writeFailed}, checked: a reply of another shape fails the admission. */
-function admissionReply(reply: unknown, script: string): [number, number, number] {
-  if (!Array.isArray(reply) || reply.length !== 3 || typeof reply[0] !== 'number' || typeof reply[1] !== 'number' || typeof reply[2] !== 'number') {
+function admissionReply(reply: unknown, script: string): [number, number, number, string | null] {
+  if (
+    !Array.isArray(reply) ||
+    (reply.length !== 3 && reply.length !== 4) ||
+    typeof reply[0] !== 'number' ||
+    typeof reply[1] !== 'number' ||
+    typeof reply[2] !== 'number' ||
+    (reply.length === 4 && reply[3] !== null && typeof reply[3] !== 'string')
+  ) {
     throw new UnexpectedRedisReplyError(`${script} answered ${JSON.stringify(reply)?.slice(0, 100)}`);
   }
   const [status] = reply as number[];
   if (status !== 0 && status !== 1 && status !== 2) throw new UnexpectedRedisReplyError(`${script} status ${status}`);
-  return reply as [number, number, number];
+  return [reply[0] as number, reply[1] as number, reply[2] as number, (reply[3] as string | null | undefined) ?? null];
 }

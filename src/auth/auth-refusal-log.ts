@@ -14,6 +14,7 @@ import { DomainError, InvalidCredentialsError, ServiceUnavailableError, UserBann
 import { statusOfDomainError } from '../common/error-shapes.js';
 import { RateLimitedLog } from '../common/rate-limited-log.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { TokensService } from '../tokens/tokens.service.js';
 import type { RequestCredentials } from './request-credentials.js';
 
@@ -65,6 +66,7 @@ export class AuthRefusalLog implements OnApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly tokens: TokensService,
+    private readonly metrics: GatewayMetrics,
   ) {
     this.lines = new RateLimitedLog(this.logger, config.failClosed.authRefusalLogPerSecond, (reason, suppressed) => ({
       event: 'auth_refused_suppressed',
@@ -98,6 +100,7 @@ export class AuthRefusalLog implements OnApplicationShutdown {
   ): void {
     const refusal = this.refusalOf(err, credentials);
     if (refusal === null) return;
+    this.metrics.countRefusal(refusal.reason, via);
     this.lines.write(refusal.reason, 'warn', () => ({
       event: 'auth_refused',
       reason: refusal.reason,

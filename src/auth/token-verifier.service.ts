@@ -21,6 +21,8 @@ import { admitsUnchecked } from './auth-fail-mode.js';
 import { type Refusal, type RefusalReason, withRefusal } from './auth-refusal-log.js';
 
 const UNAVAILABLE_MESSAGE = 'Authentication is temporarily unavailable; try again shortly';
+/** Told only for a validly signed token: revoked by its owner or an admin, or unknown to this gateway's store. */
+const REVOKED_MESSAGE = 'This token has been revoked; create a new one';
 
 @Injectable()
 export class TokenVerifier {
@@ -44,12 +46,15 @@ export class TokenVerifier {
 
   /**
    * The CPU-only half of `authenticate`: signature and claims, no Redis. The proxy runs its other
-   * CPU-only checks between the two halves, so a refused call costs no round trip. Throws InvalidCredentialsError.
+   * CPU-only checks between the two halves, so a refused call costs no round trip. Throws
+   * InvalidCredentialsError (one generic answer for a forged, malformed or wrong-claim token), or the
+   * expired error naming when for a token whose signature is valid.
    */
   verifySignature(rawToken: string): TokenClaims {
-    const claims = this.tokens.codec.verify(rawToken);
-    if (claims === null) throw new InvalidCredentialsError();
-    return claims;
+    const checked = this.tokens.codec.check(rawToken);
+    if (checked === null) throw new InvalidCredentialsError();
+    if (checked.kind === 'expired') throw expiredError(checked.claims);
+    return checked.claims;
   }
 
   /** The Redis half of `authenticate`, for claims `verifySignature` returned. */
@@ -90,13 +95,19 @@ export class TokenVerifier {
       case 'admitted':
         return user;
       case 'not-allowlisted':
-        throw withRefusal(new InvalidCredentialsError(), refusal('revoked', claims));
+        throw withRefusal(new InvalidCredentialsError(REVOKED_MESSAGE, 'token_revoked'), refusal('revoked', claims));
       case 'banned': {
         const remaining = admission.remainingMs > 0 ? admission.remainingMs : this.config.banTtlSeconds * 1000;
-        throw withRefusal(new UserBannedError(new Date(Date.now() + remaining), remaining), refusal('banned', claims));
+        throw withRefusal(new UserBannedError(new Date(Date.now() + remaining), remaining, admission.reason), refusal('banned', claims));
       }
     }
   }
+}
+
+/** A validly signed token past its expiry: the client learns when it expired. */
+function expiredError(claims: TokenClaims): InvalidCredentialsError {
+  const at = new Date(claims.exp * 1000).toISOString();
+  return withRefusal(new InvalidCredentialsError(`This token expired at ${at}; create a new one`, 'token_expired'), refusal('expired', claims));
 }
 
 /** A refusal of a validly signed token: it names the user and the token. */

@@ -106,6 +106,12 @@ export interface AppConfig {
     readonly enabled: boolean;
   };
 
+  /** /metrics (docs/OPERATIONS.md, "Metrics (Prometheus)"). */
+  readonly observability: {
+    /** Bearer that a Prometheus scraper sends to /metrics; undefined: only admins may read it. A secret. */
+    readonly metricsToken: string | undefined;
+  };
+
   /** What a /v1 client may send, and how slowly (docs/SECURITY.md, "The /v1 boundary: requests"). */
   readonly requests: {
     /** Body fields refused on top of the built-in list of upstream-steering fields (src/proxy/steering-fields.ts). */

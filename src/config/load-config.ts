@@ -137,6 +137,9 @@ export function loadConfig(env: Env): AppConfig {
     docs: {
       enabled: r.bool('DOCS_ENABLED', true),
     },
+    observability: {
+      metricsToken: r.secretOfAtLeast('METRICS_TOKEN', 16),
+    },
     requests: {
       blockedFields: r.fieldList('UPSTREAM_BLOCKED_FIELDS'),
       jsonMaxDepth: r.int('JSON_MAX_DEPTH', 64, 2, 512),
@@ -234,6 +237,13 @@ class EnvReader {
     } catch {
       this.problems.push(`${name} must be an http(s) URL`);
     }
+    return value;
+  }
+
+  /** An optional secret of at least `minLength` characters; its value never appears in a message. */
+  secretOfAtLeast(name: string, minLength: number): string | undefined {
+    const value = this.raw(name);
+    if (value !== undefined && value.length < minLength) this.problems.push(`${name} must be at least ${minLength} characters`);
     return value;
   }
 

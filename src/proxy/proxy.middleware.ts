@@ -18,6 +18,8 @@ import { sdkErrorBody, statusOfDomainError } from '../common/error-shapes.js';
 import { setSecurityHeaders } from '../common/security-headers.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { TokenClaims } from '../tokens/token-claims.js';
+import { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { UpstreamCallMetrics } from '../metrics/upstream-call-metrics.js';
 import { droppedHeaderNames, identityHeaders } from './identity.js';
 import { restampJsonBody } from './json-body.js';
 import { allowedLlmPath } from './llm-path.js';
@@ -26,6 +28,7 @@ import { recordProxyAccess } from './proxy-access-log.js';
 import { withoutCredentialParams } from './query-credentials.js';
 import { BodyAbortedError, BodyTooLargeError, type BodyLimits, readBody, RequestBodyError } from './request-body.js';
 import { ResponseHeaderAllowlist } from './response-headers.js';
+import { adviseRetry } from './retry-advice.js';
 import { SteeringFields } from './steering-fields.js';
 import { UpstreamConcurrency } from './upstream-concurrency.js';
 import { type RelayedAnswer, UpstreamAnswers } from './upstream-response.js';
@@ -51,6 +54,8 @@ interface ProxyState {
   answer?: RelayedAnswer;
   /** The upstream's status, for the access line (proxy-access-log.ts). */
   upstreamStatus?: number;
+  /** performance.now() at the hand-off to http-proxy, for the upstream timings (metrics/). */
+  startedAt?: number;
 }
 
 type ProxiedRequest = IncomingMessage & { gateway?: ProxyState };
@@ -65,12 +70,15 @@ export class ProxyMiddleware implements OnApplicationShutdown {
   private forward: Forward;
   private readonly answers: UpstreamAnswers;
   private readonly concurrency: UpstreamConcurrency;
+  private readonly upstreamMetrics: UpstreamCallMetrics;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly verifier: TokenVerifier,
     private readonly refusals: AuthRefusalLog,
+    metrics: GatewayMetrics,
   ) {
+    this.upstreamMetrics = new UpstreamCallMetrics(metrics);
     if (!config.upstream.apiKey) {
       // Clients' own credentials are always dropped, so the upstream then sees no credential at all.
       this.logger.warn('UPSTREAM_API_KEY is empty: calls reach the upstream without a credential');
@@ -101,6 +109,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
           const state = (req as ProxiedRequest).gateway;
           if (!state) return;
           state.upstreamStatus = proxyRes.statusCode;
+          if (state.startedAt !== undefined) this.upstreamMetrics.answered(proxyRes, res, state.startedAt);
           state.answer = this.answers.onResponse(proxyRes, res, state);
         },
         error: (err, req, res) => this.onProxyError(err, req as ProxiedRequest, res as ServerResponse),
@@ -241,6 +250,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
 
   private handOff(req: IncomingMessage, res: ServerResponse, state: ProxyState, body: Readable | undefined): void {
     (req as ProxiedRequest).gateway = state;
+    state.startedAt = performance.now();
     this.rewriteHeaders(req, state);
     this.forward(req, res, body);
   }
@@ -346,6 +356,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     }
     const body = JSON.stringify(sdkErrorBody(status, message, code, { bannedUntil }));
     res.statusCode = status;
+    adviseRetry(res, status);
     res.setHeader('content-type', 'application/json');
     res.setHeader('content-length', Buffer.byteLength(body));
     if (close) res.setHeader('connection', 'close');

@@ -3,12 +3,10 @@
  * only: the CLI shares the Redis provider but neither refuses to run nor watches.
  */
 import { Global, Module } from '@nestjs/common';
-import { AlertsModule } from '../alerts/alerts.module.js';
 import { RedisDurabilityService } from './redis-durability.service.js';
 
 @Global()
 @Module({
-  imports: [AlertsModule],
   providers: [RedisDurabilityService],
   exports: [RedisDurabilityService],
 })

@@ -10,7 +10,6 @@
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { SlackNotifier } from '../alerts/slack-notifier.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ConfigError } from '../config/load-config.js';
 import { isRedisUnavailableError } from './redis-errors.js';
@@ -30,17 +29,23 @@ export class RedisDurabilityService implements OnApplicationBootstrap, OnModuleD
   private persistence: RedisPersistence | null = null;
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | undefined;
+  /** Told once per detection of an emptied Redis (the alerts module subscribes; redis/ imports nothing above it). */
+  private readonly resetListeners: Array<(details: string) => void> = [];
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly marker: RedisStoreMarker,
-    private readonly alerts: SlackNotifier,
   ) {}
 
   /** Redis lost its data and no operator has confirmed it: sign-in, minting and /v1 answer 503. */
   get storeResetDetected(): boolean {
     return this.resetDetected;
+  }
+
+  /** Calls `listener` with a one-line description each time this process finds that Redis lost its data. */
+  onStoreReset(listener: (details: string) => void): void {
+    this.resetListeners.push(listener);
   }
 
   /** Why the gateway is not ready because of its store's durability, or null. Fixed text, safe for anonymous callers. */
@@ -130,11 +135,11 @@ export class RedisDurabilityService implements OnApplicationBootstrap, OnModuleD
     if (this.resetDetected) return;
     this.resetDetected = true;
     const what = value === null ? 'the store marker is gone' : 'the store marker was replaced by one written at boot';
+    for (const listener of this.resetListeners) listener(what);
     this.logger.fatal(
       `Redis lost its data (${what}): every ban, revocation and session is gone. ` +
         'Sign-in, token minting and /v1 answer 503 until an operator confirms the reset with `npm run cli -- redis confirm-reset` (docs/OPERATIONS.md).',
     );
-    this.alerts.redisDataLost(what);
   }
 }
 

@@ -28,6 +28,12 @@ export interface TokenDiagnosis {
   readonly jti?: string;
 }
 
+/**
+ * One check of a token for the verifier: valid, or expired but otherwise valid (its signature and
+ * every other claim hold, so its expiry may be told to the client), or refused (null).
+ */
+export type TokenCheck = { readonly kind: 'valid'; readonly claims: TokenClaims } | { readonly kind: 'expired'; readonly claims: TokenClaims };
+
 export class TokenCodec {
   private readonly key: KeyObject;
 
@@ -46,6 +52,19 @@ export class TokenCodec {
   verify(token: string, nowSeconds: number = Math.floor(Date.now() / 1000)): TokenClaims | null {
     const claims = this.signedPayload(token);
     return claims !== null && this.claimsAreValid(claims, nowSeconds) ? (claims as unknown as TokenClaims) : null;
+  }
+
+  /** Like verify(), with one HMAC, but tells an expired, otherwise valid token apart from a refused one. */
+  check(token: string, nowSeconds: number = Math.floor(Date.now() / 1000)): TokenCheck | null {
+    const claims = this.signedPayload(token);
+    if (claims === null) return null;
+    if (this.claimsAreValid(claims, nowSeconds)) return { kind: 'valid', claims: claims as unknown as TokenClaims };
+    const exp = claims.exp;
+    // Valid a second before its expiry: then nothing but the time refuses it.
+    if (typeof exp === 'number' && Number.isInteger(exp) && exp <= nowSeconds && this.claimsAreValid(claims, exp - 1)) {
+      return { kind: 'expired', claims: claims as unknown as TokenClaims };
+    }
+    return null;
   }
 
   /**

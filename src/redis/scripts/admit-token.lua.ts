@@ -9,12 +9,18 @@
  * error (WRONGTYPE), never taken for a live token.
  * KEYS: ban, token record, activeUser
  * ARGV: nowMs, activeUserTtlSeconds, email, tokenName
- * Returns {0, 0, writeFailed} admitted, {1, 0, 0} token not on the allowlist, {2, banRemainingMs, 0}
- * banned (banRemainingMs is -1 for a ban without an end); writeFailed is 1 when an activity write failed.
+ * Returns {0, 0, writeFailed} admitted, {1, 0, 0} token not on the allowlist, {2, banRemainingMs, 0, reason}
+ * banned (banRemainingMs is -1 for a ban without an end; reason is the admin's, false when the ban
+ * has none or its record cannot be read as a hash: the refusal stands either way); writeFailed is 1
+ * when an activity write failed.
  */
 export const ADMIT_TOKEN_LUA = `
 local ban = redis.call('PTTL', KEYS[1])
-if ban ~= -2 then return {2, ban, 0} end
+if ban ~= -2 then
+  local reason = redis.pcall('HGET', KEYS[1], 'reason')
+  if type(reason) ~= 'string' then reason = false end
+  return {2, ban, 0, reason}
+end
 if redis.call('HEXISTS', KEYS[2], 'token_id') == 0 then return {1, 0, 0} end
 local failed = 0
 local function try(...)
