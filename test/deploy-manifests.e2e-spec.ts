@@ -61,7 +61,7 @@ describe('deploy/kubernetes', () => {
   });
 
   it('refuses a broken object (the validation can fail)', () => {
-    const broken = structuredClone(all.get('Deployment')) as { spec: { replicas: unknown } };
+    const broken = structuredClone(all.get('Deployment')) as unknown as { spec: { replicas: unknown } };
     broken.spec.replicas = 'three';
     expect(() => new Deployment(broken as never).validate()).toThrow();
   });

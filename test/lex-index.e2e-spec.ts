@@ -1,11 +1,11 @@
 /**
- * The prefix walk over a lexicographic index, against a real redis-server: what a prefix finds,
+ * Service tier: the prefix walk over a lexicographic index (src/redis/lex-index.ts), against a real redis-server: what a prefix finds,
  * in what order, page by page, and how it skips members whose item has gone.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
-import { startTestRedis, type TestRedis } from '../../test/support/redis-server.js';
-import { lexMember, lexMemberId, lexMemberTerm, walkLexIndex } from './lex-index.js';
+import { startTestRedis, type TestRedis } from './support/redis-server.js';
+import { lexMember, lexMemberId, lexMemberTerm, walkLexIndex } from '../src/redis/lex-index.js';
 
 describe('walkLexIndex', () => {
   let server: TestRedis;
