@@ -19,9 +19,11 @@ import { OpenApiModule } from './openapi/openapi.module.js';
 import { ProxyModule } from './proxy/proxy.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
+import { WebModule } from './web/web.module.js';
 
 @Module({
-  imports: [ConfigModule, RedisModule, TokensModule, ActiveUsersModule, AuthModule, ProxyModule, HealthModule, AdminsModule, AuditModule, CleanupModule, OpenApiModule],
+  // WebModule first: it owns `/` (the web pages), ahead of the login module's old landing page.
+  imports: [WebModule, ConfigModule, RedisModule, TokensModule, ActiveUsersModule, AuthModule, ProxyModule, HealthModule, AdminsModule, AuditModule, CleanupModule, OpenApiModule],
   providers: [
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: BanGuard },

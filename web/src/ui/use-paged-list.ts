@@ -1,0 +1,76 @@
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import type { Page } from '../api/types.js';
+
+export interface PagedList<P> {
+  /** The page shown (kept while the next one loads, so the table does not jump). */
+  page: P | null;
+  loading: boolean;
+  error: unknown;
+  /** 1-based number of the page shown. */
+  number: number;
+  hasNext: boolean;
+  hasPrevious: boolean;
+  next(): void;
+  previous(): void;
+  reload(): void;
+}
+
+/**
+ * Server-side paging over a cursor list: keeps the cursors of the pages walked so far (so
+ * "Previous" works), restarts at the first page whenever `key` changes (a new search or filter),
+ * and drops answers to requests that were superseded.
+ */
+export function usePagedList<T, P extends Page<T>>(
+  key: string,
+  load: (cursor: string | null, signal: AbortSignal) => Promise<P>,
+): PagedList<P> {
+  const [cursors, setCursors] = useState<Array<string | null>>([null]);
+  const [page, setPage] = useState<P | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>(null);
+  const [generation, setGeneration] = useState(0);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+
+  useEffect(() => {
+    setCursors([null]);
+  }, [key]);
+
+  const cursor = cursors[cursors.length - 1];
+  useEffect(() => {
+    const controller = new AbortController();
+    setLoading(true);
+    setError(null);
+    loadRef.current(cursor, controller.signal).then(
+      (result) => {
+        if (controller.signal.aborted) return;
+        setPage(result);
+        setLoading(false);
+      },
+      (err: unknown) => {
+        if (controller.signal.aborted) return;
+        setError(err);
+        setLoading(false);
+      },
+    );
+    return () => controller.abort();
+  }, [key, cursor, generation]);
+
+  const next = useCallback(() => {
+    if (page?.next_cursor) setCursors((c) => [...c, page.next_cursor]);
+  }, [page]);
+  const previous = useCallback(() => setCursors((c) => (c.length > 1 ? c.slice(0, -1) : c)), []);
+  const reload = useCallback(() => setGeneration((g) => g + 1), []);
+
+  return {
+    page,
+    loading,
+    error,
+    number: cursors.length,
+    hasNext: Boolean(page?.next_cursor),
+    hasPrevious: cursors.length > 1,
+    next,
+    previous,
+    reload,
+  };
+}
