@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Builds the web pages into dist/public: one HTML shell per page (pages/<name>.html) and hashed,
+ * Builds the web pages into web/dist (outside dist/, which `nest build` empties): one HTML shell per page (pages/<name>.html) and hashed,
  * immutable assets (assets/<name>-<hash>.js|css|svg) that the gateway serves (src/web/). Every
  * script is an external ES module, never inline, so the pages run under a CSP of script-src 'self'.
  * Prints the gzipped size of each page's JavaScript and fails when one exceeds its budget.
@@ -16,7 +16,7 @@ import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 
 const root = resolve(import.meta.dirname, '..');
-const outDir = join(root, 'dist', 'public');
+const outDir = join(root, 'web', 'dist');
 const assetsDir = join(outDir, 'assets');
 const watch = process.argv.includes('--watch');
 

@@ -1,5 +1,5 @@
 /**
- * The built web pages (dist/public, made by web/build.mjs), read once at boot and kept in memory:
+ * The built web pages (web/dist, made by web/build.mjs), read once at boot and kept in memory:
  * the HTML shell of each page and the hashed assets, each also gzipped once. A gateway started
  * without the build still runs; its pages answer 503 saying how to build them.
  */
@@ -9,8 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { Injectable, Logger } from '@nestjs/common';
 
-/** dist/public, from src/web (tests, through swc) and from dist/web (the build) alike. */
-export const WEB_ROOT = fileURLToPath(new URL('../../dist/public/', import.meta.url));
+/**
+ * web/dist, from src/web (tests, through swc) and from dist/web (the build) alike. Outside dist/:
+ * `nest build` empties dist/ and would take the pages with it.
+ */
+export const WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
 export type PageName = 'home' | 'token-manager' | 'token-session-manager' | 'admin-manager';
 export const PAGE_NAMES: readonly PageName[] = ['home', 'token-manager', 'token-session-manager', 'admin-manager'];

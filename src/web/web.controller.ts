@@ -4,22 +4,27 @@
  * and styles (cached for a year: a new build has new names). The pages are public files: what
  * they show comes from the REST API, which checks the session on every call.
  */
-import { Controller, Get, Param, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../common/auth-metadata.decorators.js';
 import { NotFoundError } from '../common/domain-errors.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { pageCsp } from './page-csp.js';
 import { type PageName, type WebFile, WebAssets } from './web-assets.js';
-
-/** The pages run only their own scripts and styles (no inline code), and are never framed. */
-export const PAGE_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 @ApiExcludeController()
 @Public()
 @Controller()
 export class WebController {
-  constructor(private readonly web: WebAssets) {}
+  private readonly csp: string;
+
+  constructor(
+    private readonly web: WebAssets,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.csp = pageCsp(config);
+  }
 
   @Get()
   home(@Req() req: Request, @Res() res: Response): void {
@@ -56,7 +61,7 @@ export class WebController {
       res.status(503).type('text/plain').send('The web pages are not built on this gateway: run npm run build (or npm run build:web).\n');
       return;
     }
-    res.setHeader('content-security-policy', PAGE_CSP);
+    res.setHeader('content-security-policy', this.csp);
     send(req, res, page);
   }
 }

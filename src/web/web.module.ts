@@ -1,4 +1,4 @@
-/** The web pages (web/, built into dist/public): the HTML shells and their hashed assets. */
+/** The web pages (web/, built into web/dist): the HTML shells and their hashed assets. */
 import { Module } from '@nestjs/common';
 import { WebAssets } from './web-assets.js';
 import { WebController } from './web.controller.js';
