@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', 'src/metadata.ts'] },
+  { ignores: ['dist/**', 'web/dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', 'src/metadata.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
