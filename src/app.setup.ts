@@ -4,6 +4,8 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Express } from 'express';
+import { setSecurityHeaders } from './common/security-headers.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { ProxyMiddleware } from './proxy/proxy.middleware.js';
@@ -14,6 +16,7 @@ export function setupApp(app: NestExpressApplication): AppConfig {
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   app.enableShutdownHooks();
+  matchPathsCaseSensitively(app);
   // Idle keep-alive sockets outlive the clients' and load balancers' own idle timers (often 60 s), so a
   // client never sends a request on a socket the gateway is closing at that moment.
   const server = app.getHttpServer() as Server;
@@ -26,6 +29,11 @@ export function setupApp(app: NestExpressApplication): AppConfig {
   const [expressHandler] = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => proxy.handle(req, res, () => expressHandler(req, res)));
+  // Every answer Express gives (pages, REST, /health, /docs, errors, 404s) carries the security headers.
+  app.use((_req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    setSecurityHeaders(res);
+    next();
+  });
   // Browser sessions only on /, /auth/* and /api/*: the proxy above never sees them.
   app.use(app.get(SessionMiddleware).handle);
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
@@ -33,4 +41,19 @@ export function setupApp(app: NestExpressApplication): AppConfig {
   // /docs and /docs-json (DOCS_ENABLED); served outside Nest's guards, like /health they need no credentials.
   setupOpenApi(app, config);
   return config;
+}
+
+/**
+ * Paths are matched one way: case-sensitively, as the session middleware, the CSRF and returnTo
+ * checks and the /v1 proxy match them, so `/AUTH/logout` is a 404 rather than the logout route
+ * without its session and CSRF check. Express reads `case sensitive routing` only when it creates
+ * its router, which Nest's ExpressAdapter has already done (its constructor adds a middleware);
+ * the router reads its `caseSensitive` flag for every route added, and Nest adds its routes in
+ * init(), after this. Trailing slashes stay tolerated: `/auth/logout/` is the same route, with the
+ * same session and checks.
+ */
+function matchPathsCaseSensitively(app: NestExpressApplication): void {
+  const express = app.getHttpAdapter().getInstance() as Express;
+  express.set('case sensitive routing', true);
+  (express.router as unknown as { caseSensitive: boolean }).caseSensitive = true;
 }

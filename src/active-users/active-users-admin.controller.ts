@@ -4,7 +4,7 @@
  * with the module that owns bans.
  */
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Audited } from '../common/audited.decorator.js';
 import { AdminOnly, CurrentUser } from '../common/auth-metadata.decorators.js';
@@ -65,8 +65,9 @@ export class ActiveUsersAdminController {
   @ApiOkResponse({ type: BanResultDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Not a plain email address' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'An admin cannot ban themselves' })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'The super admin, or an admin when the caller is not the super admin' })
   async banUser(@Body() body: BanUserDto, @CurrentUser() user: AuthenticatedUser): Promise<BanResultDto> {
-    return BanResultDto.from(await this.activeUsers.ban({ email: body.user_email, bannedBy: user.email, reason: body.reason }));
+    return BanResultDto.from(await this.activeUsers.ban({ email: body.user_email, bannedBy: user.email, reason: body.reason, actingAdmin: user.email }));
   }
 
   @Delete('sessions/unban/:email')

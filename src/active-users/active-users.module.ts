@@ -1,5 +1,6 @@
 /** Owns a person's activity record and their ban; sits above tokens and sessions (a ban ends sessions, blocks tokens). */
 import { Module } from '@nestjs/common';
+import { AdminsModule } from '../admins/admins.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { ActiveUsersAdminController } from './active-users-admin.controller.js';
@@ -9,7 +10,7 @@ import { UserDirectoryRepository } from './user-directory.repository.js';
 import { UserDirectoryService } from './user-directory.service.js';
 
 @Module({
-  imports: [SessionsModule, TokensModule],
+  imports: [SessionsModule, TokensModule, AdminsModule],
   controllers: [ActiveUsersAdminController],
   providers: [ActiveUsersService, ActiveUsersRepository, UserDirectoryService, UserDirectoryRepository],
   exports: [ActiveUsersService],

@@ -1,5 +1,6 @@
 /** A person's activity and their ban: who may pass, and who is stopped for how long. */
 import { Inject, Injectable } from '@nestjs/common';
+import { AdminsService } from '../admins/admins.service.js';
 import { ConflictError, InvalidInputError } from '../common/domain-errors.js';
 import { canonicalEmail } from '../common/email.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -12,6 +13,8 @@ export interface BanInput {
   email: string;
   bannedBy: string;
   reason?: string;
+  /** The admin asking over REST, held to the admin hierarchy; absent for the operator's CLI (root). */
+  actingAdmin?: string;
 }
 
 /** A ban and what it did at once. */
@@ -29,6 +32,7 @@ export class ActiveUsersService {
     private readonly repository: ActiveUsersRepository,
     private readonly sessions: SessionsService,
     private readonly tokens: TokensService,
+    private readonly admins: AdminsService,
   ) {}
 
   /** Checks the ban and the token's allowlist record, and records the activity. Throws on Redis failure. */
@@ -51,6 +55,7 @@ export class ActiveUsersService {
   async ban(input: BanInput): Promise<BanOutcome> {
     const email = requireEmail(input.email);
     if (email === input.bannedBy) throw new ConflictError('an admin cannot ban themselves', 'self_ban');
+    if (input.actingAdmin !== undefined) await this.admins.assertMayActOn(input.actingAdmin, email);
     const now = Date.now();
     const ban: Ban = {
       email,

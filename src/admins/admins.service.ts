@@ -3,7 +3,7 @@
  * admins a super admin adds at run time (kept in Redis). Environment admins cannot be removed here.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { ConflictError, InvalidInputError, NotFoundError } from '../common/domain-errors.js';
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../common/domain-errors.js';
 import { canonicalEmail, emailDomain } from '../common/email.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AdminsRepository } from './admins.repository.js';
@@ -39,6 +39,23 @@ export class AdminsService {
 
   isSuperAdmin(email: string): boolean {
     return email === this.config.admins.superAdminEmail;
+  }
+
+  /**
+   * The admin hierarchy, for an admin acting on another person's access over REST (a ban, revoking
+   * their tokens, ending their sessions): nobody acts on the super admin, and only the super admin
+   * acts on an admin (from the environment, ADMIN_DOMAINS or added at run time). Acting on oneself
+   * is left to the action's own rules. The operator's CLI is root on the host and not held to it.
+   */
+  async assertMayActOn(actor: string, target: string): Promise<void> {
+    if (actor === target) return;
+    if (this.isSuperAdmin(target)) {
+      throw new ForbiddenError('Nobody may ban the super admin or revoke their tokens or sessions', 'target_is_super_admin');
+    }
+    if (this.isSuperAdmin(actor)) return;
+    if (await this.isAdmin(target)) {
+      throw new ForbiddenError(`${target} is an admin: only the super admin may ban them or revoke their tokens or sessions`, 'target_is_admin');
+    }
   }
 
   /** An admin by the environment alone (no Redis needed). */

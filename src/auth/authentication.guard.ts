@@ -1,7 +1,9 @@
 /**
  * The global guard: every Nest route needs credentials unless it is marked @Public().
  * Bearer/x-api-key tokens go through passport-jwt; without a token, a signed-in browser session
- * (loaded by express-session) authenticates. Forgetting a decorator closes a route.
+ * (loaded by express-session) authenticates. A token and a session of two different people are
+ * refused (neither wins silently); of the same person, the token authenticates. Forgetting a
+ * decorator closes a route.
  */
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
@@ -34,8 +36,15 @@ export class AuthenticationGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request>();
     const credentials = readCredentials(request.headers);
     if (credentials.kind === 'invalid') throw new InvalidCredentialsError('Conflicting or malformed credentials');
-    if (credentials.kind === 'token') return (await this.jwtGuard.canActivate(context)) as boolean;
     const sessionUser = sessionUserOf(request);
+    if (credentials.kind === 'token') {
+      await this.jwtGuard.canActivate(context);
+      const tokenUser = (request as RequestWithUser).user;
+      if (sessionUser !== null && tokenUser?.email !== sessionUser.email) {
+        throw new InvalidCredentialsError('The session cookie and the token belong to different users; send one of them', 'conflicting_credentials');
+      }
+      return true;
+    }
     if (sessionUser === null) throw new InvalidCredentialsError();
     (request as RequestWithUser).user = sessionUser;
     return true;

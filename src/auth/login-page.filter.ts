@@ -7,7 +7,7 @@ import type { Request, Response } from 'express';
 import { DomainError, UserBannedError } from '../common/domain-errors.js';
 import { restErrorBody, statusOfDomainError } from '../common/error-shapes.js';
 import { LoginError } from './login-error.js';
-import { outcomePage } from './login-pages.js';
+import { outcomePage, pagePolicy } from './login-pages.js';
 
 interface Shown {
   status: number;
@@ -34,6 +34,7 @@ export class LoginPageFilter implements ExceptionFilter {
       res.json(restErrorBody(shown.status, shown.message, shown.code, { bannedUntil: shown.bannedUntil }));
       return;
     }
+    res.setHeader('content-security-policy', pagePolicy());
     res.type('html').send(outcomePage(shown.title, shown.message, shown.status === 503 && shown.code === 'login_disabled' ? [{ label: 'Home', href: '/' }] : undefined));
   }
 

@@ -1,8 +1,9 @@
 /**
  * Browser login through Auth0: /auth/login sends the browser to the identity provider with state,
  * PKCE and a nonce; /auth/callback turns its answer into a Redis session on a new session id;
- * /auth/logout ends it and sends the browser through the provider's logout. `/` is a small
- * landing page. Failures end on a page that says why, with no session.
+ * POST /auth/logout (with the CSRF token) ends it and sends the browser through the provider's
+ * logout; GET /auth/logout only shows a form that does that POST. `/` is a small landing page.
+ * Failures end on a page that says why, with no session.
  */
 import { Controller, Get, Inject, Logger, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
@@ -14,7 +15,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { LOGIN_STATE_TTL_SECONDS, SessionsService } from '../sessions/sessions.service.js';
 import { AUTH0_SCOPE, AUTH0_STRATEGY, type Auth0Strategy, runAuth0 } from './auth0.strategy.js';
 import { LoginError } from './login-error.js';
-import { homePage, logoutConfirmPage } from './login-pages.js';
+import { homePage, logoutConfirmPage, pagePolicy } from './login-pages.js';
 import { LoginPageFilter } from './login-page.filter.js';
 import { LoginService } from './login.service.js';
 import { safeReturnTo } from './return-to.js';
@@ -44,8 +45,7 @@ export class LoginController {
   home(@Req() req: Request, @Res() res: Response): void {
     const auth = sessionAuthOf(req);
     const signedIn = auth ? { email: auth.email, name: auth.name, expiresAt: this.sessions.expiresAt(auth), csrfToken: auth.csrfToken } : null;
-    res.setHeader('cache-control', 'no-store');
-    res.type('html').send(homePage({ signedIn, loginEnabled: this.login.enabled }));
+    this.sendPage(res, homePage({ signedIn, loginEnabled: this.login.enabled }));
   }
 
   /** Starts a login; `returnTo` (a path on this gateway) is where the browser lands afterwards. */
@@ -131,26 +131,24 @@ export class LoginController {
     }
     const person = await this.login.admit(outcome.identity);
     const auth = await this.sessions.startSignedIn(req, person);
+    // Banned since admit() looked: the store refused the session in the same step that checks the ban.
+    if (auth === null) throw await this.login.bannedDuringLogin(person.email);
     await this.activeUsers.admitSession(auth.email);
     this.logger.log(`Signed in ${auth.email}`);
     res.setHeader('cache-control', 'no-store');
     res.redirect(302, loginState.returnTo);
   }
 
-  /** Logout by link: only when the browser did not come from another site (else a confirmation form). */
+  /**
+   * Logout by link (GET or HEAD) changes nothing: it shows a form that signs out by POST with the
+   * session's CSRF token, so no other site can sign anyone out with a link, an image or a prefetch.
+   */
   @Public()
   @Get('auth/logout')
-  @ApiOperation({ summary: 'Ends the session and goes through Auth0 logout (a confirmation page when linked from another site)' })
-  @ApiFoundResponse({ description: "Redirect to Auth0's /v2/logout, which returns to /" })
-  async logoutByLink(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const site = req.headers['sec-fetch-site'];
-    const auth = sessionAuthOf(req);
-    if (auth && site !== undefined && site !== 'same-origin' && site !== 'none') {
-      res.status(200).setHeader('cache-control', 'no-store');
-      res.type('html').send(logoutConfirmPage(auth.csrfToken));
-      return;
-    }
-    await this.logout(req, res);
+  @ApiOperation({ summary: 'A confirmation page whose form signs out (POST /auth/logout); ends nothing by itself' })
+  @ApiOkResponse({ description: 'An HTML page with the sign-out form' })
+  logoutPage(@Req() req: Request, @Res() res: Response): void {
+    this.sendPage(res, logoutConfirmPage(sessionAuthOf(req)?.csrfToken ?? null));
   }
 
   /** Logout by form or script; the CSRF guard has checked the token when a session rides on the cookie. */
@@ -170,6 +168,13 @@ export class LoginController {
     res.setHeader('cache-control', 'no-store');
     if (auth) this.logger.log(`Signed out ${auth.email}`);
     res.redirect(302, this.login.enabled ? this.login.logoutUrl() : '/');
+  }
+
+  /** A page that may hold the logout form, under the pages' CSP; never cached (it can carry the CSRF token). */
+  private sendPage(res: Response, html: string): void {
+    res.setHeader('cache-control', 'no-store');
+    res.setHeader('content-security-policy', pagePolicy(this.login.logoutOrigins()));
+    res.type('html').send(html);
   }
 
   private requireStrategy(): Auth0Strategy {

@@ -42,25 +42,46 @@ export class LoginService {
       throw new LoginError(403, 'email_not_plain', 'Email address not accepted', 'Your account has no plain email address, which this gateway needs as your identity.');
     }
     const ban = await this.activeUsers.findBan(email);
-    if (ban !== null && ban.until > Date.now()) {
-      const until = new Date(ban.until);
-      throw new LoginError(
-        403,
-        'user_banned',
-        'Access suspended',
-        `Your access to this gateway is suspended for ${describeDuration(ban.until - Date.now())}, until ${until.toISOString()}.`,
-        until,
-      );
-    }
+    if (ban !== null && ban.until > Date.now()) throw bannedError(ban.until);
     return { email, name: identity.name };
+  }
+
+  /**
+   * The page for a person whose ban came while their sign-in was in flight: the session store
+   * refused the new session (see SessionsService.startSignedIn), so nothing was written.
+   */
+  async bannedDuringLogin(email: string): Promise<LoginError> {
+    const ban = await this.activeUsers.findBan(email);
+    return bannedError(ban !== null && ban.until > Date.now() ? ban.until : null);
   }
 
   /** Auth0's logout endpoint, which sends the browser back to the gateway's home page. */
   logoutUrl(): string {
-    const issuer = this.config.auth0.issuerBaseUrl.endsWith('/') ? this.config.auth0.issuerBaseUrl : `${this.config.auth0.issuerBaseUrl}/`;
-    const url = new URL('v2/logout', issuer);
+    const url = new URL('v2/logout', this.issuer());
     url.searchParams.set('client_id', this.config.auth0.clientId);
     url.searchParams.set('returnTo', `${this.config.publicUrl}/`);
     return url.toString();
   }
+
+  /** Where the logout form's POST is redirected to, for the pages' form-action (none when login is off). */
+  logoutOrigins(): string[] {
+    return this.enabled ? [new URL(this.issuer()).origin] : [];
+  }
+
+  private issuer(): string {
+    const base = this.config.auth0.issuerBaseUrl;
+    return base.endsWith('/') ? base : `${base}/`;
+  }
+}
+
+function bannedError(until: number | null): LoginError {
+  if (until === null) return new LoginError(403, 'user_banned', 'Access suspended', 'Your access to this gateway is suspended.');
+  const at = new Date(until);
+  return new LoginError(
+    403,
+    'user_banned',
+    'Access suspended',
+    `Your access to this gateway is suspended for ${describeDuration(until - Date.now())}, until ${at.toISOString()}.`,
+    at,
+  );
 }

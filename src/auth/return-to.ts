@@ -1,7 +1,8 @@
 /**
  * Where the browser goes after login: only ever a path on the gateway itself. Anything that could
  * leave the origin (absolute URLs, `//host`, also after dot segments collapse, backslashes, encoded
- * slashes, control characters, schemes) and the login routes themselves (a loop) become `/`.
+ * slashes, control characters, schemes) and the login routes themselves (a loop; in any case or
+ * percent-encoding) become `/`.
  */
 const BASE = 'http://gateway.invalid';
 const MAX_LENGTH = 2048;
@@ -29,8 +30,19 @@ export function safeReturnTo(input: unknown): string {
   // URL parsing collapses dot segments: "/..//evil.example" becomes "//evil.example", which a
   // browser reads as another host. Judge the normalised path, not only the input.
   if (path.startsWith('//') || path.includes('\\')) return '/';
-  if (path === '/auth' || path.startsWith('/auth/')) return '/';
+  // The login routes in any spelling: routing is case-sensitive, but this guard need not rely on it.
+  if (isLoginRoute(path)) return '/';
   return `${path}${url.search}`;
+}
+
+function isLoginRoute(path: string): boolean {
+  let routed: string;
+  try {
+    routed = decodeURIComponent(path).toLowerCase();
+  } catch {
+    return true;
+  }
+  return routed === '/auth' || routed.startsWith('/auth/');
 }
 
 function hasControlCharacter(text: string): boolean {

@@ -4,9 +4,11 @@
  * session cookie) and the REST error shape on every error answer. "Authorize" with an admin-scoped
  * token makes every admin call work from the page (Bearer calls need no CSRF token).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { BEARER_SCHEME, COOKIE_SCHEME } from '../common/auth-metadata.decorators.js';
+import { contentSecurityPolicy } from '../common/security-headers.js';
 import type { AppConfig } from '../config/app-config.js';
 
 export const DOCS_PATH = 'docs';
@@ -18,9 +20,20 @@ type Operation = Record<string, unknown> & { security?: unknown[]; responses?: R
 type OperationObject = NonNullable<OpenAPIObject['paths'][string]['get']>;
 type ResponseObject = OperationObject['responses'][string] & { description: string };
 
-/** Registers /docs and /docs-json; the document is built on the first request, after the app has started. */
+/**
+ * Swagger UI under the strict policy: its page runs no inline script (the init script is a file,
+ * so script-src stays 'self'), but it styles with an inline <style> block and style attributes, and
+ * its stylesheet draws icons from data: URLs.
+ */
+export const DOCS_CONTENT_SECURITY_POLICY = contentSecurityPolicy({ styleSrc: ["'unsafe-inline'"], imgSrc: ['data:'] });
+
+/** Registers /docs and /docs-json (nothing at all when DOCS_ENABLED=false); the document is built on the first request, after the app has started. */
 export function setupOpenApi(app: INestApplication, config: AppConfig): void {
   if (!config.docs.enabled) return;
+  app.use(`/${DOCS_PATH}`, (_req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    res.setHeader('content-security-policy', DOCS_CONTENT_SECURITY_POLICY);
+    next();
+  });
   let document: OpenAPIObject | undefined;
   SwaggerModule.setup(DOCS_PATH, app, () => (document ??= buildOpenApiDocument(app, config)), {
     jsonDocumentUrl: DOCS_JSON_PATH,

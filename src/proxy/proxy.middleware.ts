@@ -13,6 +13,7 @@ import { TokenVerifier } from '../auth/token-verifier.service.js';
 import type { AuthenticatedUser } from '../common/authenticated-user.js';
 import { DomainError, UserBannedError } from '../common/domain-errors.js';
 import { sdkErrorBody, statusOfDomainError } from '../common/error-shapes.js';
+import { setSecurityHeaders } from '../common/security-headers.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { identityHeaderNames, identityHeaders, stampBodyIdentity } from './identity.js';
 import { allowedLlmPath } from './llm-path.js';
@@ -93,6 +94,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', requestId);
+    setSecurityHeaders(res);
 
     const credentials = readCredentials(req.headers);
     if (credentials.kind !== 'token') {

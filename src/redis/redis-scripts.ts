@@ -23,7 +23,7 @@ declare module 'ioredis' {
     gwAdmitToken(k1: string, k2: string, k3: string, ...args: Arg[]): Result<[number, number], Context>;
     gwBanSet(k1: string, k2: string, ...args: Arg[]): Result<number, Context>;
     gwZsetPage(k1: string, ...args: Arg[]): Result<string[], Context>;
-    gwSessionWrite(k1: string, k2: string, k3: string, ...args: Arg[]): Result<number, Context>;
+    gwSessionWrite(k1: string, k2: string, k3: string, k4: string, ...args: Arg[]): Result<number, Context>;
     gwSessionEnd(numKeys: number, ...keysAndArgs: Arg[]): Result<number, Context>;
     gwAdmitSession(k1: string, k2: string, k3: string, ...args: Arg[]): Result<[number, number], Context>;
     gwZremIfScore(k1: string, ...args: Arg[]): Result<number[], Context>;
@@ -38,7 +38,7 @@ const SCRIPTS: Record<string, { lua: string; numberOfKeys?: number }> = {
   gwAdmitToken: { lua: ADMIT_TOKEN_LUA, numberOfKeys: 3 },
   gwBanSet: { lua: BAN_SET_LUA, numberOfKeys: 2 },
   gwZsetPage: { lua: ZSET_PAGE_LUA, numberOfKeys: 1 },
-  gwSessionWrite: { lua: SESSION_WRITE_LUA, numberOfKeys: 3 },
+  gwSessionWrite: { lua: SESSION_WRITE_LUA, numberOfKeys: 4 },
   gwSessionEnd: { lua: SESSION_END_LUA },
   gwAdmitSession: { lua: ADMIT_SESSION_LUA, numberOfKeys: 3 },
   gwZremIfScore: { lua: ZREM_IF_SCORE_LUA, numberOfKeys: 1 },

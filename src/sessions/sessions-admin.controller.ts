@@ -1,7 +1,8 @@
 import { Controller, Delete, Get, Param, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audited } from '../common/audited.decorator.js';
-import { AdminOnly } from '../common/auth-metadata.decorators.js';
+import { AdminOnly, CurrentUser } from '../common/auth-metadata.decorators.js';
+import type { AuthenticatedUser } from '../common/authenticated-user.js';
 import { NotFoundError } from '../common/domain-errors.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { decodeCursor, encodeCursor, searchNeedle } from '../common/list-cursor.js';
@@ -52,8 +53,9 @@ export class SessionsAdminController {
   @ApiOperation({ summary: 'Force logout: ends one session; its cookie is refused from the next request on' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Not a session id' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No live session with this id' })
-  async deleteSession(@Param() params: SessionIdParamDto): Promise<SessionEndedDto> {
-    const ended = await this.sessions.endById(params.session_id);
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: "The super admin's session, or an admin's when the caller is not the super admin" })
+  async deleteSession(@Param() params: SessionIdParamDto, @CurrentUser() user: AuthenticatedUser): Promise<SessionEndedDto> {
+    const ended = await this.sessions.endById(params.session_id, user.email);
     if (ended === null) throw new NotFoundError('session not found');
     return { session_id: ended.sessionId, email: ended.email, ended: true };
   }

@@ -3,6 +3,7 @@
  * and its indexes (per user, by expiry), and the admin session endpoints.
  */
 import { Module } from '@nestjs/common';
+import { AdminsModule } from '../admins/admins.module.js';
 import { RedisSessionStore } from './redis-session.store.js';
 import { SessionMiddleware } from './session.middleware.js';
 import { SessionsAdminController } from './sessions-admin.controller.js';
@@ -10,6 +11,7 @@ import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService } from './sessions.service.js';
 
 @Module({
+  imports: [AdminsModule],
   controllers: [SessionsAdminController],
   providers: [SessionsService, SessionsRepository, RedisSessionStore, SessionMiddleware],
   exports: [SessionsService, SessionMiddleware],

@@ -10,6 +10,8 @@ import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
 import { type SortedSetPage, type SortedSetPosition, walkSortedSet } from '../redis/sorted-set-walker.js';
 
+export type SessionWrite = 'written' | 'refused' | 'banned';
+
 export interface IndexEntry {
   readonly sessionId: string;
   readonly expiresAt: number;
@@ -38,20 +40,24 @@ export class SessionsRepository {
     });
   }
 
-  /** Writes a signed-in session with its index entries; false when refused (see session-write.lua). */
-  async writeSignedIn(mode: 'create' | 'update', sessionId: string, email: string, json: string, expiresAt: number, nowMs: number): Promise<boolean> {
+  /**
+   * Writes a signed-in session with its index entries (see session-write.lua): 'refused' when the id
+   * is taken (create) or gone (update), 'banned' when a new session's user is banned.
+   */
+  async writeSignedIn(mode: 'create' | 'update', sessionId: string, email: string, json: string, expiresAt: number, nowMs: number): Promise<SessionWrite> {
     const ttlMs = Math.max(1, expiresAt - nowMs);
-    const written = await this.redis.gwSessionWrite(
+    const outcome = await this.redis.gwSessionWrite(
       this.keys.session(sessionId),
       this.keys.userSessions(email),
       this.keys.sessionsByExpiry(),
+      this.keys.ban(email),
       mode,
       json,
       ttlMs,
       expiresAt,
       sessionId,
     );
-    return written === 1;
+    return outcome === 1 ? 'written' : outcome === 2 ? 'banned' : 'refused';
   }
 
   /** A session that only holds login state: a plain key with a short TTL, never indexed. */

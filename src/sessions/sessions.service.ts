@@ -7,6 +7,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import type { SessionData } from 'express-session';
+import { AdminsService } from '../admins/admins.service.js';
 import type { ListPosition } from '../common/list-cursor.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { isSessionId, sessionIdOf, type SessionAuth, type SessionView } from './session-data.js';
@@ -45,6 +46,7 @@ export class SessionsService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: SessionsRepository,
+    private readonly admins: AdminsService,
   ) {}
 
   /** When a signed-in session ends: the earlier of its absolute and idle end. */
@@ -110,9 +112,10 @@ export class SessionsService {
 
   /**
    * Signs the person in on this request: a new session id (the one the browser came with, and any
-   * login state on it, is destroyed, so a planted id is worthless), then the new session is stored.
+   * login state on it, is destroyed, so a planted id is worthless), then the new session is stored
+   * in the same step that checks the person's ban. Null when they are banned: nothing was stored.
    */
-  async startSignedIn(req: Request, person: SignedInPerson): Promise<SessionAuth> {
+  async startSignedIn(req: Request, person: SignedInPerson): Promise<SessionAuth | null> {
     await new Promise<void>((resolve, reject) => req.session.regenerate((err: unknown) => (err ? reject(toError(err)) : resolve())));
     const now = Date.now();
     const auth: SessionAuth = {
@@ -124,9 +127,11 @@ export class SessionsService {
       userAgent: String(req.headers['user-agent'] ?? '').slice(0, MAX_USER_AGENT),
       csrfToken: randomBytes(32).toString('base64url'),
     };
+    const json = JSON.stringify({ ...req.session, auth });
+    const outcome = await this.repository.writeSignedIn('create', sessionIdOf(req.sessionID), auth.email, json, this.expiresAt(auth), now);
+    if (outcome === 'banned') return null;
+    if (outcome === 'refused') throw new Error('a freshly generated session id was already taken');
     req.session.auth = auth;
-    const created = await this.repository.writeSignedIn('create', sessionIdOf(req.sessionID), auth.email, JSON.stringify(req.session), this.expiresAt(auth), now);
-    if (!created) throw new Error('a freshly generated session id was already taken');
     return auth;
   }
 
@@ -152,12 +157,16 @@ export class SessionsService {
 
   // ---- sessions by public id and by user (admins, bans) ----
 
-  /** Ends one session by its public id; the ended session, or null when there was none. */
-  async endById(sessionId: string): Promise<SessionView | null> {
+  /**
+   * Ends one session by its public id; the ended session, or null when there was none. An
+   * `actingAdmin` (an admin over REST) is held to the admin hierarchy for the session's owner.
+   */
+  async endById(sessionId: string, actingAdmin?: string): Promise<SessionView | null> {
     if (!isSessionId(sessionId)) return null;
     const json = await this.repository.read(sessionId);
     const data = json === null ? null : parseSession(json);
     if (data?.auth && isSessionAuth(data.auth)) {
+      if (actingAdmin !== undefined) await this.admins.assertMayActOn(actingAdmin, data.auth.email);
       const ended = await this.repository.end(data.auth.email, [sessionId]);
       return ended > 0 ? this.view(sessionId, data.auth) : null;
     }

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Audited } from '../common/audited.decorator.js';
 import { AdminOnly, CurrentUser } from '../common/auth-metadata.decorators.js';
@@ -49,8 +49,9 @@ export class TokensAdminController {
   @ApiOperation({ summary: 'Revoke one token by id: refused from the next request on' })
   @ApiOkResponse({ type: AdminTokenRevokedDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No live token with this id' })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: "The super admin's token, or an admin's when the caller is not the super admin" })
   async revokeToken(@Param() params: AdminTokenIdParamDto, @CurrentUser() user: AuthenticatedUser): Promise<AdminTokenRevokedDto> {
-    await this.tokens.revokeById(params.token_id, user.email, 'revoked by an admin');
+    await this.tokens.revokeById(params.token_id, user.email, 'revoked by an admin', user.email);
     const token = await this.catalog.find(params.token_id);
     if (token === null) throw new NotFoundError('token not found');
     return { revoked: true, token: AdminTokenDto.from(token) };
@@ -62,8 +63,9 @@ export class TokensAdminController {
   @ApiOperation({ summary: 'Revoke every live token of a user (browser sessions are not touched: the BAN does both)' })
   @ApiOkResponse({ type: AdminUserTokensRevokedDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Not a plain email address' })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'The super admin, or an admin when the caller is not the super admin' })
   async revokeUserTokens(@Body() body: AdminRevokeUserTokensDto, @CurrentUser() user: AuthenticatedUser): Promise<AdminUserTokensRevokedDto> {
-    const revoked = await this.tokens.revokeAllOf(body.user_email, user.email, body.reason ?? 'revoked by an admin');
+    const revoked = await this.tokens.revokeAllOf(body.user_email, user.email, body.reason ?? 'revoked by an admin', user.email);
     return { user_email: canonicalEmail(body.user_email) ?? body.user_email, tokens_revoked: revoked };
   }
 }

@@ -55,6 +55,7 @@ export class TokensController {
       lifetimeSeconds: body.expires_in,
       scopes,
       createdVia: user.method === 'oauth2' ? 'oauth2' : 'jwt',
+      parentTokenId: user.method === 'jwt' ? user.tokenId : undefined,
     });
     const { record } = issued;
     return {

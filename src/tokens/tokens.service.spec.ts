@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Test } from '@nestjs/testing';
+import { AdminsService } from '../admins/admins.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import { loadConfig } from '../config/load-config.js';
 import { TokenRepository } from './token.repository.js';
@@ -10,7 +11,7 @@ const acceptingRepository = { create: () => Promise.resolve(true) };
 
 async function makeSut(): Promise<TokensService> {
   const moduleRef = await Test.createTestingModule({
-    providers: [TokensService, { provide: APP_CONFIG, useValue: loadConfig({ JWT_SECRET: 'unit-test-secret-that-is-long-enough-for-hs256' }) }, TokenRepository],
+    providers: [TokensService, { provide: APP_CONFIG, useValue: loadConfig({ JWT_SECRET: 'unit-test-secret-that-is-long-enough-for-hs256' }) }, TokenRepository, { provide: AdminsService, useValue: {} }],
   })
     .overrideProvider(TokenRepository)
     .useValue(acceptingRepository)
