@@ -1,16 +1,13 @@
 /** The Content-Security-Policy of the web pages. */
+import { contentSecurityPolicy } from '../common/security-headers.js';
 import type { AppConfig } from '../config/app-config.js';
 
-/** The pages run only their own scripts and styles (no inline code), and are never framed. */
-export const PAGE_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
-
 /**
- * The pages' CSP on this gateway. Browsers apply form-action to the redirects after a form is sent
- * too: the sign-out form's POST /auth/logout redirects to the identity provider's logout, so that
- * one origin is allowed as a form target besides the gateway (else the sign-out is blocked).
+ * The strict policy (only the gateway's own scripts, styles and images, no inline code, never
+ * framed) plus `data:` images, and the identity provider's origin as a form target: browsers apply
+ * form-action to the redirects after a form is sent too, and the sign-out form's POST /auth/logout
+ * redirects to the provider's logout.
  */
 export function pageCsp(config: AppConfig): string {
-  if (!config.auth0.enabled) return PAGE_CSP;
-  return PAGE_CSP.replace("form-action 'self'", `form-action 'self' ${new URL(config.auth0.issuerBaseUrl).origin}`);
+  return contentSecurityPolicy({ imgSrc: ['data:'], formAction: config.auth0.enabled ? [new URL(config.auth0.issuerBaseUrl).origin] : [] });
 }

@@ -68,7 +68,6 @@ export class WebController {
 
 function send(req: Request, res: Response, file: WebFile): void {
   res.setHeader('content-type', file.contentType);
-  res.setHeader('x-content-type-options', 'nosniff');
   res.setHeader('vary', 'Accept-Encoding');
   if (file.gzip && req.acceptsEncodings('gzip') === 'gzip') {
     res.setHeader('content-encoding', 'gzip');
