@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../../api/client.js';
 import type { AuditEntry, AuditList } from '../../api/types.js';
-import { count } from '../../lib/format.js';
+import { plural } from '../../lib/format.js';
 import { Badge, type Tone } from '../../ui/badge.js';
 import { Pager } from '../../ui/pager.js';
 import { SearchBox } from '../../ui/search-box.js';
@@ -51,7 +51,7 @@ export function AuditTab() {
         <h2>Audit trail</h2>
         {list.page && (
           <span class="muted">
-            {count(list.page.total)} entries kept; entries are kept for {list.page.retention_days} days
+            {plural(list.page.total, 'entry', 'entries')} kept; entries are kept for {plural(list.page.retention_days, 'day')}
           </span>
         )}
       </div>

@@ -2,7 +2,7 @@ import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api/client.js';
 import type { CleanupLogList, CleanupRun, CleanupRunSummary } from '../../api/types.js';
-import { bytes, count } from '../../lib/format.js';
+import { bytes, count, plural } from '../../lib/format.js';
 import { Badge } from '../../ui/badge.js';
 import { Pager } from '../../ui/pager.js';
 import { Empty, ErrorState, Loading } from '../../ui/states.js';
@@ -22,7 +22,7 @@ export function CleanupLogs({ generation }: { generation: number }) {
         <h2 id="logs-title">Cleanup logs</h2>
         {list.page && (
           <span class="muted">
-            {count(list.page.total)} runs kept; logs are kept for {list.page.retention_days} days
+            {plural(list.page.total, 'run')} kept; logs are kept for {plural(list.page.retention_days, 'day')}
           </span>
         )}
       </div>

@@ -99,7 +99,17 @@ export function CleanupTab() {
           {notice}
         </Notice>
       )}
-      {job && <JobProgress job={job} onUpdate={setJob} onFinished={() => setLogsGeneration((g) => g + 1)} />}
+      {job && (
+        <JobProgress
+          job={job}
+          onUpdate={setJob}
+          onFinished={() => {
+            // What the last preview listed is gone or kept for a reason now: preview again to see.
+            setPreview(null);
+            setLogsGeneration((g) => g + 1);
+          }}
+        />
+      )}
       {previewError ? (
         <ErrorState error={previewError} onRetry={() => void runPreview()} />
       ) : previewing && !preview ? (
