@@ -78,7 +78,7 @@ export function AdminManager({ me }: { me: Me }) {
           <Loading />
         ) : (
           <>
-            <div class="table-wrap" role="region" aria-label="Admins" tabIndex={0}>
+            <div class="table-wrap" role="region" aria-label="Admin list" tabIndex={0}>
               <table class="table table-cards">
                 <thead>
                   <tr>

@@ -39,7 +39,7 @@ export function TokenTable({ tokens, onRevoked }: { tokens: Token[]; onRevoked: 
 
   return (
     <>
-      <div class="table-wrap" role="region" aria-label="Your tokens" tabIndex={0}>
+      <div class="table-wrap" role="region" aria-label="Your token list" tabIndex={0}>
         <table class="table table-cards">
           <thead>
             <tr>

@@ -89,7 +89,7 @@ export function AuditTab() {
       ) : list.page.items.length === 0 ? (
         <Empty>{q || action || outcome || since ? 'No entry matches these filters.' : 'No admin action recorded yet.'}</Empty>
       ) : (
-        <div class="table-wrap" role="region" aria-label="Audit entries" tabIndex={0} aria-busy={list.loading}>
+        <div class="table-wrap" role="region" aria-label="Audit entry list" tabIndex={0} aria-busy={list.loading}>
           <table class="table table-cards">
             <thead>
               <tr>

@@ -24,7 +24,7 @@ export function BansList({ generation, onUnban }: { generation: number; onUnban:
       ) : list.page.items.length === 0 ? (
         <Empty>Nobody is banned.</Empty>
       ) : (
-        <div class="table-wrap" role="region" aria-label="Current bans" tabIndex={0}>
+        <div class="table-wrap" role="region" aria-label="Ban list" tabIndex={0}>
           <table class="table table-cards">
             <thead>
               <tr>

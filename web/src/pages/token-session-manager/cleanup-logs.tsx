@@ -33,7 +33,7 @@ export function CleanupLogs({ generation }: { generation: number }) {
       ) : list.page.items.length === 0 ? (
         <Empty>No cleanup has run yet.</Empty>
       ) : (
-        <div class="table-wrap" role="region" aria-label="Cleanup runs" tabIndex={0}>
+        <div class="table-wrap" role="region" aria-label="Cleanup run list" tabIndex={0}>
           <table class="table table-cards">
             <thead>
               <tr>

@@ -81,7 +81,7 @@ export function SessionsTab() {
       ) : list.page.items.length === 0 ? (
         <Empty>{search.q ? `No live session matches “${search.q}”.` : 'Nobody is signed in through the browser.'}</Empty>
       ) : (
-        <div class="table-wrap" role="region" aria-label="Live sessions" tabIndex={0} aria-busy={list.loading}>
+        <div class="table-wrap" role="region" aria-label="Session list" tabIndex={0} aria-busy={list.loading}>
           <table class="table table-cards">
             <thead>
               <tr>

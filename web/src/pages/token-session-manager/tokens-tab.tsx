@@ -105,7 +105,7 @@ export function TokensTab() {
       ) : list.page.items.length === 0 ? (
         <Empty>{search.q || status ? 'No token matches.' : 'No tokens yet.'}</Empty>
       ) : (
-        <div class="table-wrap" role="region" aria-label="Tokens" tabIndex={0} aria-busy={list.loading}>
+        <div class="table-wrap" role="region" aria-label="Token list" tabIndex={0} aria-busy={list.loading}>
           <table class="table table-cards">
             <thead>
               <tr>

@@ -73,7 +73,7 @@ export function UsersTab({ me }: { me: Me }) {
               : 'Nobody has used the gateway recently.'}
           </Empty>
         ) : (
-          <div class="table-wrap" role="region" aria-label="Active users" tabIndex={0} aria-busy={list.loading}>
+          <div class="table-wrap" role="region" aria-label="Active user list" tabIndex={0} aria-busy={list.loading}>
             <table class="table table-cards">
               <thead>
                 <tr>
