@@ -187,6 +187,7 @@ async function signedInPage(person, path, viewport = { width: 1280, height: 860 
 
 async function shot(page, name) {
   await page.waitForLoadState('networkidle');
+  await page.locator('.state-loading').first().waitFor({ state: 'detached' });
   await page.screenshot({ path: join(images, `${name}.png`), fullPage: true });
   process.stdout.write(`wrote docs/images/${name}.png\n`);
 }
@@ -215,18 +216,54 @@ async function shoot() {
   await shot(phone, 'token-manager-phone');
 
   const admin = await signedInPage(ADMIN, '/token-session-manager');
-  await admin.getByRole('heading', { name: 'Requests per hour' }).waitFor();
+  await admin.getByRole('heading', { name: 'Active users' }).waitFor();
   await shot(admin, 'token-session-manager');
-  for (const tab of ['Sessions', 'Tokens', 'Cleanup', 'Audit']) {
-    await admin.getByRole('tab', { name: tab }).click();
-    if (tab === 'Cleanup') {
-      await admin.getByRole('button', { name: 'Preview' }).click();
-      await admin.getByRole('heading', { name: 'What would be removed' }).waitFor();
-    }
-    await shot(admin, `token-session-manager-${tab.toLowerCase()}`);
-  }
+  // A few admin actions through the pages, so the audit trail has something to show.
+  await admin
+    .getByRole('row', { name: /oscar@example\.org/ })
+    .getByRole('button', { name: /^Ban/ })
+    .click();
+  await admin.getByLabel('Reason').fill('Token seen in a public gist');
+  await admin.getByRole('dialog').getByRole('button', { name: 'Ban', exact: true }).click();
+  await admin.getByText('Banned oscar@example.org until', { exact: false }).waitFor();
+
+  await admin.getByRole('tab', { name: 'Sessions' }).click();
+  await shot(admin, 'token-session-manager-sessions');
+
+  await admin.getByRole('tab', { name: 'Tokens' }).click();
+  await admin
+    .getByRole('row', { name: /judy@example\.org/ })
+    .first()
+    .getByRole('button', { name: /^Revoke judy|^Revoke roo|^Revoke/ })
+    .first()
+    .click();
+  await admin.getByRole('dialog').getByRole('button', { name: 'Revoke token' }).click();
+  await admin.getByText('Revoked “', { exact: false }).waitFor();
+  await shot(admin, 'token-session-manager-tokens');
+
+  await admin.getByRole('tab', { name: 'Cleanup' }).click();
+  await admin.getByRole('button', { name: 'Preview' }).click();
+  await admin.getByRole('heading', { name: 'What would be removed' }).waitFor();
+  await admin.getByText('Show as JSON').click();
+  await shot(admin, 'token-session-manager-cleanup');
+  await admin.getByRole('button', { name: 'Run cleanup…' }).click();
+  await admin.getByRole('dialog').getByRole('button', { name: 'Run cleanup' }).click();
+  await admin.getByRole('heading', { name: 'Cleanup finished' }).waitFor();
+  await admin
+    .getByRole('region', { name: 'Cleanup run list' })
+    .getByRole('button', { name: /Details/ })
+    .first()
+    .click();
+  await admin.getByRole('region', { name: 'Removed entries' }).waitFor();
+  await shot(admin, 'token-session-manager-cleanup-logs');
+
+  await admin.getByRole('tab', { name: 'Audit' }).click();
+  await shot(admin, 'token-session-manager-audit');
 
   const superAdmin = await signedInPage(ROOT, '/admin-manager');
   await superAdmin.getByRole('heading', { name: 'Admins' }).waitFor();
+  await superAdmin.getByLabel('Email').fill('carol@example.org');
+  await superAdmin.getByRole('button', { name: 'Add admin' }).click();
+  await superAdmin.getByText('carol@example.org is now an admin.').waitFor();
   await shot(superAdmin, 'admin-manager');
 }

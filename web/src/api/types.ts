@@ -78,7 +78,7 @@ export interface AdminStats {
   active_24h: number;
   banned: number;
   live_sessions: number;
-  session_users: number;
+  session_users?: number;
   live_tokens: number;
   blocked_tokens: number;
   users_by_method: { jwt: number; oauth2: number; both?: number };

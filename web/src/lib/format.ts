@@ -1,6 +1,8 @@
 /** How the pages write times, durations, sizes and counts: in the viewer's zone and language. */
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
+const dayAndTime = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 const number = new Intl.NumberFormat();
 
@@ -17,6 +19,17 @@ const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
 export function localTime(iso: string | number): string {
   const ms = typeof iso === 'number' ? iso : Date.parse(iso);
   return Number.isFinite(ms) ? dateTime.format(ms) : '—';
+}
+
+/** For tables: "14:05" today, "12 Mar, 14:05" this year, else the full date and time. */
+export function shortTime(iso: string | number, now = Date.now()): string {
+  const ms = typeof iso === 'number' ? iso : Date.parse(iso);
+  if (!Number.isFinite(ms)) return '—';
+  const date = new Date(ms);
+  const today = new Date(now);
+  if (date.toDateString() === today.toDateString()) return timeOnly.format(ms);
+  if (date.getFullYear() === today.getFullYear()) return dayAndTime.format(ms);
+  return dateTime.format(ms);
 }
 
 /** "in 6 days", "3 hours ago", "now". */

@@ -67,13 +67,13 @@ export function TokenTable({ tokens, onRevoked }: { tokens: Token[]; onRevoked: 
                     )}
                   </th>
                   <td data-label="Created">
-                    <Time iso={t.created_at} />
+                    <Time short iso={t.created_at} />
                   </td>
                   <td data-label="Expires">
-                    <Time iso={t.expires_at} />
+                    <Time short iso={t.expires_at} />
                   </td>
                   <td data-label="Last used">
-                    <Time iso={t.last_used_at} empty="never" />
+                    <Time short iso={t.last_used_at} empty="never" />
                   </td>
                   <td data-label="Scopes">
                     {t.scopes.map((s) => (

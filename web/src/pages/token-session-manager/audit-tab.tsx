@@ -105,7 +105,7 @@ export function AuditTab() {
               {list.page.items.map((e) => (
                 <tr key={e.id}>
                   <th scope="row" data-label="Time">
-                    <Time iso={e.time} />
+                    <Time short iso={e.time} />
                   </th>
                   <td data-label="Actor" class="cell-name">
                     {e.actor}

@@ -49,10 +49,10 @@ export function BansList({ generation, onUnban }: { generation: number; onUnban:
                   </td>
                   <td data-label="Banned by">{b.banned_by}</td>
                   <td data-label="Since">
-                    <Time iso={b.banned_at} />
+                    <Time short iso={b.banned_at} />
                   </td>
                   <td data-label="Until">
-                    <Time iso={b.banned_until} />
+                    <Time short iso={b.banned_until} />
                     {b.remaining_seconds !== null && <div class="muted">{duration(b.remaining_seconds)} left</div>}
                   </td>
                   <td class="cell-actions">

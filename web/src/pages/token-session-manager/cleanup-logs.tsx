@@ -62,7 +62,7 @@ export function CleanupLogs({ generation }: { generation: number }) {
                 <Fragment key={run.run_id}>
                   <tr>
                     <th scope="row" data-label="Started">
-                      <Time iso={run.started_at} />
+                      <Time short iso={run.started_at} />
                     </th>
                     <td data-label="Trigger">
                       <Badge tone={run.trigger === 'manual' ? 'blue' : 'grey'}>{run.trigger}</Badge>

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api/client.js';
 import type { Session, SessionList, SessionStats } from '../../api/types.js';
-import { duration, plural } from '../../lib/format.js';
+import { plural } from '../../lib/format.js';
 import { ConfirmDialog } from '../../ui/confirm-dialog.js';
 import { Pager } from '../../ui/pager.js';
 import { StatCard, StatCards } from '../../ui/stat-card.js';
@@ -104,17 +104,16 @@ export function SessionsTab() {
                     {s.name && <div class="muted">{s.name}</div>}
                   </th>
                   <td data-label="Signed in">
-                    <Time iso={s.created_at} />
+                    <Time short iso={s.created_at} />
                   </td>
                   <td data-label="Last seen">
-                    <Time iso={s.last_seen_at} />
+                    <Time short iso={s.last_seen_at} />
                   </td>
                   <td data-label="Idle expiry">
-                    <Time iso={s.idle_expires_at ?? s.expires_at} />
-                    <div class="muted">ends in {duration(s.ttl_seconds)}</div>
+                    <Time short iso={s.idle_expires_at ?? s.expires_at} />
                   </td>
                   <td data-label="Absolute expiry">
-                    <Time iso={s.absolute_expires_at} empty="—" />
+                    <Time short iso={s.absolute_expires_at} empty="—" />
                   </td>
                   <td data-label="Client" class="cell-client">
                     <span class="mono">{s.ip}</span>

@@ -140,13 +140,13 @@ export function TokensTab() {
                     {t.status === 'revoked' && t.revoked_by && <div class="muted">by {t.revoked_by}</div>}
                   </td>
                   <td data-label="Created">
-                    <Time iso={t.created_at} />
+                    <Time short iso={t.created_at} />
                   </td>
                   <td data-label="Expires">
-                    <Time iso={t.expires_at} />
+                    <Time short iso={t.expires_at} />
                   </td>
                   <td data-label="Last used">
-                    <Time iso={t.last_used_at} empty="never" />
+                    <Time short iso={t.last_used_at} empty="never" />
                   </td>
                   <td class="cell-actions">
                     {(t.status === 'active' || t.status === 'blocked') && (

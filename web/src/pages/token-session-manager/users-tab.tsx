@@ -105,7 +105,7 @@ export function UsersTab({ me }: { me: Me }) {
                       <MethodBadges methods={u.auth_methods} />
                     </td>
                     <td data-label="Last access">
-                      <Time iso={u.last_access} />
+                      <Time short iso={u.last_access} />
                     </td>
                     <td class="cell-num" data-label="Sessions">
                       {count(u.session_count)}
@@ -218,7 +218,11 @@ function Overview({ generation, fallback }: { generation: number; fallback: Acti
           value={stats?.banned ?? bans ?? fallback?.banned}
           tone={(stats?.banned ?? bans ?? 0) > 0 ? 'red' : undefined}
         />
-        <StatCard label="Live sessions" value={sessions} hint={stats ? `${count(stats.session_users)} people` : undefined} />
+        <StatCard
+          label="Live sessions"
+          value={sessions}
+          hint={stats?.session_users !== undefined ? `${count(stats.session_users)} people` : undefined}
+        />
         <StatCard
           label="Live tokens"
           value={stats?.live_tokens}
