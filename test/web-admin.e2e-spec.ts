@@ -107,9 +107,11 @@ describe('web pages: the admin pages in a browser', () => {
     // Bob is active: he has used a token.
     await llm((await stack.mint(BOB.email, { name: 'bob-cli' })).token);
     await page.reload();
-    const cards = page.getByRole('definition').filter({ hasText: /\d/ });
     await page.getByRole('heading', { name: 'Active users' }).waitFor();
-    expect(await cards.count()).toBeGreaterThanOrEqual(3);
+    const card = (label: string) => page.locator('.stat', { has: page.getByText(label, { exact: true }) }).locator('.stat-value');
+    await card('Live tokens').filter({ hasText: /^\d+$/ }).waitFor();
+    for (const label of ['Users', 'Active, last 24 h', 'Banned', 'Live sessions', 'Live tokens'])
+      expect(await card(label).textContent()).toMatch(/^\d+$/);
 
     const asked: string[] = [];
     page.on('request', (r) => {
@@ -225,6 +227,36 @@ describe('web pages: the admin pages in a browser', () => {
     await toLogin;
     await laptop.context.close();
     await phone.context.close();
+  });
+
+  it('pages through a long list on the server: next, previous, one cursor per page', async () => {
+    for (let i = 0; i < 30; i++) await stack.mint(`pager${String(i).padStart(2, '0')}@example.com`, { name: `pager-${i}` });
+    const { page } = admin;
+    await tab('Tokens');
+    const cursors: Array<string | null> = [];
+    const listen = (r: { url(): string }) => {
+      const url = new URL(r.url());
+      if (url.pathname === '/api/admin/tokens' && url.searchParams.get('q') === 'pager') cursors.push(url.searchParams.get('cursor'));
+    };
+    page.on('request', listen);
+    await page.getByLabel('Search by email or token name').fill('pager');
+    const rows = page.getByRole('region', { name: 'Token list' }).getByRole('row', { name: /pager\d\d@example\.com/ });
+    await rows.nth(24).waitFor();
+    expect(await rows.count()).toBe(25);
+    const pages = page.getByRole('navigation', { name: 'Tokens pages' });
+    await pages.getByRole('button', { name: 'Next →' }).click();
+    await pages.getByText('Page 2').waitFor();
+    await page.waitForFunction(`document.querySelectorAll('[aria-label="Token list"] tbody tr').length === 5`);
+    expect(await pages.getByRole('button', { name: 'Next →' }).isDisabled()).toBe(true);
+    await pages.getByRole('button', { name: '← Previous' }).click();
+    await pages.getByText('Page 1').waitFor();
+    await rows.nth(24).waitFor();
+    page.off('request', listen);
+    expect(cursors).toHaveLength(3);
+    expect(cursors[0]).toBeNull();
+    expect(cursors[1]).toMatch(/^[\w-]+$/);
+    expect(cursors[2]).toBeNull();
+    await page.getByLabel('Search by email or token name').fill('');
   });
 
   it('cleanup: preview with an expandable JSON view, execute after a confirm with live progress, then the run in the logs with its details', async () => {

@@ -5,7 +5,7 @@
  * they show comes from the REST API, which checks the session on every call.
  */
 import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../common/auth-metadata.decorators.js';
 import { NotFoundError } from '../common/domain-errors.js';
@@ -13,7 +13,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { pageCsp } from './page-csp.js';
 import { type PageName, type WebFile, WebAssets } from './web-assets.js';
 
-@ApiExcludeController()
+@ApiTags('web pages')
 @Public()
 @Controller()
 export class WebController {
@@ -27,26 +27,41 @@ export class WebController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'Home page: sign in; who you are, your tokens at a glance, links by role; or the ban notice' })
+  @ApiProduces('text/html')
+  @ApiOkResponse({ description: "The page's HTML shell; its content comes from the REST API" })
   home(@Req() req: Request, @Res() res: Response): void {
     this.sendPage(req, res, 'home');
   }
 
   @Get('token-manager')
+  @ApiOperation({ summary: 'Token Manager page: create (shown once, with client snippets), list and revoke your tokens' })
+  @ApiProduces('text/html')
+  @ApiOkResponse({ description: "The page's HTML shell" })
   tokenManager(@Req() req: Request, @Res() res: Response): void {
     this.sendPage(req, res, 'token-manager');
   }
 
   @Get('token-session-manager')
+  @ApiOperation({ summary: 'Token & Session Manager page (admins): active users, sessions, tokens, cleanup, audit' })
+  @ApiProduces('text/html')
+  @ApiOkResponse({ description: "The page's HTML shell" })
   tokenSessionManager(@Req() req: Request, @Res() res: Response): void {
     this.sendPage(req, res, 'token-session-manager');
   }
 
   @Get('admin-manager')
+  @ApiOperation({ summary: 'Admin Manager page (super admin): the admins, add and remove' })
+  @ApiProduces('text/html')
+  @ApiOkResponse({ description: "The page's HTML shell" })
   adminManager(@Req() req: Request, @Res() res: Response): void {
     this.sendPage(req, res, 'admin-manager');
   }
 
   @Get('assets/:file')
+  @ApiOperation({ summary: 'A script, stylesheet or image of the pages, by its hashed name (cached for a year)' })
+  @ApiOkResponse({ description: 'The file' })
+  @ApiNotFoundResponse({ description: 'Not a file of this build' })
   asset(@Param('file') file: string, @Req() req: Request, @Res() res: Response): void {
     const found = this.web.asset(file);
     if (!found) throw new NotFoundError('no such asset');

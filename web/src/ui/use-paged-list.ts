@@ -24,17 +24,15 @@ export function usePagedList<T, P extends Page<T>>(
   key: string,
   load: (cursor: string | null, signal: AbortSignal) => Promise<P>,
 ): PagedList<P> {
-  const [cursors, setCursors] = useState<Array<string | null>>([null]);
+  // The cursors walked so far belong to one search: another key starts again at the first page.
+  const [walk, setWalk] = useState<{ key: string; cursors: Array<string | null> }>({ key, cursors: [null] });
+  const cursors = walk.key === key ? walk.cursors : [null];
   const [page, setPage] = useState<P | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<unknown>(null);
   const [generation, setGeneration] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
-
-  useEffect(() => {
-    setCursors([null]);
-  }, [key]);
 
   const cursor = cursors[cursors.length - 1];
   useEffect(() => {
@@ -57,9 +55,9 @@ export function usePagedList<T, P extends Page<T>>(
   }, [key, cursor, generation]);
 
   const next = useCallback(() => {
-    if (page?.next_cursor) setCursors((c) => [...c, page.next_cursor]);
-  }, [page]);
-  const previous = useCallback(() => setCursors((c) => (c.length > 1 ? c.slice(0, -1) : c)), []);
+    if (page?.next_cursor) setWalk({ key, cursors: [...cursors, page.next_cursor] });
+  }, [page, key, cursors]);
+  const previous = useCallback(() => setWalk({ key, cursors: cursors.length > 1 ? cursors.slice(0, -1) : cursors }), [key, cursors]);
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
 
   return {
