@@ -27,7 +27,10 @@ export function usePagedList<T, P extends Page<T>>(
   // The cursors walked so far belong to one search: another key starts again at the first page.
   const [walk, setWalk] = useState<{ key: string; cursors: Array<string | null> }>({ key, cursors: [null] });
   const cursors = walk.key === key ? walk.cursors : [null];
-  const [page, setPage] = useState<P | null>(null);
+  // The page shown, and the search it answers (kept on screen while another one loads).
+  const [shown, setShown] = useState<{ key: string; page: P } | null>(null);
+  const page = shown?.page ?? null;
+  const current = shown !== null && shown.key === key;
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<unknown>(null);
   const [generation, setGeneration] = useState(0);
@@ -42,7 +45,7 @@ export function usePagedList<T, P extends Page<T>>(
     loadRef.current(cursor, controller.signal).then(
       (result) => {
         if (controller.signal.aborted) return;
-        setPage(result);
+        setShown({ key, page: result });
         setLoading(false);
       },
       (err: unknown) => {
@@ -55,8 +58,8 @@ export function usePagedList<T, P extends Page<T>>(
   }, [key, cursor, generation]);
 
   const next = useCallback(() => {
-    if (page?.next_cursor) setWalk({ key, cursors: [...cursors, page.next_cursor] });
-  }, [page, key, cursors]);
+    if (current && page?.next_cursor) setWalk({ key, cursors: [...cursors, page.next_cursor] });
+  }, [current, page, key, cursors]);
   const previous = useCallback(() => setWalk({ key, cursors: cursors.length > 1 ? cursors.slice(0, -1) : cursors }), [key, cursors]);
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
 
@@ -65,7 +68,7 @@ export function usePagedList<T, P extends Page<T>>(
     loading,
     error,
     number: cursors.length,
-    hasNext: Boolean(page?.next_cursor),
+    hasNext: current && Boolean(page?.next_cursor),
     hasPrevious: cursors.length > 1,
     next,
     previous,
