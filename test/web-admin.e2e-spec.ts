@@ -9,7 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
 import type { DemoOidcUser } from '../src/demo/demo-oidc-provider.js';
 import { WebAssets } from '../src/web/web-assets.js';
-import { axe, launchChromium, seriousViolations, signInWithBrowser, type WebBrowser, type WebPage } from './support/chromium.js';
+import {
+  axe,
+  fillProviderForm,
+  launchChromium,
+  seriousViolations,
+  signInWithBrowser,
+  type WebBrowser,
+  type WebPage,
+} from './support/chromium.js';
 import { startGatewayStack, type GatewayStack } from './support/gateway-stack.js';
 import { auth0Env, startTestOidcProvider, type TestOidcProvider } from './support/oidc-provider.js';
 import { freePort } from './support/redis-server.js';
@@ -172,6 +180,16 @@ describe('web pages: the admin pages in a browser', () => {
     await expectAccessible(bob, 'ban page');
     expectClean(bob);
     await expect(llm(token)).rejects.toMatchObject({ status: 401, error: { code: 'user_banned' } });
+
+    // Signing in again while banned ends on the home page's ban notice, not in a loop through the sign-in.
+    const again = await chromium.newPage();
+    await again.page.goto(`${gwUrl}/auth/login?returnTo=%2Ftoken-manager`);
+    await fillProviderForm(again.page, BOB);
+    await again.page.getByRole('heading', { name: 'Access suspended' }).waitFor();
+    expect(again.page.url().startsWith(gwUrl)).toBe(true);
+    expect(await again.page.locator('main').textContent()).toContain(XSS_REASON);
+    expect(await again.page.getByRole('link', { name: /Sign in/ }).count()).toBe(0);
+    await again.context.close();
 
     await tab('Tokens');
     await page.getByLabel('Search by email or token name').fill('bob');
