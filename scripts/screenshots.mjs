@@ -70,7 +70,10 @@ const gateway = spawn(process.execPath, [join(dist, 'main.js')], { env, stdio: [
 let browser;
 const stop = async (code) => {
   await browser?.close().catch(() => undefined);
+  // The gateway first (it flushes to Redis as it stops), then what it used.
+  const exited = new Promise((resolve) => (gateway.exitCode === null ? gateway.once('exit', resolve) : resolve(undefined)));
   gateway.kill('SIGTERM');
+  await Promise.race([exited, sleep(10_000)]);
   await upstream.close();
   await oidc.close();
   await redis.stop();
@@ -216,7 +219,7 @@ async function shoot() {
   await shot(phone, 'token-manager-phone');
 
   const admin = await signedInPage(ADMIN, '/token-session-manager');
-  await admin.getByRole('heading', { name: 'Active users' }).waitFor();
+  await admin.getByRole('heading', { name: 'Active users', exact: true }).waitFor();
   await shot(admin, 'token-session-manager');
   // A few admin actions through the pages, so the audit trail has something to show.
   await admin

@@ -115,11 +115,18 @@ describe('web pages: the admin pages in a browser', () => {
     // Bob is active: he has used a token.
     await llm((await stack.mint(BOB.email, { name: 'bob-cli' })).token);
     await page.reload();
-    await page.getByRole('heading', { name: 'Active users' }).waitFor();
+    await page.getByRole('heading', { name: 'Active users', exact: true }).waitFor();
     const card = (label: string) => page.locator('.stat', { has: page.getByText(label, { exact: true }) }).locator('.stat-value');
     await card('Live tokens').filter({ hasText: /^\d+$/ }).waitFor();
     for (const label of ['Users', 'Active, last 24 h', 'Banned', 'Live sessions', 'Live tokens'])
       expect(await card(label).textContent()).toMatch(/^\d+$/);
+    // The hourly charts (uPlot canvases), each with its numbers as a table for those who cannot see it.
+    const requests = page.getByRole('figure', { name: 'Requests per hour' });
+    await requests.locator('canvas').first().waitFor();
+    expect(await page.getByRole('figure', { name: 'Active users per hour' }).locator('canvas').count()).toBeGreaterThan(0);
+    await requests.getByText('Numbers per hour').click();
+    expect(await requests.getByRole('region', { name: 'Requests per hour: the numbers' }).getByRole('row').count()).toBe(25);
+    expect(await page.getByRole('figure', { name: 'Auth methods' }).getByRole('img').count()).toBe(2);
 
     const asked: string[] = [];
     page.on('request', (r) => {

@@ -154,7 +154,7 @@ function RunDetails({ runId }: { runId: string }) {
                   <td>
                     <CategoryBadge category={item.category} />
                   </td>
-                  <td class="mono">{item.member ?? <span class="muted">a range</span>}</td>
+                  <td class="mono">{item.member === null ? <span class="muted">a range</span> : visible(item.member)}</td>
                   <td>{item.reason}</td>
                   <td class="mono muted">{item.key}</td>
                   <td class="cell-num">{count(item.count)}</td>
@@ -167,4 +167,10 @@ function RunDetails({ runId }: { runId: string }) {
       {run.items_truncated && <p class="muted">More entries were removed than the log lists.</p>}
     </div>
   );
+}
+
+/** Index members may join their parts with control characters: show those as a visible separator. */
+function visible(member: string): string {
+  // eslint-disable-next-line no-control-regex
+  return member.replace(/[\u0000-\u001f\u007f]/g, ' · ');
 }

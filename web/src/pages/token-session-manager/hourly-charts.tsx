@@ -4,6 +4,7 @@ import type { AdminStats, HourlyRow, HourlyStats } from '../../api/types.js';
 import { count } from '../../lib/format.js';
 
 const COLORS = { jwt: '#1f4fd1', oauth2: '#0f9d8a', total: '#8250df' };
+const hourLabel = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
 interface SeriesSpec {
   label: string;
@@ -74,7 +75,13 @@ function Chart({
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.1))] } },
         axes: [
-          { stroke: '#57606a', grid: { stroke: '#eaeef2' }, ticks: { stroke: '#d0d7de' } },
+          {
+            stroke: '#57606a',
+            grid: { stroke: '#eaeef2' },
+            ticks: { stroke: '#d0d7de' },
+            // Hours in the viewer's own format and zone.
+            values: (_u, splits) => splits.map((s) => hourLabel.format(s * 1000)),
+          },
           { stroke: '#57606a', grid: { stroke: '#eaeef2' }, ticks: { stroke: '#d0d7de' }, size: 48 },
         ],
         series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, fill: `${s.color}22`, points: { show: false } }))],
@@ -104,7 +111,7 @@ function Chart({
       </ul>
       <details class="json">
         <summary>Numbers per hour</summary>
-        <div class="table-wrap scroll" role="region" aria-label={`${title} per hour`} tabIndex={0}>
+        <div class="table-wrap scroll" role="region" aria-label={`${title}: the numbers`} tabIndex={0}>
           <table class="table">
             <thead>
               <tr>
