@@ -1,7 +1,8 @@
-/** Unit specs sit beside the code they test. */
+/** Unit specs sit beside the code they test (the server's in src/, the web pages' plain modules in web/src/). */
 export default {
   testEnvironment: 'node',
-  rootDir: 'src',
+  rootDir: '.',
+  roots: ['<rootDir>/src', '<rootDir>/web/src'],
   testRegex: '.*\\.spec\\.ts$',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },

@@ -24,9 +24,12 @@ import { ProxyModule } from './proxy/proxy.module.js';
 import { RedisDurabilityModule } from './redis/redis-durability.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
+import { WebModule } from './web/web.module.js';
 
 @Module({
+  // WebModule first: it owns `/` (the web pages), ahead of the login module's old landing page.
   imports: [
+    WebModule,
     ConfigModule,
     RedisModule,
     RedisDurabilityModule,

@@ -90,10 +90,11 @@ describe('security headers', () => {
     expectSecurityHeaders('/v1 answered', answered.headers);
   });
 
+  // `/` is the web app's page now (test/web-serving.e2e-spec.ts holds its policy).
   it('the login pages run no script; their one inline style is let in by its hash, and the logout form may reach the provider', async () => {
     const browser = provider.newBrowser();
     await signIn(browser, gwUrl, { email: 'alice@example.com', password: 'pw' });
-    for (const path of ['/', '/auth/logout']) {
+    for (const path of ['/auth/logout']) {
       const page = await browser.get(`${gwUrl}${path}`);
       expect(page.body).toContain('<form method="post" action="/auth/logout">');
       expect(page.body).not.toMatch(/<script/i);
