@@ -17,6 +17,28 @@ import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-re
 
 const ADMIN = 'admin@example.com';
 
+
+interface CleanupJobBody {
+  job_id: string;
+  run_id: string;
+  state: 'running' | 'finished' | 'failed';
+  deleted: number;
+  error: string | null;
+}
+
+/** Starts a cleanup as an admin does (202 and a job) and follows the job until it has ended. */
+async function runCleanup(app: Parameters<typeof call>[0], token: string): Promise<CleanupJobBody> {
+  const started = await call<CleanupJobBody>(app, 'POST', '/api/admin/redis/cleanup', { token });
+  expect(started.status).toBe(202);
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const job = await call<CleanupJobBody>(app, 'GET', `/api/admin/redis/cleanup/jobs/${started.body.job_id}`, { token });
+    if (job.body.state !== 'running') return job.body;
+    if (Date.now() > deadline) throw new Error(`cleanup job ${started.body.job_id} still running`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 describe('Slack alerts', () => {
   let redis: TestRedis;
   let receiver: WebhookReceiver;
@@ -118,25 +140,24 @@ describe('Slack alerts', () => {
     const future = Date.now() + 3600_000;
     // Ban index entries whose ban record is gone: stale.
     await r.zadd(keys.bans(), future, 'ghost1@example.com', future, 'ghost2@example.com');
-    const small = await call<{ deleted: number; run_id: string }>(gw, 'POST', '/api/admin/redis/cleanup', { token: adminToken });
-    expect(small.status).toBe(200);
-    expect(small.body.deleted).toBe(2);
+    const small = await runCleanup(gw, adminToken);
+    expect(small).toMatchObject({ state: 'finished', deleted: 2 });
 
     await r.zadd(keys.bans(), future, 'ghost3@example.com', future, 'ghost4@example.com', future, 'ghost5@example.com', future, 'ghost6@example.com');
-    const large = await call<{ deleted: number; run_id: string }>(gw, 'POST', '/api/admin/redis/cleanup', { token: adminToken });
-    expect(large.body.deleted).toBe(4);
+    const large = await runCleanup(gw, adminToken);
+    expect(large.deleted).toBe(4);
     const [alert] = await receiver.waitFor(/Redis cleanup removed 4 stale entries/);
     expect(alert.body.text).toContain('more than CLEANUP_ALERT_THRESHOLD, 3');
-    expect(alert.body.text).toContain(`manual run \`${large.body.run_id}\` by ${ADMIN}`);
-    expect(receiver.received.filter((a) => a.body.text.includes(small.body.run_id))).toEqual([]);
+    expect(alert.body.text).toContain(`manual run \`${large.run_id}\` by ${ADMIN}`);
+    expect(receiver.received.filter((a) => a.body.text.includes(small.run_id))).toEqual([]);
   });
 
   it('alerts a cleanup that stops early', async () => {
     // A token catalog of the wrong type makes the run fail part-way.
     await r.set(keys.tokenCatalog(), 'not a hash');
     try {
-      const res = await call(gw, 'POST', '/api/admin/redis/cleanup', { token: adminToken });
-      expect(res.status).toBe(503);
+      const job = await runCleanup(gw, adminToken);
+      expect(job.state).toBe('failed');
       const [alert] = await receiver.waitFor(/Redis cleanup failed/);
       expect(alert.body.text).toMatch(/manual run `\d{13}-[0-9a-f]{8}` by admin@example\.com\): WRONGTYPE/);
     } finally {

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { demoPerson } from '../src/demo/demo-people.js';
 
 /** The variables a POSIX shell gets from sourcing the file (export NAME='value' lines). */
 function sourced(file: string): Record<string, string> {
@@ -63,11 +64,11 @@ describe('the demo and the ops CLI', () => {
 
   it('lets the CLI read and change the demo: the demo token, users, a ban', async () => {
     const env = sourced(envFile);
-    const tokens = await cli(env, 'token', 'list', '--email', 'demo@example.com');
+    const tokens = await cli(env, 'token', 'list', '--email', demoPerson('admin').email);
     expect(tokens.stderr).toBe('');
-    expect(JSON.parse(tokens.stdout)).toMatchObject({ user_email: 'demo@example.com', total: 1, items: [expect.objectContaining({ token_name: 'demo' })] });
+    expect(JSON.parse(tokens.stdout)).toMatchObject({ user_email: demoPerson('admin').email, total: 1, items: [expect.objectContaining({ token_name: 'demo' })] });
     const admins = JSON.parse((await cli(env, 'admins', 'list')).stdout) as { items: Array<{ email: string }> };
-    expect(admins.items.map((a) => a.email)).toContain('demo@example.com');
+    expect(admins.items.map((a) => a.email)).toContain(demoPerson('admin').email);
     expect(JSON.parse((await cli(env, 'ban', '--email', 'someone@example.com', '--reason', 'trying the demo')).stdout)).toMatchObject({ banned: true });
     expect(JSON.parse((await cli(env, 'bans', 'list')).stdout)).toMatchObject({ total: 1 });
   });

@@ -129,6 +129,7 @@ function envOf(stack: GatewayStack): Record<string, string> {
   return {
     NODE_ENV: 'test',
     REDIS_URL: c.redis.url,
+    REDIS_ALLOW_EPHEMERAL: 'true',
     REDIS_KEY_PREFIX: c.redis.keyPrefix,
     JWT_SECRET: c.jwt.secret,
     UPSTREAM_URL: c.upstream.url,
