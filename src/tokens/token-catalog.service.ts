@@ -1,5 +1,6 @@
 /** The admin view of every token: lists by state, owner or email search, and their counts. */
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { BackgroundIndexBuild } from '../redis/lex-index.js';
 import { InvalidInputError } from '../common/domain-errors.js';
 import { canonicalEmail } from '../common/email.js';
 import { indexTerm, lexCursor, type ListPosition, type Search } from '../common/list-cursor.js';
@@ -30,21 +31,22 @@ export interface TokenListResult {
 }
 
 @Injectable()
-export class TokenCatalogService implements OnApplicationBootstrap {
+export class TokenCatalogService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(TokenCatalogService.name);
+  private indexBuild: BackgroundIndexBuild | undefined;
 
   constructor(
     private readonly repository: TokenCatalogRepository,
     private readonly tokens: TokenRepository,
   ) {}
 
-  /** Tokens created before the search index existed are filed in it once; a failure is retried at the next start. */
-  async onApplicationBootstrap(): Promise<void> {
-    try {
-      if (await this.repository.buildSearchIndex()) this.logger.log('Built the token search index from the catalog');
-    } catch (err) {
-      this.logger.warn(`Token search index not built (retried at the next start): ${(err as Error).message}`);
-    }
+  /** Tokens created before the search index existed are filed in it once, beside the gateway's start. */
+  onApplicationBootstrap(): void {
+    this.indexBuild = new BackgroundIndexBuild(this.logger, 'token', (signal) => this.repository.buildSearchIndex(signal));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.indexBuild?.stop();
   }
 
   /**
