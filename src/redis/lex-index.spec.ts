@@ -3,25 +3,26 @@
  * in what order, page by page, and how it skips members whose item has gone.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Redis } from 'ioredis';
-import { startTestRedis, type TestRedis } from '../../test/support/redis-server.js';
+import { Redis } from 'ioredis';
+import { type LocalRedis, startLocalRedis } from '../demo/local-redis.js';
 import { lexMember, lexMemberId, lexMemberTerm, walkLexIndex } from './lex-index.js';
 
 describe('walkLexIndex', () => {
-  let server: TestRedis;
+  let server: LocalRedis;
   let redis: Redis;
   const key = `lex-spec:${process.pid}`;
   const terms = ['alice@a.example', 'alice@b.example', 'alicia@a.example', 'bob@a.example', 'ålice@a.example', 'al'];
 
   beforeAll(async () => {
-    server = await startTestRedis();
-    redis = server.client();
+    server = await startLocalRedis();
+    redis = new Redis(server.url);
+    redis.on('error', () => undefined);
     await redis.del(key);
     await redis.zadd(key, ...terms.flatMap((t, i) => [0, lexMember(t, `id${i}`)]));
   });
   afterAll(async () => {
-    await redis?.del(key);
-    await server?.close();
+    await redis?.quit();
+    await server?.stop();
   });
 
   const all = async (prefix: string, limit: number, drop: (member: string) => boolean = () => false): Promise<{ ids: string[]; pages: number }> => {
