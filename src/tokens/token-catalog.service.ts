@@ -60,15 +60,20 @@ export class TokenCatalogService implements OnApplicationBootstrap, BeforeApplic
     const email = query.email === undefined ? undefined : canonicalEmail(query.email);
     if (email === null) throw new InvalidInputError('email must be a plain email address');
     const { status, search, banned } = query;
-    const summary = email === undefined ? this.gatewaySummary(now, banned) : this.userSummary(email, now, banned);
+    const summaryOf = (blocked?: number): Promise<TokenSummary> =>
+      email === undefined ? this.gatewaySummary(now, banned, blocked) : this.userSummary(email, now, banned);
     const keep = (t: TokenListing): boolean => status === undefined || statusOf(t, banned) === status;
     const matches = search === undefined ? undefined : textMatcher(search);
 
     if (status === 'blocked') {
       const owners = email === undefined ? [...banned] : banned.has(email) ? [email] : [];
-      const [page, counts] = await Promise.all([this.pageBlocked(owners, query.after, query.limit, now, matches), summary]);
+      // Read once: the page's ids, and (for the whole gateway) the blocked count.
+      const idsPerOwner = await this.tokens.liveIdsMany(owners, now);
+      const blocked = email === undefined ? idsPerOwner.reduce((n, ids) => n + ids.length, 0) : undefined;
+      const [page, counts] = await Promise.all([this.pageBlocked(idsPerOwner.flat(), query.after, query.limit, now, matches), summaryOf(blocked)]);
       return { ...page, summary: counts };
     }
+    const summary = summaryOf();
     if (search?.match === 'prefix' && email === undefined) {
       const [page, counts] = await Promise.all([
         this.repository.pageByTerm({ prefix: search.needle, after: query.after?.member ?? null, limit: query.limit, nowMs: now, keep }),
@@ -107,13 +112,12 @@ export class TokenCatalogService implements OnApplicationBootstrap, BeforeApplic
    * creation time in the catalog, and only the page's tokens are loaded in full.
    */
   private async pageBlocked(
-    owners: readonly string[],
+    ids: readonly string[],
     after: ListPosition | null,
     limit: number,
     now: number,
     matches?: (email: string, name: string) => boolean,
   ): Promise<{ items: TokenListing[]; next: ListPosition | null }> {
-    const ids = (await this.tokens.liveIdsMany(owners, now)).flat();
     const ordered = (await this.repository.entries(ids))
       .flatMap((entry, i) => (entry !== null && (matches === undefined || matches(entry.e, entry.n)) ? [{ tokenId: ids[i], createdAt: entry.c }] : []))
       .sort(newestFirst)
@@ -136,8 +140,12 @@ export class TokenCatalogService implements OnApplicationBootstrap, BeforeApplic
     return this.gatewaySummary(Date.now(), banned);
   }
 
-  private async gatewaySummary(now: number, banned: ReadonlySet<string>): Promise<TokenSummary> {
-    const [{ total, expired, revoked }, blockedPerOwner] = await Promise.all([this.repository.counts(now), this.tokens.countLiveMany([...banned], now)]);
+  /** `knownBlocked`: the live tokens of banned people, when the caller has counted them already. */
+  private async gatewaySummary(now: number, banned: ReadonlySet<string>, knownBlocked?: number): Promise<TokenSummary> {
+    const [{ total, expired, revoked }, blockedPerOwner] = await Promise.all([
+      this.repository.counts(now),
+      knownBlocked === undefined ? this.tokens.countLiveMany([...banned], now) : Promise.resolve([knownBlocked]),
+    ]);
     const blocked = blockedPerOwner.reduce((sum, n) => sum + n, 0);
     return { total, expired, revoked, blocked, active: Math.max(0, total - expired - revoked - blocked) };
   }
