@@ -174,6 +174,7 @@ async function main() {
     NODE_ENV: 'production',
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: PREFIX,
+    REDIS_ALLOW_EPHEMERAL: 'true',
     REDIS_COMMAND_TIMEOUT_MS: '30000',
     JWT_SECRET: randomBytes(32).toString('base64url'),
     UPSTREAM_URL: 'http://127.0.0.1:9',

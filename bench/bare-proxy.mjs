@@ -5,7 +5,7 @@
 import { Agent, createServer, request } from 'node:http';
 
 const upstream = new URL(process.env.UPSTREAM_URL);
-const agent = new Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 64, scheduling: 'lifo' });
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 64, scheduling: 'lifo' });
 const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade'];
 
 function withoutHopByHop(headers) {

@@ -4,6 +4,8 @@
  *   sequential: N requests one at a time on one keep-alive connection -> latencies (µs)
  *   concurrent: autocannon with C connections for D seconds -> throughput and errors
  *   stream:     N SSE requests one at a time -> time to first byte and total (µs)
+ *   heldOpen:   N SSE requests at once, kept open -> how many got their first event in time (ms)
+ *   heldClose:  ends the held requests
  */
 import { Agent, request } from 'node:http';
 import autocannon from 'autocannon';
@@ -119,7 +121,61 @@ async function concurrent({ url, headers, body, connections, seconds }) {
   };
 }
 
-const JOBS = { sequential, stream, concurrent };
+let held = [];
+
+async function heldOpen({ url, headers, body, count, firstEventTimeoutMs }) {
+  const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+  const payload = Buffer.from(body);
+  const start = process.hrtime.bigint();
+  const firsts = [];
+  let errors = 0;
+  let firstError = null;
+  await new Promise((resolve) => {
+    let settled = 0;
+    const timer = setTimeout(resolve, firstEventTimeoutMs);
+    for (let i = 0; i < count; i++) {
+      let done = false;
+      const settle = (err) => {
+        if (done) return;
+        done = true;
+        if (err) {
+          errors++;
+          firstError ??= err;
+        }
+        if (++settled === count) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      const req = request(url, { method: 'POST', headers: { ...headers, 'content-length': payload.length }, agent }, (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          settle(`HTTP ${res.statusCode}`);
+          return;
+        }
+        res.on('data', () => {
+          if (done) return;
+          firsts.push(Number(process.hrtime.bigint() - start) / 1e6);
+          settle();
+        });
+        res.on('error', () => settle('stream error'));
+      });
+      req.on('error', (err) => settle(err.message));
+      req.end(payload);
+      held.push(req);
+    }
+  });
+  return { count, gotFirstEvent: firsts.length, firstEventMs: summarise(firsts), errors, firstError };
+}
+
+async function heldClose() {
+  for (const req of held) req.destroy();
+  const closed = held.length;
+  held = [];
+  return { closed };
+}
+
+const JOBS = { sequential, stream, concurrent, heldOpen, heldClose };
 
 process.on('message', async (job) => {
   try {

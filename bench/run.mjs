@@ -39,9 +39,13 @@ const PLAN = {
   sequential: { warmup: QUICK ? 200 : 500, count: QUICK ? 1000 : 2000 },
   concurrent: { connections: 50, warmupSeconds: QUICK ? 1 : 2, seconds: QUICK ? 3 : 5 },
   stream: { warmup: 3, count: QUICK ? 10 : 30, events: 20, gapMs: 2 },
+  // Concurrent SSE streams held open (BENCH_HELD=1000,5000 to choose); each must get its first event within the timeout.
+  held: { counts: (process.env.BENCH_HELD ?? (QUICK ? '1000' : '1000,5000')).split(',').map(Number).filter((n) => n > 0), firstEventTimeoutMs: 15_000 },
 };
-const DEADLINE_MS = 150_000;
+const DEADLINE_MS = 300_000;
 const TARGETS = { addedP50Ms: 0.5, throughputVsBare: 0.5 };
+/** Issue #10: the gateway against the bare pipe, as ratios measured in the same run. */
+const PIPE_TARGETS = { cpuPerRequest: 1.3, throughput: 0.8, addedP50: 1.2 };
 
 const children = [];
 let stopping = false;
@@ -156,7 +160,7 @@ async function startGateway(env, cwd, dist) {
   const child = spawn(process.execPath, ['--import', GUARD, join(dist, 'main.js')], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const entry = track('gateway', child);
   const base = `http://127.0.0.1:${env.PORT}`;
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 600; i++) {
     const res = await httpCall(`${base}/health`).catch(() => null);
     if (res?.status === 200) return { ...entry, pid: child.pid, url: base };
     if (entry.exited) break;
@@ -235,6 +239,12 @@ function cpuUs(pid) {
     if (err.code !== 'ENOENT') throw err;
     return cpuTicksUs(pid);
   }
+}
+
+/** Resident set size of a process, in KB. */
+function rssKb(pid) {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  return Number(line?.split(/\s+/)[1] ?? NaN);
 }
 
 /** CPU time the whole machine spent busy (all cores), in µs. */
@@ -384,9 +394,12 @@ async function main() {
     PORT: String(await freePort()),
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: `bench-${randomBytes(4).toString('hex')}:`,
+    REDIS_ALLOW_EPHEMERAL: 'true',
     JWT_SECRET: randomBytes(32).toString('base64url'),
     UPSTREAM_URL: upstreamUrl,
     LOG_LEVEL: 'warn',
+    // BENCH_UPSTREAM_MAX_SOCKETS=512 reproduces the old default (streams past it queued in silence).
+    ...(process.env.BENCH_UPSTREAM_MAX_SOCKETS ? { UPSTREAM_MAX_SOCKETS: process.env.BENCH_UPSTREAM_MAX_SOCKETS } : {}),
     ...(CPU_PROF ? { BENCH_PROFILE_FILE: PROFILE_FILE } : {}),
   });
   for (const file of [PROFILE_FILE, profileFileOf('sequential'), profileFileOf('concurrent')]) rmSync(file, { force: true });
@@ -487,6 +500,22 @@ async function main() {
       count: PLAN.stream.count,
       warmup: PLAN.stream.warmup,
     });
+  }
+  // Held streams: N SSE calls at once, each held open by the upstream after its first event. RSS is
+  // sampled before and while they are held; the difference over N is the memory a held stream costs.
+  const heldTargets = targets.filter((t) => t.key !== 'direct');
+  const pidOf = { bare: bare.pid, gateway: gateway.pid };
+  const held = Object.fromEntries(heldTargets.map((t) => [t.key, []]));
+  const heldBody = JSON.stringify({ model: 'bench-hold', stream: true, messages: [{ role: 'user', content: 'hold' }] });
+  for (const count of PLAN.held.counts) {
+    for (const t of heldTargets) {
+      const rssBeforeKb = rssKb(pidOf[t.key]);
+      const r = await send({ kind: 'heldOpen', url: `${t.url}${path}`, headers, body: heldBody, count, firstEventTimeoutMs: PLAN.held.firstEventTimeoutMs });
+      const rssHeldKb = rssKb(pidOf[t.key]);
+      await send({ kind: 'heldClose' });
+      await sleep(1000);
+      held[t.key].push({ ...r, rssBeforeKb, rssHeldKb, rssPerStreamKb: (rssHeldKb - rssBeforeKb) / count });
+    }
   }
   await stopAll();
 
@@ -593,6 +622,26 @@ async function main() {
     ),
   );
   out.push('');
+  out.push(
+    table(
+      `Held SSE streams: N calls at once, each held open after its first event (first event within ${PLAN.held.firstEventTimeoutMs / 1000}s)`,
+      ['target', 'streams', 'got 1st event', 'errors', '1st event p50 ms', '1st event max ms', 'RSS before MB', 'RSS held MB', 'KB/stream'],
+      heldTargets.flatMap((t) =>
+        held[t.key].map((h) => [
+          t.label,
+          h.count,
+          h.gotFirstEvent,
+          h.errors,
+          num(h.firstEventMs.p50, 0),
+          num(h.firstEventMs.max, 0),
+          num(h.rssBeforeKb / 1024, 1),
+          num(h.rssHeldKb / 1024, 1),
+          num(h.rssPerStreamKb, 1),
+        ]),
+      ),
+    ),
+  );
+  out.push('');
   out.push(`Targets (issue 2):`);
   out.push(`  ${verdict(targetsMet.addedP50.pass)}  ${targetsMet.addedP50.target}: ${signedMs(addedP50VsDirect)} ms`);
   out.push(`  ${verdict(targetsMet.addedP50VsBare.pass)}  ${targetsMet.addedP50VsBare.target}: ${signedMs(addedP50VsBare)} ms`);
@@ -622,6 +671,31 @@ async function main() {
     profiles[phase] = { file, busyMs: summary.busyMs, places: summary.places, top: summary.top };
     out.push('', `Gateway CPU profile, ${phase} round (the profiler slows it down): ${file}`, summary.text);
   }
+  // Issue #10's ratios against the bare pipe, one line, printed last.
+  const cpuRatio = conc('gateway').cpuUsPerRequest.gateway / conc('bare').cpuUsPerRequest.bare;
+  const addedP50Ratio = (seq('gateway').p50 - seq('direct').p50) / (seq('bare').p50 - seq('direct').p50);
+  const heldLine = PLAN.held.counts
+    .map((count, i) => {
+      const g = held.gateway[i];
+      const b = held.bare[i];
+      return `held ${count}: ${g.gotFirstEvent}/${count} (pipe ${b.gotFirstEvent}), ${num(g.rssPerStreamKb, 1)} KB/stream (pipe ${num(b.rssPerStreamKb, 1)})`;
+    })
+    .join('; ');
+  const pipeRatios = {
+    cpuPerRequest: cpuRatio,
+    throughput: ratioVsBare,
+    addedP50: addedP50Ratio,
+    redisCpuUsPerRequest: conc('gateway').cpuUsPerRequest.redis,
+    pass: {
+      cpuPerRequest: cpuRatio <= PIPE_TARGETS.cpuPerRequest,
+      throughput: ratioVsBare >= PIPE_TARGETS.throughput && gatewayErrors === 0,
+      addedP50: addedP50Ratio <= PIPE_TARGETS.addedP50,
+    },
+  };
+  const summaryLine =
+    `SUMMARY gateway/pipe: CPU/req ${num(cpuRatio, 2)}x (<= ${PIPE_TARGETS.cpuPerRequest} ${verdict(pipeRatios.pass.cpuPerRequest)}; +${num(pipeRatios.redisCpuUsPerRequest)} us in redis), ` +
+    `throughput@${PLAN.concurrent.connections} ${num(ratioVsBare, 2)}x (>= ${PIPE_TARGETS.throughput} ${verdict(pipeRatios.pass.throughput)}, ${gatewayErrors} errors), ` +
+    `added p50 ${num(addedP50Ratio, 2)}x (<= ${PIPE_TARGETS.addedP50} ${verdict(pipeRatios.pass.addedP50)}); ${heldLine}`;
   process.stdout.write(`\n${out.join('\n')}\n`);
 
   const report = {
@@ -642,10 +716,13 @@ async function main() {
       gatewayErrors,
     },
     targets: targetsMet,
+    pipeRatios,
+    held,
     profiles: CPU_PROF ? profiles : undefined,
   };
   writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`Wrote ${join(RESULTS_DIR, 'latest.json')}\n`);
+  process.stdout.write(`${summaryLine}\n`);
 }
 
 main().then(

@@ -1,7 +1,7 @@
 /**
  * The benchmark's upstream, in a process of its own: a fixed ~1 KB chat-completion JSON for a
  * plain POST, and an SSE stream (SSE_EVENTS chunks, SSE_GAP_MS apart) when the body asks for
- * `"stream":true`. It never parses the body, so its cost is the same for every target.
+ * `"stream":true` (held open after its first event when the model is `bench-hold`). It never parses the body, so its cost is the same for every target.
  */
 import { createServer } from 'node:http';
 
@@ -39,6 +39,8 @@ for (let i = 0; i < events; i++) {
 frames.push('data: [DONE]\n\n');
 
 const STREAM_FLAG = Buffer.from('"stream":true');
+/** A held stream: one event at once, then nothing until the client leaves (the held-streams phase). */
+const HOLD_FLAG = Buffer.from('"model":"bench-hold"');
 
 const server = createServer((req, res) => {
   const chunks = [];
@@ -48,6 +50,11 @@ const server = createServer((req, res) => {
     if (req.method !== 'POST' || !req.url.startsWith('/v1/chat/completions')) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end('{"error":{"message":"bench upstream: no such route","type":"not_found_error"}}');
+      return;
+    }
+    if (body.includes(HOLD_FLAG)) {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.write(frames[0]);
       return;
     }
     if (body.includes(STREAM_FLAG)) {

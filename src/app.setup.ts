@@ -5,8 +5,13 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Express } from 'express';
+import { requestIdOf } from './audit/request-id.js';
 import { setSecurityHeaders } from './common/security-headers.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
+import { restAccessLog } from './logging/rest-access-log.js';
+import { GatewayMetrics } from './metrics/gateway-metrics.js';
+import { requestObserver } from './metrics/http-metrics.js';
+import { metricsTokenHandler } from './metrics/metrics-token.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { ProxyMiddleware } from './proxy/proxy.middleware.js';
 import { SessionMiddleware } from './sessions/session.middleware.js';
@@ -35,12 +40,22 @@ export function setupApp(app: NestExpressApplication): AppConfig {
   const proxy = app.get(ProxyMiddleware);
   const [expressHandler] = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   server.removeAllListeners('request');
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => proxy.handle(req, res, () => expressHandler(req, res)));
+  // Metrics: every answer is counted (metrics/http-metrics.ts).
+  const metrics = app.get(GatewayMetrics);
+  const observe = requestObserver(metrics);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    observe(req, res);
+    proxy.handle(req, res, () => expressHandler(req, res));
+  });
   // Every answer Express gives (pages, REST, /health, /docs, errors, 404s) carries the security headers.
   app.use((_req: IncomingMessage, res: ServerResponse, next: () => void) => {
     setSecurityHeaders(res);
     next();
   });
+  // One access line per answer Express gives (src/logging/rest-access-log.ts); /v1 has its own (proxy-access-log.ts).
+  app.use(restAccessLog(requestIdOf));
+  // A scraper's METRICS_TOKEN is answered here, ahead of the guards; admins reach /metrics through Nest.
+  app.use(metricsTokenHandler(config.observability.metricsToken, metrics));
   // Browser sessions only on /, /auth/* and /api/*: the proxy above never sees them.
   app.use(app.get(SessionMiddleware).handle);
   app.useBodyParser('json', { limit: config.bodyLimitBytes });

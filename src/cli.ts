@@ -4,18 +4,24 @@
  * JSON otherwise (or with --json); errors on stderr with a non-zero exit.
  */
 import 'reflect-metadata';
-import { type INestApplicationContext, type LoggerService } from '@nestjs/common';
+import { type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { runCli } from './cli/cli-runner.js';
 import { CliModule } from './cli/cli.module.js';
-import { ConfigError } from './config/load-config.js';
+import { readEnvironment } from './config/environment.js';
+import { ConfigError, loadConfig } from './config/load-config.js';
+import { configuredSecrets, PinoLoggerService } from './logging/pino-logger.service.js';
 
-/** Nest's logs go to stderr so stdout stays the result. */
-const stderrLogger: LoggerService = {
-  log: () => undefined,
-  error: (message: unknown) => process.stderr.write(`${String(message)}\n`),
-  warn: (message: unknown) => process.stderr.write(`${String(message)}\n`),
-};
+/**
+ * Nest's logs go to stderr so stdout stays the result: warnings and errors (LOG_LEVEL may lower it to
+ * errors only), the same structured lines as the server's, `pretty` on a terminal unless LOG_FORMAT says.
+ */
+function stderrLogger(): PinoLoggerService {
+  const config = loadConfig(readEnvironment());
+  const level = config.logLevel === 'error' ? 'error' : 'warn';
+  const format = process.env.LOG_FORMAT === undefined && process.stderr.isTTY ? 'pretty' : config.logFormat;
+  return new PinoLoggerService({ level, format, secrets: configuredSecrets(config), destination: 2 });
+}
 
 async function main(argv: string[]): Promise<number> {
   let app: INestApplicationContext | undefined;
@@ -23,11 +29,15 @@ async function main(argv: string[]): Promise<number> {
     return await runCli(
       argv,
       { write: (text) => process.stdout.write(text), error: (text) => process.stderr.write(text), isTTY: process.stdout.isTTY === true },
-      async () => (app ??= await NestFactory.createApplicationContext(CliModule, { logger: stderrLogger, abortOnError: false })),
+      async () => (app ??= await NestFactory.createApplicationContext(CliModule, { logger: stderrLogger(), abortOnError: false })),
     );
   } finally {
     // The command's outcome is already decided (and printed); a failure while closing does not undo it.
-    await app?.close().catch((err: unknown) => process.stderr.write(`warning: closing the application failed: ${(err as Error)?.message ?? String(err)}\n`));
+    await app
+      ?.close()
+      .catch((err: unknown) =>
+        process.stderr.write(`warning: closing the application failed: ${(err as Error)?.message ?? String(err)}\n`),
+      );
   }
 }
 

@@ -63,7 +63,7 @@ describe('answers to bodies and faults the proxy cannot pass on', () => {
       errors.push(String(message));
     });
     const verifier = stack.gw.get<TokenVerifier>(TokenVerifier);
-    const faultSpy = jest.spyOn(verifier, 'authenticate').mockRejectedValueOnce(new TypeError('a fault nobody foresaw'));
+    const faultSpy = jest.spyOn(verifier, 'admitSigned').mockRejectedValueOnce(new TypeError('a fault nobody foresaw'));
     try {
       const requestId = `fault-${process.pid}`;
       const { status, json, headers } = await post('/v1/chat/completions', '{"model":"echo-1","messages":[]}', { 'x-request-id': requestId });

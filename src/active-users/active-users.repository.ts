@@ -2,6 +2,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { AuthMethod } from '../common/authenticated-user.js';
+import { RateLimitedLog } from '../common/rate-limited-log.js';
+import { UnexpectedRedisReplyError } from '../redis/redis-errors.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
 import { type Admission, type Ban, banFromHash, type SessionAdmission } from './ban.js';
@@ -10,12 +12,19 @@ import { type Admission, type Ban, banFromHash, type SessionAdmission } from './
 const INDEX_RESOLUTION_MS = 1000;
 /** Users remembered for that throttle before old entries are dropped. */
 const MAX_REMEMBERED = 50_000;
+/** Lines a second about failed activity writes (a full Redis fails every call's write). */
+const ACTIVITY_ERROR_LINES_PER_SECOND = 1;
 
 @Injectable()
 export class ActiveUsersRepository {
   private readonly logger = new Logger(ActiveUsersRepository.name);
   /** When this gateway last wrote each "method email" into the activity indexes. */
   private readonly lastIndexed = new Map<string, number>();
+  /** Activity writes that failed since start: they never fail the call (see the admission scripts). */
+  private failedActivityWrites = 0;
+  private readonly activityErrors = new RateLimitedLog(this.logger, ACTIVITY_ERROR_LINES_PER_SECOND, (_key, suppressed) => {
+    return `Activity not recorded for ${suppressed} more calls (${this.failedActivityWrites} since start)`;
+  });
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
@@ -24,12 +33,14 @@ export class ActiveUsersRepository {
 
   /**
    * Ban check, allowlist check and activity update for a JWT call: one per-user script, one round
-   * trip. The global indexes are touched only once the call is admitted (a revoked token or a
-   * banned user must not look active) and are not waited for: they are slot-crossing writes that
-   * the request does not depend on, and ioredis keeps them in order behind the script.
+   * trip. The checks decide; the activity writes are best effort inside the script, so a Redis
+   * that refuses writes still admits valid calls. The global indexes are touched only once the
+   * call is admitted (a revoked token or a banned user must not look active) and are not waited
+   * for: they are slot-crossing writes that the request does not depend on, and ioredis keeps
+   * them in order behind the script.
    */
   async admitToken(email: string, tokenId: string, tokenName: string, nowMs: number, activeTtlSeconds: number): Promise<Admission> {
-    const [status, remainingMs] = await this.redis.gwAdmitToken(
+    const reply = await this.redis.gwAdmitToken(
       this.keys.ban(email),
       this.keys.token(email, tokenId),
       this.keys.activeUser(email),
@@ -38,15 +49,17 @@ export class ActiveUsersRepository {
       email,
       tokenName,
     );
-    if (status === 2) return { kind: 'banned', remainingMs };
+    const [status, remainingMs, writeFailed, reason] = admissionReply(reply, 'admit-token');
+    if (status === 2) return { kind: 'banned', remainingMs, reason: reason ?? '' };
     if (status === 1) return { kind: 'not-allowlisted' };
+    if (writeFailed === 1) this.onActivityError('a write in the admission script failed');
     this.touchActivityIndexes(email, 'jwt', nowMs);
     return { kind: 'admitted' };
   }
 
   /** Ban check and activity update for a browser-session request (the script also counts live sessions). */
   async admitSession(email: string, nowMs: number, activeTtlSeconds: number): Promise<SessionAdmission> {
-    const [status, value] = await this.redis.gwAdmitSession(
+    const reply = await this.redis.gwAdmitSession(
       this.keys.ban(email),
       this.keys.activeUser(email),
       this.keys.userSessions(email),
@@ -54,7 +67,10 @@ export class ActiveUsersRepository {
       activeTtlSeconds,
       email,
     );
+    const [status, value, writeFailed] = admissionReply(reply, 'admit-session');
     if (status === 2) return { kind: 'banned', remainingMs: value };
+    if (status !== 0) throw new UnexpectedRedisReplyError(`admit-session status ${status}`);
+    if (writeFailed === 1) this.onActivityError('a write in the admission script failed');
     this.touchActivityIndexes(email, 'oauth2', nowMs);
     return { kind: 'admitted', sessionCount: value };
   }
@@ -79,8 +95,8 @@ export class ActiveUsersRepository {
       .exec()
       .then((results) => {
         const failed = results?.find(([err]) => err !== null)?.[0];
-        if (failed) this.onIndexError(failed);
-      }, this.onIndexError);
+        if (failed) this.onActivityError(`index not updated: ${failed.message}`);
+      }, (err: Error) => this.onActivityError(`index not updated: ${err.message}`));
   }
 
   private forgetIndexedBefore(cutoffMs: number): void {
@@ -89,10 +105,11 @@ export class ActiveUsersRepository {
     if (this.lastIndexed.size >= MAX_REMEMBERED) this.lastIndexed.clear();
   }
 
-  private readonly onIndexError = (err: Error): void => {
-    // The per-user record was written; the index catches up on the next call or cleanup.
-    this.logger.warn(`Activity index not updated: ${err.message}`);
-  };
+  /** Activity is best effort: a failure is counted and logged (rate-limited), never thrown. The index catches up on a later call or cleanup. */
+  private onActivityError(what: string): void {
+    this.failedActivityWrites += 1;
+    this.activityErrors.write('activity', 'warn', () => `Activity not recorded: ${what} (${this.failedActivityWrites} since start)`);
+  }
 
   async setBan(ban: Ban): Promise<void> {
     await this.redis.gwBanSet(this.keys.ban(ban.email), this.keys.bans(), ban.email, ban.bannedAt, ban.until, ban.bannedBy, ban.reason);
@@ -109,4 +126,21 @@ export class ActiveUsersRepository {
   async findBan(email: string): Promise<Ban | null> {
     return banFromHash(await this.redis.hgetall(this.keys.ban(email)));
   }
+}
+
+/** The admission scripts' reply, {status, value, writeFailed}, checked: a reply of another shape fails the admission. */
+function admissionReply(reply: unknown, script: string): [number, number, number, string | null] {
+  if (
+    !Array.isArray(reply) ||
+    (reply.length !== 3 && reply.length !== 4) ||
+    typeof reply[0] !== 'number' ||
+    typeof reply[1] !== 'number' ||
+    typeof reply[2] !== 'number' ||
+    (reply.length === 4 && reply[3] !== null && typeof reply[3] !== 'string')
+  ) {
+    throw new UnexpectedRedisReplyError(`${script} answered ${JSON.stringify(reply)?.slice(0, 100)}`);
+  }
+  const [status] = reply as number[];
+  if (status !== 0 && status !== 1 && status !== 2) throw new UnexpectedRedisReplyError(`${script} status ${status}`);
+  return [reply[0] as number, reply[1] as number, reply[2] as number, (reply[3] as string | null | undefined) ?? null];
 }

@@ -23,7 +23,8 @@ export function banFromHash(fields: Record<string, string>): Ban | null {
 export type Admission =
   | { readonly kind: 'admitted' }
   | { readonly kind: 'not-allowlisted' }
-  | { readonly kind: 'banned'; readonly remainingMs: number };
+  /** `reason` is the admin's, empty when the ban has none. */
+  | { readonly kind: 'banned'; readonly remainingMs: number; readonly reason: string };
 
 /** Outcome of the admission check on a browser-session request. */
 export type SessionAdmission =

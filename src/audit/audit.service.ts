@@ -33,6 +33,8 @@ const FILTER_CHUNK = 1000;
 @Injectable()
 export class AuditService {
   private readonly logger = new Logger(AuditService.name);
+  /** One log line per admin action (REST, CLI or scheduled), beside the audit trail in Redis. */
+  private readonly actions = new Logger('Audit');
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -53,6 +55,19 @@ export class AuditService {
    */
   async record(entry: NewAuditEntry): Promise<void> {
     const now = Date.now();
+    this.actions.log({
+      event: 'admin_action',
+      action: entry.action,
+      actor: entry.actor,
+      actor_method: entry.actorMethod,
+      actor_token_id: entry.actorTokenId || null,
+      target: entry.target,
+      outcome: entry.outcome,
+      status: entry.status,
+      detail: entry.detail || null,
+      request_id: entry.requestId || null,
+      client: entry.ip || null,
+    });
     try {
       await this.repository.append(entry, now, now - this.retentionMs);
     } catch (err) {
@@ -61,7 +76,14 @@ export class AuditService {
   }
 
   /** Records an audited route's outcome for the caller of an HTTP request. */
-  recordRequest(req: Request, options: AuditedOptions, user: AuthenticatedUser | undefined, outcome: AuditOutcome, status: number, detail = ''): Promise<void> {
+  recordRequest(
+    req: Request,
+    options: AuditedOptions,
+    user: AuthenticatedUser | undefined,
+    outcome: AuditOutcome,
+    status: number,
+    detail = '',
+  ): Promise<void> {
     let target: string;
     try {
       target = options.target?.(req) ?? '';

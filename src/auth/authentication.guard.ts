@@ -8,11 +8,13 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { IS_PUBLIC } from '../common/auth-metadata.decorators.js';
+import { requestIdOf } from '../audit/request-id.js';
 import type { RequestWithUser } from '../common/authenticated-user.js';
 import { ActiveUsersService } from '../active-users/active-users.service.js';
 import { InvalidCredentialsError, SessionBannedError } from '../common/domain-errors.js';
+import { AuthRefusalLog } from './auth-refusal-log.js';
 import { JWT_STRATEGY } from './jwt.strategy.js';
 import { readCredentials } from './request-credentials.js';
 import { bannedSessionEmailOf, sessionUserOf } from './session-user.js';
@@ -31,6 +33,7 @@ export class AuthenticationGuard implements CanActivate {
 
   constructor(
     private readonly reflector: Reflector,
+    private readonly refusals: AuthRefusalLog,
     private readonly activeUsers: ActiveUsersService,
   ) {}
 
@@ -45,6 +48,18 @@ export class AuthenticationGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
+    try {
+      return await this.authenticate(context);
+    } catch (err) {
+      const request = context.switchToHttp().getRequest<Request>();
+      // The id is echoed on the refusal too, so a caller can quote it to ops.
+      const requestId = requestIdOf(request, context.switchToHttp().getResponse<Response>());
+      this.refusals.refusedOnRest(request, requestId, readCredentials(request), err);
+      throw err;
+    }
+  }
+
+  private async authenticate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<Request>();
     const credentials = readCredentials(request);
     if (credentials.kind === 'invalid') throw new InvalidCredentialsError('Conflicting or malformed credentials');

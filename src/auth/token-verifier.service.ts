@@ -1,31 +1,64 @@
 /**
  * Turns a gateway token into an authenticated user: signature and claims (CPU only), then the
- * ban and the allowlist in one Redis round trip. Applies AUTH_FAIL_MODE when Redis is down.
+ * ban and the allowlist in one Redis round trip. Applies AUTH_FAIL_MODE when Redis is down, and
+ * stays closed while the store waits for an operator after losing its data. Every refusal it
+ * decides carries its reason for the refusal log (auth-refusal-log.ts); a token refused for its
+ * signature or claims carries none, and the log diagnoses it from the token.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ActiveUsersService } from '../active-users/active-users.service.js';
 import type { Admission } from '../active-users/ban.js';
 import type { AuthenticatedUser } from '../common/authenticated-user.js';
 import { InvalidCredentialsError, ServiceUnavailableError, UserBannedError } from '../common/domain-errors.js';
+import { RateLimitedLog } from '../common/rate-limited-log.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { RedisDurabilityService, STORE_RESET_MESSAGE } from '../redis/redis-durability.service.js';
+import { isRedisUnavailableError } from '../redis/redis-errors.js';
 import type { TokenClaims } from '../tokens/token-claims.js';
 import { parseScopes } from '../tokens/token-claims.js';
 import { TokensService } from '../tokens/tokens.service.js';
+import { admitsUnchecked } from './auth-fail-mode.js';
+import { type Refusal, type RefusalReason, withRefusal } from './auth-refusal-log.js';
+
+const UNAVAILABLE_MESSAGE = 'Authentication is temporarily unavailable; try again shortly';
+/** Told only for a validly signed token: revoked by its owner or an admin, or unknown to this gateway's store. */
+const REVOKED_MESSAGE = 'This token has been revoked; create a new one';
 
 @Injectable()
 export class TokenVerifier {
   private readonly logger = new Logger(TokenVerifier.name);
+  /** In open mode every call of an outage would log a line: one a second, and a count. */
+  private readonly uncheckedLog = new RateLimitedLog(this.logger, 1, (_key, suppressed) => {
+    return `Redis unavailable: ${suppressed} more tokens admitted unchecked (AUTH_FAIL_MODE=open)`;
+  });
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tokens: TokensService,
     private readonly activeUsers: ActiveUsersService,
+    private readonly durability: RedisDurabilityService,
   ) {}
 
   /** Verifies a raw JWT. Throws InvalidCredentialsError, UserBannedError or ServiceUnavailableError. */
   async authenticate(rawToken: string): Promise<AuthenticatedUser> {
-    const claims = this.tokens.codec.verify(rawToken);
-    if (claims === null) throw new InvalidCredentialsError();
+    return this.admit(this.verifySignature(rawToken));
+  }
+
+  /**
+   * The CPU-only half of `authenticate`: signature and claims, no Redis. The proxy runs its other
+   * CPU-only checks between the two halves, so a refused call costs no round trip. Throws
+   * InvalidCredentialsError (one generic answer for a forged, malformed or wrong-claim token), or the
+   * expired error naming when for a token whose signature is valid.
+   */
+  verifySignature(rawToken: string): TokenClaims {
+    const checked = this.tokens.codec.check(rawToken);
+    if (checked === null) throw new InvalidCredentialsError();
+    if (checked.kind === 'expired') throw expiredError(checked.claims);
+    return checked.claims;
+  }
+
+  /** The Redis half of `authenticate`, for claims `verifySignature` returned. */
+  async admitSigned(claims: TokenClaims): Promise<AuthenticatedUser> {
     return this.admit(claims);
   }
 
@@ -36,6 +69,10 @@ export class TokenVerifier {
   }
 
   private async admit(claims: TokenClaims): Promise<AuthenticatedUser> {
+    // A flag set by the store checker: no Redis round trip. Closed in both fail modes.
+    if (this.durability.storeResetDetected) {
+      throw withRefusal(new ServiceUnavailableError(STORE_RESET_MESSAGE), refusal('store_reset', claims));
+    }
     const user: AuthenticatedUser = {
       email: claims.sub,
       method: 'jwt',
@@ -47,21 +84,33 @@ export class TokenVerifier {
     try {
       admission = await this.activeUsers.admitToken(claims.sub, claims.jti, claims.name);
     } catch (err) {
-      if (this.config.authFailMode === 'open') {
-        this.logger.warn(`Redis unavailable, admitting ${claims.jti} unchecked (AUTH_FAIL_MODE=open): ${(err as Error).message}`);
+      if (admitsUnchecked(this.config.authFailMode, err)) {
+        this.uncheckedLog.write('unchecked', 'warn', () => `Redis unavailable, admitting ${claims.jti} unchecked (AUTH_FAIL_MODE=open): ${(err as Error).message}`);
         return user;
       }
-      throw new ServiceUnavailableError('Authentication is temporarily unavailable; try again shortly');
+      const reason = isRedisUnavailableError(err) ? 'store_unavailable' : 'store_error';
+      throw withRefusal(new ServiceUnavailableError(UNAVAILABLE_MESSAGE), refusal(reason, claims, (err as Error)?.message));
     }
     switch (admission.kind) {
       case 'admitted':
         return user;
       case 'not-allowlisted':
-        throw new InvalidCredentialsError();
+        throw withRefusal(new InvalidCredentialsError(REVOKED_MESSAGE, 'token_revoked'), refusal('revoked', claims));
       case 'banned': {
         const remaining = admission.remainingMs > 0 ? admission.remainingMs : this.config.banTtlSeconds * 1000;
-        throw new UserBannedError(new Date(Date.now() + remaining), remaining);
+        throw withRefusal(new UserBannedError(new Date(Date.now() + remaining), remaining, admission.reason), refusal('banned', claims));
       }
     }
   }
+}
+
+/** A validly signed token past its expiry: the client learns when it expired. */
+function expiredError(claims: TokenClaims): InvalidCredentialsError {
+  const at = new Date(claims.exp * 1000).toISOString();
+  return withRefusal(new InvalidCredentialsError(`This token expired at ${at}; create a new one`, 'token_expired'), refusal('expired', claims));
+}
+
+/** A refusal of a validly signed token: it names the user and the token. */
+function refusal(reason: RefusalReason, claims: TokenClaims, detail?: string): Refusal {
+  return { reason, user: claims.sub, tokenId: claims.jti, detail };
 }

@@ -16,11 +16,12 @@ import { renderHuman, renderJson } from './cli-output.js';
 import { adminCommands } from './commands/admin.commands.js';
 import { auditCommands } from './commands/audit.commands.js';
 import { cleanupCommands } from './commands/cleanup.commands.js';
+import { redisCommands } from './commands/redis.commands.js';
 import { sessionCommands } from './commands/session.commands.js';
 import { tokenCommands } from './commands/token.commands.js';
 import { userCommands } from './commands/user.commands.js';
 
-export const COMMANDS: readonly CliCommand[] = [...userCommands, ...sessionCommands, ...tokenCommands, ...cleanupCommands, ...auditCommands, ...adminCommands];
+export const COMMANDS: readonly CliCommand[] = [...userCommands, ...sessionCommands, ...tokenCommands, ...cleanupCommands, ...auditCommands, ...adminCommands, ...redisCommands];
 
 export interface CliIo {
   write(text: string): void;

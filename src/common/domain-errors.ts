@@ -21,11 +21,13 @@ export class InvalidCredentialsError extends DomainError {
 
 export class UserBannedError extends DomainError {
   readonly code = 'user_banned';
+  /** `reason` is the admin's, told to the banned user when there is one. */
   constructor(
     readonly bannedUntil: Date,
     remainingMs: number,
+    reason = '',
   ) {
-    super(`User is banned for ${describeDuration(remainingMs)}`);
+    super(`User is banned for ${describeDuration(remainingMs)}${reason ? ` (reason: ${reason})` : ''}`);
   }
 }
 

@@ -12,6 +12,8 @@ export interface AppConfig {
   readonly publicUrl: string;
   readonly trustProxy: boolean | number | string;
   readonly logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  /** json: one JSON object per line (pino); pretty: the same lines readable on a terminal. */
+  readonly logFormat: 'json' | 'pretty';
 
   readonly redis: {
     readonly url: string;
@@ -104,6 +106,12 @@ export interface AppConfig {
     readonly enabled: boolean;
   };
 
+  /** /metrics (docs/OPERATIONS.md, "Metrics (Prometheus)"). */
+  readonly observability: {
+    /** Bearer that a Prometheus scraper sends to /metrics; undefined: only admins may read it. A secret. */
+    readonly metricsToken: string | undefined;
+  };
+
   /** What a /v1 client may send, and how slowly (docs/SECURITY.md, "The /v1 boundary: requests"). */
   readonly requests: {
     /** Body fields refused on top of the built-in list of upstream-steering fields (src/proxy/steering-fields.ts). */
@@ -116,8 +124,24 @@ export interface AppConfig {
     readonly requestTimeoutMs: number;
     /** A request body that sends nothing for this long gets 408. */
     readonly bodyIdleTimeoutMs: number;
-    /** Most sockets the proxy opens to the upstream at once; calls past it wait for a socket. */
+    /** Most sockets the proxy opens to the upstream at once (Infinity unless UPSTREAM_MAX_SOCKETS is set); calls past it wait for a socket. */
     readonly upstreamMaxSockets: number;
+    /** Most /v1 calls in flight at once on this instance; past it a call is answered 503 at once. 0 = no cap. */
+    readonly upstreamMaxConcurrent: number;
+    /** Most /v1 calls in flight at once for one user (email) on this instance; past it 429 at once. 0 = no cap. */
+    readonly upstreamMaxConcurrentPerUser: number;
+  };
+
+  /** Failing closed: Redis durability, the refusal log and the shutdown deadline (docs/OPERATIONS.md). */
+  readonly failClosed: {
+    /** REDIS_ALLOW_EPHEMERAL: start against a Redis that keeps nothing on disk (demo, tests). */
+    readonly redisAllowEphemeral: boolean;
+    /** How often the store marker is checked, besides every reconnect and health check. */
+    readonly redisCheckIntervalMs: number;
+    /** Refused-authentication log lines per second and reason, before they are counted instead. */
+    readonly authRefusalLogPerSecond: number;
+    /** How long SIGTERM waits for requests in flight before it ends them. */
+    readonly shutdownGraceMs: number;
   };
 }
 

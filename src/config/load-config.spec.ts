@@ -87,8 +87,12 @@ describe('loadConfig', () => {
       headersTimeoutMs: 30000,
       requestTimeoutMs: 300000,
       bodyIdleTimeoutMs: 30000,
-      upstreamMaxSockets: 512,
+      upstreamMaxSockets: Infinity,
+      upstreamMaxConcurrent: 0,
+      upstreamMaxConcurrentPerUser: 0,
     });
+    expect(loadConfig({ JWT_SECRET: SECRET, UPSTREAM_MAX_SOCKETS: '64' }).requests.upstreamMaxSockets).toBe(64);
+    expect(problemsOf({ JWT_SECRET: SECRET, UPSTREAM_MAX_CONCURRENT: '-1' })).toHaveLength(1);
     expect(loadConfig({ JWT_SECRET: SECRET, UPSTREAM_BLOCKED_FIELDS: ' corp_url ,x-key,' }).requests.blockedFields).toEqual(['corp_url', 'x-key']);
   });
 
@@ -141,5 +145,26 @@ describe('loadConfig', () => {
     const problems = problemsOf({ JWT_SECRET: SECRET, SLACK_WEBHOOK_URL: 'ftp://hooks.example.com/T000/B000/secret-part' });
     expect(problems).toEqual(['SLACK_WEBHOOK_URL must be an http(s) URL']);
     expect(problems.join(' ')).not.toContain('secret-part');
+  });
+});
+
+describe('loadConfig: failing closed', () => {
+  it('applies the documented defaults', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET }).failClosed).toEqual({
+      redisAllowEphemeral: false,
+      redisCheckIntervalMs: 5000,
+      authRefusalLogPerSecond: 10,
+      shutdownGraceMs: 30000,
+    });
+  });
+
+  it('reads the variables and refuses out-of-range values by name', () => {
+    const config = loadConfig({ JWT_SECRET: SECRET, REDIS_ALLOW_EPHEMERAL: 'true', REDIS_CHECK_INTERVAL_MS: '250', AUTH_REFUSAL_LOG_PER_SECOND: '3', SHUTDOWN_GRACE_MS: '0' });
+    expect(config.failClosed).toEqual({ redisAllowEphemeral: true, redisCheckIntervalMs: 250, authRefusalLogPerSecond: 3, shutdownGraceMs: 0 });
+    expect(problemsOf({ JWT_SECRET: SECRET, REDIS_ALLOW_EPHEMERAL: 'maybe', SHUTDOWN_GRACE_MS: '-1', AUTH_REFUSAL_LOG_PER_SECOND: '0' })).toEqual([
+      'REDIS_ALLOW_EPHEMERAL must be true or false',
+      'AUTH_REFUSAL_LOG_PER_SECOND must be between 1 and 10000',
+      'SHUTDOWN_GRACE_MS must be between 0 and 3600000',
+    ]);
   });
 });

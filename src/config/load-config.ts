@@ -34,6 +34,9 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** LOG_LEVEL in Nest's names or pino's. */
+const LOG_LEVEL_ALIASES = { error: 'error', warn: 'warn', log: 'log', info: 'log', debug: 'debug', verbose: 'verbose', trace: 'verbose' } as const;
+
 /**
  * Reads and validates the environment. Collects every problem before failing, and names
  * the variable and the rule in each message, never the value (it may be a secret).
@@ -65,7 +68,9 @@ export function loadConfig(env: Env): AppConfig {
     host: r.str('HOST', '127.0.0.1'),
     publicUrl,
     trustProxy: r.trustProxy('TRUST_PROXY'),
-    logLevel: r.oneOf('LOG_LEVEL', ['error', 'warn', 'log', 'debug', 'verbose'] as const, 'log'),
+    // pino's names are accepted too: info is log, trace is verbose.
+    logLevel: LOG_LEVEL_ALIASES[r.oneOf('LOG_LEVEL', ['error', 'warn', 'log', 'info', 'debug', 'verbose', 'trace'] as const, 'log')],
+    logFormat: r.oneOf('LOG_FORMAT', ['json', 'pretty'] as const, 'json'),
     redis: {
       url: r.redisUrl('REDIS_URL', 'redis://127.0.0.1:6379'),
       keyPrefix: r.keyPrefix('REDIS_KEY_PREFIX', 'llmgw:'),
@@ -132,13 +137,25 @@ export function loadConfig(env: Env): AppConfig {
     docs: {
       enabled: r.bool('DOCS_ENABLED', true),
     },
+    observability: {
+      metricsToken: r.secretOfAtLeast('METRICS_TOKEN', 16),
+    },
     requests: {
       blockedFields: r.fieldList('UPSTREAM_BLOCKED_FIELDS'),
       jsonMaxDepth: r.int('JSON_MAX_DEPTH', 64, 2, 512),
       headersTimeoutMs: r.int('CLIENT_HEADERS_TIMEOUT_MS', 30000, 100, 600000),
       requestTimeoutMs: r.int('CLIENT_REQUEST_TIMEOUT_MS', 300000, 100, 3600000),
       bodyIdleTimeoutMs: r.int('CLIENT_BODY_IDLE_TIMEOUT_MS', 30000, 100, 600000),
-      upstreamMaxSockets: r.int('UPSTREAM_MAX_SOCKETS', 512, 1, 65536),
+      // 0 (the default) leaves the agent unbounded: long streams must never wait in silence for a socket.
+      upstreamMaxSockets: r.int('UPSTREAM_MAX_SOCKETS', 0, 0, 1_000_000) || Infinity,
+      upstreamMaxConcurrent: r.int('UPSTREAM_MAX_CONCURRENT', 0, 0, 1_000_000),
+      upstreamMaxConcurrentPerUser: r.int('UPSTREAM_MAX_CONCURRENT_PER_USER', 0, 0, 1_000_000),
+    },
+    failClosed: {
+      redisAllowEphemeral: r.bool('REDIS_ALLOW_EPHEMERAL', false),
+      redisCheckIntervalMs: r.int('REDIS_CHECK_INTERVAL_MS', 5000, 100, 3600000),
+      authRefusalLogPerSecond: r.int('AUTH_REFUSAL_LOG_PER_SECOND', 10, 1, 10000),
+      shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 30000, 0, 3600000),
     },
   };
   if (config.requests.headersTimeoutMs > config.requests.requestTimeoutMs) {
@@ -220,6 +237,13 @@ class EnvReader {
     } catch {
       this.problems.push(`${name} must be an http(s) URL`);
     }
+    return value;
+  }
+
+  /** An optional secret of at least `minLength` characters; its value never appears in a message. */
+  secretOfAtLeast(name: string, minLength: number): string | undefined {
+    const value = this.raw(name);
+    if (value !== undefined && value.length < minLength) this.problems.push(`${name} must be at least ${minLength} characters`);
     return value;
   }
 

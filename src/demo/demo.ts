@@ -41,6 +41,8 @@ async function main(): Promise<void> {
     PUBLIC_URL: publicUrl,
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: 'demo:',
+    // The demo's redis-server keeps nothing on disk, on purpose.
+    REDIS_ALLOW_EPHEMERAL: 'true',
     JWT_SECRET: randomBytes(32).toString('base64url'),
     UPSTREAM_URL: upstream.url,
     UPSTREAM_API_KEY: 'sk-echo-upstream-demo',

@@ -2,7 +2,9 @@ import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../common/auth-metadata.decorators.js';
+import { ServesDuringStoreReset } from '../common/store-reset.decorator.js';
 import { HealthStatusDto } from './dto/health-status.dto.js';
+import { LivenessDto } from './dto/liveness.dto.js';
 import { HealthService } from './health.service.js';
 
 @ApiTags('health')
@@ -10,14 +12,34 @@ import { HealthService } from './health.service.js';
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 
-  /** Liveness and readiness: 200 when Redis answers, 503 with the reason when it does not. */
+  /** Readiness (kept at /health for existing probes): 200 when Redis answers, takes writes, persists and holds the gateway's data; 503 with a fixed reason otherwise. */
   @Public()
+  @ServesDuringStoreReset()
   @Get()
   @ApiOkResponse({ type: HealthStatusDto })
   @ApiServiceUnavailableResponse({ type: HealthStatusDto })
   async check(@Res({ passthrough: true }) res: Response): Promise<HealthStatusDto> {
+    return this.ready(res);
+  }
+
+  /** Readiness, by its own name: the same check as /health. */
+  @Public()
+  @ServesDuringStoreReset()
+  @Get('ready')
+  @ApiOkResponse({ type: HealthStatusDto })
+  @ApiServiceUnavailableResponse({ type: HealthStatusDto })
+  async ready(@Res({ passthrough: true }) res: Response): Promise<HealthStatusDto> {
     const status = await this.health.check();
     if (status.status !== 'ok') res.status(HttpStatus.SERVICE_UNAVAILABLE);
     return status;
+  }
+
+  /** Liveness: the process answers. Touches no dependency, so a Redis outage never gets a replica restarted. */
+  @Public()
+  @ServesDuringStoreReset()
+  @Get('live')
+  @ApiOkResponse({ type: LivenessDto })
+  live(): LivenessDto {
+    return { status: 'ok', uptime_seconds: Math.floor(process.uptime()) };
   }
 }

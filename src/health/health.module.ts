@@ -1,4 +1,4 @@
-/** Owns GET /health: is the gateway able to serve (Redis reachable)? */
+/** Owns GET /health: is the gateway able to serve (Redis reachable, writable, durable)? */
 import { Module } from '@nestjs/common';
 import { HealthController } from './health.controller.js';
 import { HealthRepository } from './health.repository.js';

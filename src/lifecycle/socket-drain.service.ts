@@ -1,21 +1,31 @@
 /**
- * Lets the HTTP server close promptly: Node's server.close() waits for every open socket, even
- * keep-alive sockets that will never carry another request. When the app shuts down (SIGTERM,
- * app.close()), sockets with no request in flight are closed at once and the others as soon as
- * their last answer is done, so shutdown ends when the last request does.
+ * Lets the HTTP server close promptly, and by a deadline. Node's server.close() waits for every
+ * open socket, even keep-alive sockets that will never carry another request, and a stream that
+ * never ends would hold it forever. When the app shuts down (SIGTERM, app.close()), sockets with
+ * no request in flight are closed at once and the others as soon as their last answer is done;
+ * those still busy after SHUTDOWN_GRACE_MS are ended, so shutdown ends by then at the latest.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { type BeforeApplicationShutdown, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+
+/** After a signal, the process exits this long past the grace period even if something else hangs. */
+const EXIT_BACKSTOP_MS = 10_000;
 
 @Injectable()
-export class SocketDrainService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class SocketDrainService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger('Shutdown');
   /** Requests in flight per open socket. */
   private readonly inFlight = new Map<Socket, number>();
   private draining = false;
+  private deadline: NodeJS.Timeout | undefined;
 
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   onApplicationBootstrap(): void {
     const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
@@ -35,9 +45,29 @@ export class SocketDrainService implements OnApplicationBootstrap, BeforeApplica
     });
   }
 
-  /** Runs just before Nest closes the HTTP server. */
-  beforeApplicationShutdown(): void {
+  /** Runs just before Nest closes the HTTP server. `signal` is set when a signal (SIGTERM) started the shutdown. */
+  beforeApplicationShutdown(signal?: string): void {
     this.draining = true;
     for (const [socket, count] of this.inFlight) if (count === 0) socket.destroy();
+    const grace = this.config.failClosed.shutdownGraceMs;
+    if (this.inFlight.size > 0) this.logger.log(`Draining ${this.inFlight.size} connections for at most ${grace} ms`);
+    this.deadline = setTimeout(() => this.endRemaining(), grace).unref();
+    if (signal !== undefined) {
+      // Only for a signal: a test's app.close() must never end its own process.
+      setTimeout(() => {
+        this.logger.error(`Shutdown still not done ${EXIT_BACKSTOP_MS} ms after the grace period: exiting`);
+        process.exit(1);
+      }, grace + EXIT_BACKSTOP_MS).unref();
+    }
+  }
+
+  onApplicationShutdown(): void {
+    clearTimeout(this.deadline);
+  }
+
+  private endRemaining(): void {
+    if (this.inFlight.size === 0) return;
+    this.logger.warn(`Shutdown grace period (SHUTDOWN_GRACE_MS=${this.config.failClosed.shutdownGraceMs}) over: ending ${this.inFlight.size} connections still busy`);
+    for (const socket of this.inFlight.keys()) socket.destroy();
   }
 }

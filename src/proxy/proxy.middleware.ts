@@ -9,21 +9,28 @@ import { Agent as HttpsAgent } from 'node:https';
 import { Readable } from 'node:stream';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { createProxyMiddleware, type Plugin } from 'http-proxy-middleware';
-import { readCredentials } from '../auth/request-credentials.js';
+import { AuthRefusalLog } from '../auth/auth-refusal-log.js';
+import { readCredentials, type RequestCredentials } from '../auth/request-credentials.js';
 import { TokenVerifier } from '../auth/token-verifier.service.js';
 import type { AuthenticatedUser } from '../common/authenticated-user.js';
 import { DomainError, UserBannedError } from '../common/domain-errors.js';
 import { sdkErrorBody, statusOfDomainError } from '../common/error-shapes.js';
 import { setSecurityHeaders } from '../common/security-headers.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { TokenClaims } from '../tokens/token-claims.js';
+import { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { UpstreamCallMetrics } from '../metrics/upstream-call-metrics.js';
 import { droppedHeaderNames, identityHeaders } from './identity.js';
 import { restampJsonBody } from './json-body.js';
 import { allowedLlmPath } from './llm-path.js';
 import { rewriteMultipart, type RewrittenForm } from './multipart-body.js';
+import { recordProxyAccess } from './proxy-access-log.js';
 import { withoutCredentialParams } from './query-credentials.js';
 import { BodyAbortedError, BodyTooLargeError, type BodyLimits, readBody, RequestBodyError } from './request-body.js';
 import { ResponseHeaderAllowlist } from './response-headers.js';
+import { adviseRetry } from './retry-advice.js';
 import { SteeringFields } from './steering-fields.js';
+import { UpstreamConcurrency } from './upstream-concurrency.js';
 import { type RelayedAnswer, UpstreamAnswers } from './upstream-response.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -45,6 +52,10 @@ interface ProxyState {
   clientWantsClose?: boolean;
   /** The upstream's answer being passed on, once it has begun. */
   answer?: RelayedAnswer;
+  /** The upstream's status, for the access line (proxy-access-log.ts). */
+  upstreamStatus?: number;
+  /** performance.now() at the hand-off to http-proxy, for the upstream timings (metrics/). */
+  startedAt?: number;
 }
 
 type ProxiedRequest = IncomingMessage & { gateway?: ProxyState };
@@ -58,11 +69,16 @@ export class ProxyMiddleware implements OnApplicationShutdown {
   private readonly steering: SteeringFields;
   private forward: Forward;
   private readonly answers: UpstreamAnswers;
+  private readonly concurrency: UpstreamConcurrency;
+  private readonly upstreamMetrics: UpstreamCallMetrics;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly verifier: TokenVerifier,
+    private readonly refusals: AuthRefusalLog,
+    metrics: GatewayMetrics,
   ) {
+    this.upstreamMetrics = new UpstreamCallMetrics(metrics);
     if (!config.upstream.apiKey) {
       // Clients' own credentials are always dropped, so the upstream then sees no credential at all.
       this.logger.warn('UPSTREAM_API_KEY is empty: calls reach the upstream without a credential');
@@ -71,6 +87,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     const agentOptions = { keepAlive: true, maxSockets: config.requests.upstreamMaxSockets, maxFreeSockets: 64, scheduling: 'lifo' as const };
     this.agent = isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
     this.steering = new SteeringFields(config.requests.blockedFields);
+    this.concurrency = new UpstreamConcurrency(config.requests.upstreamMaxConcurrent, config.requests.upstreamMaxConcurrentPerUser);
     this.answers = new UpstreamAnswers({
       allowlist: new ResponseHeaderAllowlist(config.upstream.responseHeaders),
       idleTimeoutMs: config.upstream.idleTimeoutMs,
@@ -90,7 +107,10 @@ export class ProxyMiddleware implements OnApplicationShutdown {
         // Headers allowlisted, 5xx bodies replaced, a broken-off answer ended: see upstream-response.ts.
         proxyRes: (proxyRes, req, res) => {
           const state = (req as ProxiedRequest).gateway;
-          if (state) state.answer = this.answers.onResponse(proxyRes, res, state);
+          if (!state) return;
+          state.upstreamStatus = proxyRes.statusCode;
+          if (state.startedAt !== undefined) this.upstreamMetrics.answered(proxyRes, res, state.startedAt);
+          state.answer = this.answers.onResponse(proxyRes, res, state);
         },
         error: (err, req, res) => this.onProxyError(err, req as ProxiedRequest, res as ServerResponse),
       },
@@ -108,6 +128,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', requestId);
     setSecurityHeaders(res);
+    recordProxyAccess(req, res, requestId);
     // Every request gets an answer: whatever goes wrong unforeseen is a logged 500, never a hung socket.
     this.serve(req, url, res, requestId).catch((err: unknown) => this.failUnexpectedly(err, requestId, res));
   };
@@ -131,26 +152,23 @@ export class ProxyMiddleware implements OnApplicationShutdown {
   private async serve(req: IncomingMessage, url: string, res: ServerResponse, requestId: string): Promise<void> {
     const credentials = readCredentials(req);
     if (credentials.kind !== 'token') {
+      this.refusals.refusedOnProxy(req, requestId, credentials);
       this.fail(res, 401, credentials.kind === 'invalid' ? 'Conflicting or malformed credentials' : 'Missing API token', 'invalid_credentials');
       return;
     }
-    let user: AuthenticatedUser;
+    // CPU-only checks first (signature, path, size, content type): a call they refuse costs no Redis round trip.
+    let claims: TokenClaims;
     try {
-      user = await this.verifier.authenticate(credentials.token);
+      claims = this.verifier.verifySignature(credentials.token);
     } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      this.fail(res, statusOfDomainError(err), err.message, err.code, err instanceof UserBannedError ? err.bannedUntil : undefined);
+      this.refuseCredentials(req, res, requestId, credentials, err);
       return;
     }
-
     const path = allowedLlmPath(url, this.config.upstream.allowedPaths);
     if (path === null) {
       this.fail(res, 404, 'Not found: this path is not an LLM API route of the gateway', 'route_not_found');
       return;
     }
-    req.url = withoutCredentialParams(url);
-
-    const state: ProxyState = { user, requestId };
     const limits: BodyLimits = { limitBytes: this.config.bodyLimitBytes, idleMs: this.config.requests.bodyIdleTimeoutMs };
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limits.limitBytes) {
@@ -162,11 +180,24 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     // else it says; so every other body is JSON here too, and gets the verified identity stamped.
     // Forms are parsed and stamped only where uploads need them.
     const contentType = req.headers['content-type'] ?? '';
-    if (hasBody && /form/i.test(contentType)) {
-      if (!(/^multipart\/form-data/i.test(contentType) && isUploadPath(path))) {
-        this.fail(res, 415, 'Form bodies are accepted only for uploads under /v1/audio and /v1/images; send JSON', 'unsupported_media_type');
-        return;
-      }
+    const isForm = hasBody && /form/i.test(contentType);
+    if (isForm && !(/^multipart\/form-data/i.test(contentType) && isUploadPath(path))) {
+      this.fail(res, 415, 'Form bodies are accepted only for uploads under /v1/audio and /v1/images; send JSON', 'unsupported_media_type');
+      return;
+    }
+
+    let user: AuthenticatedUser;
+    try {
+      user = await this.verifier.admitSigned(claims);
+    } catch (err) {
+      this.refuseCredentials(req, res, requestId, credentials, err);
+      return;
+    }
+    req.url = withoutCredentialParams(url);
+    if (this.concurrency.enabled && !this.admit(user.email, res)) return;
+
+    const state: ProxyState = { user, requestId };
+    if (isForm) {
       this.forwardForm(req, res, state, limits);
       return;
     }
@@ -182,6 +213,13 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       }
     }
     this.handOff(req, res, state, state.body === undefined ? undefined : bodyStream(state.body));
+  }
+
+  /** A token refused by the verifier: logged, and answered in the SDK shape (anything else is rethrown, a logged 500). */
+  private refuseCredentials(req: IncomingMessage, res: ServerResponse, requestId: string, credentials: RequestCredentials, err: unknown): void {
+    this.refusals.refusedOnProxy(req, requestId, credentials, err);
+    if (!(err instanceof DomainError)) throw err;
+    this.fail(res, statusOfDomainError(err), err.message, err.code, err instanceof UserBannedError ? err.bannedUntil : undefined);
   }
 
   /** Streams an upload on once its fields before the first file have passed; refuses it otherwise. */
@@ -212,6 +250,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
 
   private handOff(req: IncomingMessage, res: ServerResponse, state: ProxyState, body: Readable | undefined): void {
     (req as ProxiedRequest).gateway = state;
+    state.startedAt = performance.now();
     this.rewriteHeaders(req, state);
     this.forward(req, res, body);
   }
@@ -244,6 +283,22 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       delete headers['transfer-encoding'];
       headers['content-type'] = state.form.contentType;
     }
+  }
+
+  /**
+   * Takes a slot under the concurrency caps until the answer is over (the response closes, however
+   * it ends), or refuses the call at once: 503 when the instance is full, 429 when the user is.
+   */
+  private admit(email: string, res: ServerResponse): boolean {
+    const admission = this.concurrency.acquire(email);
+    if (admission === 'ok') {
+      res.once('close', () => this.concurrency.release(email));
+      return true;
+    }
+    res.setHeader('retry-after', '1');
+    if (admission === 'user_full') this.fail(res, 429, 'Too many concurrent requests for this user; retry shortly', 'too_many_concurrent_requests');
+    else this.fail(res, 503, 'The gateway is at its limit of concurrent upstream calls; retry shortly', 'gateway_at_capacity');
+    return false;
   }
 
   private restampJson(raw: Buffer, email: string, path: string): Buffer {
@@ -301,6 +356,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     }
     const body = JSON.stringify(sdkErrorBody(status, message, code, { bannedUntil }));
     res.statusCode = status;
+    adviseRetry(res, status);
     res.setHeader('content-type', 'application/json');
     res.setHeader('content-length', Buffer.byteLength(body));
     if (close) res.setHeader('connection', 'close');

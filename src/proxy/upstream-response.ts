@@ -9,6 +9,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Logger } from '@nestjs/common';
 import { sdkErrorBody } from '../common/error-shapes.js';
 import type { ResponseHeaderAllowlist } from './response-headers.js';
+import { adviseRetryOnUpstream } from './retry-advice.js';
 import { UPSTREAM_ERROR_LOG_BYTES, upstreamErrorExcerpt } from './upstream-errors.js';
 
 /** What the proxy knows of the call an answer belongs to. */
@@ -51,6 +52,7 @@ export class UpstreamAnswers {
     // its id under its own name.
     if (upstreamId !== undefined && upstreamId !== call.requestId) headers['x-upstream-request-id'] = upstreamId;
     headers['x-request-id'] = call.requestId;
+    adviseRetryOnUpstream(headers, proxyRes.statusCode ?? 200);
     // The upstream's Connection and Keep-Alive described the gateway's pooled connection (the
     // allowlist dropped them); the client's hop follows what the client asked for its own.
     headers.connection = call.clientWantsClose ? 'close' : 'keep-alive';

@@ -22,6 +22,8 @@ export async function createRedisClient(config: AppConfig): Promise<Redis> {
     commandTimeout: config.redis.commandTimeoutMs,
     retryStrategy: (attempt) => Math.min(100 * attempt, 2000),
     connectionName: 'llm-gateway',
+    // Commands issued in the same tick share one write (many /v1 admissions at once under load).
+    enableAutoPipelining: true,
   };
   const client = new Redis(config.redis.url, options);
   defineScripts(client);

@@ -154,6 +154,19 @@ export class RedisKeys {
     return `${this.prefix}cleanup:run:${runId}`;
   }
 
+  // ---- store integrity ----
+  /**
+   * String: written once when the gateway first meets this Redis (and rewritten by
+   * `redis confirm-reset`); its disappearance means Redis lost its data. Never expires.
+   */
+  storeMarker(): string {
+    return `${this.prefix}store:marker`;
+  }
+  /** String: written by every readiness check, with a short TTL, to learn whether Redis takes writes. */
+  healthProbe(): string {
+    return `${this.prefix}health:probe`;
+  }
+
   /**
    * A SCAN MATCH pattern for every key of this gateway. ioredis's keyPrefix is not applied to
    * patterns, and the prefix may hold glob characters, so it is escaped here.

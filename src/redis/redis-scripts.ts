@@ -23,13 +23,13 @@ declare module 'ioredis' {
     gwTokenCreate(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, k7: string, ...args: Arg[]): Result<number, Context>;
     gwTokenRevoke(numKeys: number, ...keysAndArgs: Arg[]): Result<number, Context>;
     gwTokenRotate(...keysAndArgs: Arg[]): Result<number, Context>;
-    gwAdmitToken(k1: string, k2: string, k3: string, ...args: Arg[]): Result<[number, number], Context>;
+    gwAdmitToken(k1: string, k2: string, k3: string, ...args: Arg[]): Result<[number, number, number], Context>;
     gwBanSet(k1: string, k2: string, ...args: Arg[]): Result<number, Context>;
     gwZsetPage(k1: string, ...args: Arg[]): Result<string[], Context>;
     gwSessionWrite(k1: string, k2: string, k3: string, k4: string, k5: string, ...args: Arg[]): Result<number, Context>;
     gwSessionEnd(numKeys: number, ...keysAndArgs: Arg[]): Result<number, Context>;
     gwSessionBanNotice(numKeys: number, ...keysAndArgs: Arg[]): Result<number, Context>;
-    gwAdmitSession(k1: string, k2: string, k3: string, ...args: Arg[]): Result<[number, number], Context>;
+    gwAdmitSession(k1: string, k2: string, k3: string, ...args: Arg[]): Result<[number, number, number], Context>;
     gwZremIfScore(k1: string, ...args: Arg[]): Result<number[], Context>;
     gwOwnedLock(k1: string, ...args: Arg[]): Result<number, Context>;
   }

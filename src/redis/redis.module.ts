@@ -1,18 +1,20 @@
-/** The one shared Redis client and the key schema, available to every feature repository. */
+/** The one shared Redis client, the key schema and the store marker, available to every feature repository. */
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { createRedisClient } from './redis-client.factory.js';
 import { REDIS_CLIENT } from './redis.constants.js';
 import { RedisKeys } from './redis-keys.js';
+import { RedisStoreMarker } from './redis-store-marker.js';
 
 @Global()
 @Module({
   providers: [
     { provide: REDIS_CLIENT, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedisClient(config) },
     { provide: RedisKeys, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new RedisKeys(config.redis.keyPrefix) },
+    RedisStoreMarker,
   ],
-  exports: [REDIS_CLIENT, RedisKeys],
+  exports: [REDIS_CLIENT, RedisKeys, RedisStoreMarker],
 })
 export class RedisModule implements OnApplicationShutdown {
   constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}

@@ -20,6 +20,20 @@ export interface TokenCodecOptions {
   maxLifetimeSeconds: number;
 }
 
+/** Why a token was refused (log only); `problem` is null for a token verify() accepts. */
+export interface TokenDiagnosis {
+  readonly problem: 'malformed_token' | 'bad_signature' | 'expired' | 'invalid_claims' | null;
+  /** Subject and token id, only when the signature is valid. */
+  readonly sub?: string;
+  readonly jti?: string;
+}
+
+/**
+ * One check of a token for the verifier: valid, or expired but otherwise valid (its signature and
+ * every other claim hold, so its expiry may be told to the client), or refused (null).
+ */
+export type TokenCheck = { readonly kind: 'valid'; readonly claims: TokenClaims } | { readonly kind: 'expired'; readonly claims: TokenClaims };
+
 export class TokenCodec {
   private readonly key: KeyObject;
 
@@ -36,6 +50,43 @@ export class TokenCodec {
 
   /** The claims of a valid token, or null. Never says why: callers answer one generic 401. */
   verify(token: string, nowSeconds: number = Math.floor(Date.now() / 1000)): TokenClaims | null {
+    const claims = this.signedPayload(token);
+    return claims !== null && this.claimsAreValid(claims, nowSeconds) ? (claims as unknown as TokenClaims) : null;
+  }
+
+  /** Like verify(), with one HMAC, but tells an expired, otherwise valid token apart from a refused one. */
+  check(token: string, nowSeconds: number = Math.floor(Date.now() / 1000)): TokenCheck | null {
+    const claims = this.signedPayload(token);
+    if (claims === null) return null;
+    if (this.claimsAreValid(claims, nowSeconds)) return { kind: 'valid', claims: claims as unknown as TokenClaims };
+    const exp = claims.exp;
+    // Valid a second before its expiry: then nothing but the time refuses it.
+    if (typeof exp === 'number' && Number.isInteger(exp) && exp <= nowSeconds && this.claimsAreValid(claims, exp - 1)) {
+      return { kind: 'expired', claims: claims as unknown as TokenClaims };
+    }
+    return null;
+  }
+
+  /**
+   * Why a token that verify() refused was refused, for the server's log only (clients get one
+   * generic 401). The subject and token id are given only when the signature is valid.
+   */
+  diagnose(token: string, nowSeconds: number = Math.floor(Date.now() / 1000)): TokenDiagnosis {
+    const claims = this.signedPayload(token);
+    if (claims === null) {
+      const parts = token.split('.');
+      const wellFormed = token.length <= 4096 && parts.length === 3 && parts.every((part) => B64URL.test(part));
+      return { problem: wellFormed ? 'bad_signature' : 'malformed_token' };
+    }
+    const sub = typeof claims.sub === 'string' ? claims.sub.slice(0, 320) : undefined;
+    const jti = typeof claims.jti === 'string' ? claims.jti.slice(0, 64) : undefined;
+    if (this.claimsAreValid(claims, nowSeconds)) return { problem: null, sub, jti };
+    const expired = typeof claims.exp === 'number' && claims.exp <= nowSeconds;
+    return { problem: expired ? 'expired' : 'invalid_claims', sub, jti };
+  }
+
+  /** The payload of a well-formed HS256 token whose signature is valid, or null. */
+  private signedPayload(token: string): Record<string, unknown> | null {
     if (token.length > 4096) return null;
     const firstDot = token.indexOf('.');
     const secondDot = token.indexOf('.', firstDot + 1);
@@ -59,8 +110,7 @@ export class TokenCodec {
     const given = Buffer.from(signaturePart);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
 
-    const claims = parseJson(payloadPart);
-    return claims !== null && this.claimsAreValid(claims, nowSeconds) ? (claims as unknown as TokenClaims) : null;
+    return parseJson(payloadPart);
   }
 
   /** The claim rules, shared by every verifier of gateway tokens. */

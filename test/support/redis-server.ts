@@ -1,9 +1,13 @@
 /**
- * A real redis-server for one test suite, on a free port, with nothing persisted. `REDIS_URL`
- * in the environment makes suites use that server instead (each suite still gets its own prefix).
- * stop()/start() let a suite take Redis away and bring it back on the same port.
+ * A real redis-server for one test suite, on a free port, with nothing persisted (unless the
+ * suite asks for AOF). `REDIS_URL` in the environment makes suites use that server instead (each
+ * suite still gets its own prefix). stop()/start() let a suite take Redis away and bring it back
+ * on the same port.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -28,7 +32,16 @@ export interface TestRedis {
 /** Re-exported for suites that need a port before they start a server. */
 export { freePort };
 
-export async function startTestRedis(options: { forceOwn?: boolean } = {}): Promise<TestRedis> {
+export interface TestRedisOptions {
+  /** Start a server of the suite's own even when REDIS_URL is set (suites that stop, flush or fill it). */
+  forceOwn?: boolean;
+  /** Persist with an append-only file in a temporary directory (removed by close()). Implies forceOwn. */
+  aof?: boolean;
+  /** More redis-server arguments, e.g. ['--rename-command', 'CONFIG', '']. Implies forceOwn. */
+  serverArgs?: string[];
+}
+
+export async function startTestRedis(options: TestRedisOptions = {}): Promise<TestRedis> {
   const external = process.env.REDIS_URL;
   let inspector: Redis | undefined;
   const client = (url: string): Redis => {
@@ -38,7 +51,7 @@ export async function startTestRedis(options: { forceOwn?: boolean } = {}): Prom
     }
     return inspector;
   };
-  if (external && !options.forceOwn) {
+  if (external && !options.forceOwn && !options.aof && !options.serverArgs) {
     return {
       url: external,
       port: Number(new URL(external).port || 6379),
@@ -56,11 +69,12 @@ export async function startTestRedis(options: { forceOwn?: boolean } = {}): Prom
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
+  const dir = options.aof ? mkdtempSync(join(tmpdir(), 'llmgw-redis-')) : undefined;
+  const persistence = dir === undefined ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--dir', dir];
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...(options.serverArgs ?? [])];
 
   const start = async (): Promise<void> => {
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
+    const proc = spawn('redis-server', args, { stdio: 'ignore' });
     child = proc;
     for (let i = 0; i < 100; i++) {
       // Another suite may have taken the port while this server was stopped: then our server
@@ -99,6 +113,7 @@ export async function startTestRedis(options: { forceOwn?: boolean } = {}): Prom
     close: async () => {
       await closeInspector(inspector);
       await stop();
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

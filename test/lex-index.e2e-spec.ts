@@ -1,28 +1,27 @@
 /**
- * The prefix walk over a lexicographic index, against a real redis-server: what a prefix finds,
+ * Service tier: the prefix walk over a lexicographic index (src/redis/lex-index.ts), against a real redis-server: what a prefix finds,
  * in what order, page by page, and how it skips members whose item has gone.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Redis } from 'ioredis';
-import { type LocalRedis, startLocalRedis } from '../demo/local-redis.js';
-import { lexMember, lexMemberId, lexMemberTerm, walkLexIndex } from './lex-index.js';
+import type { Redis } from 'ioredis';
+import { startTestRedis, type TestRedis } from './support/redis-server.js';
+import { lexMember, lexMemberId, lexMemberTerm, walkLexIndex } from '../src/redis/lex-index.js';
 
 describe('walkLexIndex', () => {
-  let server: LocalRedis;
+  let server: TestRedis;
   let redis: Redis;
   const key = `lex-spec:${process.pid}`;
   const terms = ['alice@a.example', 'alice@b.example', 'alicia@a.example', 'bob@a.example', 'ålice@a.example', 'al'];
 
   beforeAll(async () => {
-    server = await startLocalRedis();
-    redis = new Redis(server.url);
-    redis.on('error', () => undefined);
+    server = await startTestRedis();
+    redis = server.client();
     await redis.del(key);
     await redis.zadd(key, ...terms.flatMap((t, i) => [0, lexMember(t, `id${i}`)]));
   });
   afterAll(async () => {
-    await redis?.quit();
-    await server?.stop();
+    await redis?.del(key);
+    await server?.close();
   });
 
   const all = async (prefix: string, limit: number, drop: (member: string) => boolean = () => false): Promise<{ ids: string[]; pages: number }> => {
