@@ -114,29 +114,42 @@ describe('Slack alerts', () => {
     expect((await receiver.waitFor(/no-retry-after-4xx/)).length).toBe(1);
   });
 
+  /** Starts a cleanup job (202) and follows it to its end (bounded): its last progress. */
+  async function cleanupJob(): Promise<{ run_id: string; state: string; deleted: number; error: string | null }> {
+    const started = await call<{ job_id: string }>(gw, 'POST', '/api/admin/redis/cleanup', { token: adminToken });
+    expect(started.status).toBe(202);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const job = await call<{ run_id: string; state: string; deleted: number; error: string | null }>(gw, 'GET', `/api/admin/redis/cleanup/jobs/${started.body.job_id}`, { token: adminToken });
+      if (job.body.state !== 'running') return job.body;
+      if (Date.now() > deadline) throw new Error('cleanup job still running after 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   it('alerts a cleanup that removes more than CLEANUP_ALERT_THRESHOLD entries, and not one below it', async () => {
     const future = Date.now() + 3600_000;
     // Ban index entries whose ban record is gone: stale.
     await r.zadd(keys.bans(), future, 'ghost1@example.com', future, 'ghost2@example.com');
-    const small = await call<{ deleted: number; run_id: string }>(gw, 'POST', '/api/admin/redis/cleanup', { token: adminToken });
-    expect(small.status).toBe(200);
-    expect(small.body.deleted).toBe(2);
+    const small = await cleanupJob();
+    expect(small).toMatchObject({ state: 'finished', deleted: 2 });
 
     await r.zadd(keys.bans(), future, 'ghost3@example.com', future, 'ghost4@example.com', future, 'ghost5@example.com', future, 'ghost6@example.com');
-    const large = await call<{ deleted: number; run_id: string }>(gw, 'POST', '/api/admin/redis/cleanup', { token: adminToken });
-    expect(large.body.deleted).toBe(4);
+    const large = await cleanupJob();
+    expect(large.deleted).toBe(4);
     const [alert] = await receiver.waitFor(/Redis cleanup removed 4 stale entries/);
     expect(alert.body.text).toContain('more than CLEANUP_ALERT_THRESHOLD, 3');
-    expect(alert.body.text).toContain(`manual run \`${large.body.run_id}\` by ${ADMIN}`);
-    expect(receiver.received.filter((a) => a.body.text.includes(small.body.run_id))).toEqual([]);
+    expect(alert.body.text).toContain(`manual run \`${large.run_id}\` by ${ADMIN}`);
+    expect(receiver.received.filter((a) => a.body.text.includes(small.run_id))).toEqual([]);
   });
 
   it('alerts a cleanup that stops early', async () => {
     // A token catalog of the wrong type makes the run fail part-way.
     await r.set(keys.tokenCatalog(), 'not a hash');
     try {
-      const res = await call(gw, 'POST', '/api/admin/redis/cleanup', { token: adminToken });
-      expect(res.status).toBe(503);
+      const job = await cleanupJob();
+      expect(job.state).toBe('failed');
+      expect(job.error).toMatch(/WRONGTYPE/);
       const [alert] = await receiver.waitFor(/Redis cleanup failed/);
       expect(alert.body.text).toMatch(/manual run `\d{13}-[0-9a-f]{8}` by admin@example\.com\): WRONGTYPE/);
     } finally {
