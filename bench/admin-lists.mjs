@@ -111,7 +111,11 @@ async function seed(dist, env) {
     const sessionId = createHash('sha256').update(randomBytes(24)).digest('base64url');
     const auth = { email: user, name: user, createdAt: now, lastSeenAt: now, ip: '127.0.0.1', userAgent: 'bench', csrfToken: randomBytes(32).toString('base64url') };
     const json = JSON.stringify({ cookie: { path: '/', httpOnly: true, sameSite: 'lax' }, auth });
-    await redis.gwSessionWrite(keys.session(sessionId), keys.userSessions(user), keys.sessionsByExpiry(), keys.sessionsByEmail(), 'create', json, 3600_000, now + 3600_000, sessionId, `${user}\0${sessionId}`);
+    const written = await redis.gwSessionWrite(
+      keys.session(sessionId), keys.userSessions(user), keys.sessionsByExpiry(), keys.ban(user), keys.sessionsByEmail(),
+      'create', json, 3600_000, now + 3600_000, sessionId, `${user}\0${sessionId}`,
+    );
+    if (written !== 1) throw new Error(`session of ${user} not written (${written})`);
     await activeUsers.admitSession(user);
   });
 

@@ -17,28 +17,6 @@ import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-re
 
 const ADMIN = 'admin@example.com';
 
-
-interface CleanupJobBody {
-  job_id: string;
-  run_id: string;
-  state: 'running' | 'finished' | 'failed';
-  deleted: number;
-  error: string | null;
-}
-
-/** Starts a cleanup as an admin does (202 and a job) and follows the job until it has ended. */
-async function runCleanup(app: Parameters<typeof call>[0], token: string): Promise<CleanupJobBody> {
-  const started = await call<CleanupJobBody>(app, 'POST', '/api/admin/redis/cleanup', { token });
-  expect(started.status).toBe(202);
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const job = await call<CleanupJobBody>(app, 'GET', `/api/admin/redis/cleanup/jobs/${started.body.job_id}`, { token });
-    if (job.body.state !== 'running') return job.body;
-    if (Date.now() > deadline) throw new Error(`cleanup job ${started.body.job_id} still running`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('Slack alerts', () => {
   let redis: TestRedis;
   let receiver: WebhookReceiver;
@@ -136,15 +114,28 @@ describe('Slack alerts', () => {
     expect((await receiver.waitFor(/no-retry-after-4xx/)).length).toBe(1);
   });
 
+  /** Starts a cleanup job (202) and follows it to its end (bounded): its last progress. */
+  async function cleanupJob(): Promise<{ run_id: string; state: string; deleted: number; error: string | null }> {
+    const started = await call<{ job_id: string }>(gw, 'POST', '/api/admin/redis/cleanup', { token: adminToken });
+    expect(started.status).toBe(202);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const job = await call<{ run_id: string; state: string; deleted: number; error: string | null }>(gw, 'GET', `/api/admin/redis/cleanup/jobs/${started.body.job_id}`, { token: adminToken });
+      if (job.body.state !== 'running') return job.body;
+      if (Date.now() > deadline) throw new Error('cleanup job still running after 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   it('alerts a cleanup that removes more than CLEANUP_ALERT_THRESHOLD entries, and not one below it', async () => {
     const future = Date.now() + 3600_000;
     // Ban index entries whose ban record is gone: stale.
     await r.zadd(keys.bans(), future, 'ghost1@example.com', future, 'ghost2@example.com');
-    const small = await runCleanup(gw, adminToken);
+    const small = await cleanupJob();
     expect(small).toMatchObject({ state: 'finished', deleted: 2 });
 
     await r.zadd(keys.bans(), future, 'ghost3@example.com', future, 'ghost4@example.com', future, 'ghost5@example.com', future, 'ghost6@example.com');
-    const large = await runCleanup(gw, adminToken);
+    const large = await cleanupJob();
     expect(large.deleted).toBe(4);
     const [alert] = await receiver.waitFor(/Redis cleanup removed 4 stale entries/);
     expect(alert.body.text).toContain('more than CLEANUP_ALERT_THRESHOLD, 3');
@@ -156,8 +147,9 @@ describe('Slack alerts', () => {
     // A token catalog of the wrong type makes the run fail part-way.
     await r.set(keys.tokenCatalog(), 'not a hash');
     try {
-      const job = await runCleanup(gw, adminToken);
+      const job = await cleanupJob();
       expect(job.state).toBe('failed');
+      expect(job.error).toMatch(/WRONGTYPE/);
       const [alert] = await receiver.waitFor(/Redis cleanup failed/);
       expect(alert.body.text).toMatch(/manual run `\d{13}-[0-9a-f]{8}` by admin@example\.com\): WRONGTYPE/);
     } finally {

@@ -1,6 +1,7 @@
 /**
  * The search indexes of the admin lists are built from existing data when a gateway starts on a
- * Redis that has tokens, people and sessions from before the indexes existed (an upgrade).
+ * Redis that has tokens, people and sessions from before the indexes existed (an upgrade), beside
+ * the start rather than before it.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ActiveUsersService } from '../src/active-users/active-users.service.js';
@@ -37,6 +38,9 @@ describe('search indexes over data from before they existed', () => {
     await gw.close();
     await redis.client().del(keys.tokensByTerm(), keys.usersByEmail(), keys.sessionsByEmail(), keys.searchIndexesBuilt());
     gw = await startTestApp(env);
+    // The builds run beside the start: wait (bounded) until all three have been recorded.
+    const deadline = Date.now() + 20_000;
+    while ((await redis.client().hlen(keys.searchIndexesBuilt())) < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   });
   afterAll(async () => {
     await gw?.close();

@@ -67,9 +67,10 @@ export class UserDirectoryRepository {
   }
 
   /** Files everyone in the last-access index in the email index, once per Redis (people seen before it existed). */
-  buildSearchIndex(): Promise<boolean> {
-    return buildIndexOnce(this.redis, this.keys.searchIndexesBuilt(), 'users', async () => {
+  buildSearchIndex(signal: AbortSignal): Promise<boolean> {
+    return buildIndexOnce(this.redis, this.keys.searchIndexesBuilt(), 'users', signal, async () => {
       for (let start = 0; ; start += 5000) {
+        signal.throwIfAborted();
         const emails = await this.redis.zrange(this.keys.usersByLastAccess(), String(start), String(start + 4999));
         if (emails.length > 0) await this.redis.zadd(this.keys.usersByEmail(), ...emails.flatMap((e) => [0, e]));
         if (emails.length < 5000) return;

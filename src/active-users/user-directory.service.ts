@@ -1,5 +1,6 @@
 /** The admin view of people: who is active and how, and who is banned, until when and why. */
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { BackgroundIndexBuild } from '../redis/lex-index.js';
 import type { AuthMethod } from '../common/authenticated-user.js';
 import { lexCursor, type ListPosition, type Search } from '../common/list-cursor.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -50,8 +51,9 @@ export interface BanPage {
 const DAY_MS = 86400_000;
 
 @Injectable()
-export class UserDirectoryService implements OnApplicationBootstrap {
+export class UserDirectoryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(UserDirectoryService.name);
+  private indexBuild: BackgroundIndexBuild | undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -92,13 +94,13 @@ export class UserDirectoryService implements OnApplicationBootstrap {
     };
   }
 
-  /** People seen before the email index existed are filed in it once; a failure is retried at the next start. */
-  async onApplicationBootstrap(): Promise<void> {
-    try {
-      if (await this.repository.buildSearchIndex()) this.logger.log('Built the active-user search index');
-    } catch (err) {
-      this.logger.warn(`Active-user search index not built (retried at the next start): ${(err as Error).message}`);
-    }
+  /** People seen before the email index existed are filed in it once, beside the gateway's start. */
+  onApplicationBootstrap(): void {
+    this.indexBuild = new BackgroundIndexBuild(this.logger, 'active-user', (signal) => this.repository.buildSearchIndex(signal));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.indexBuild?.stop();
   }
 
   get activeUserWindowSeconds(): number {

@@ -5,6 +5,7 @@
  * in O(log n + page). The feature that owns the items keeps its index beside them; a page skips
  * entries whose item has gone (the cleanup removes those) within a bounded amount of work.
  */
+import type { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 
 /** Separates the term from the id in a member; below every character a term can hold. */
@@ -87,11 +88,39 @@ export async function walkLexIndex<T>(redis: Redis, walk: LexWalk<T>): Promise<L
 /**
  * Builds a search index from its owner's existing data once per Redis (data written before the
  * index existed); `marker` is a hash that records which indexes were built. Writes that happen
- * meanwhile add their own entries, so the build only ever adds.
+ * meanwhile add their own entries, so the build only ever adds. `build` checks `signal` between
+ * chunks, so a gateway that stops does not wait for it.
  */
-export async function buildIndexOnce(redis: Redis, marker: string, index: string, build: () => Promise<void>): Promise<boolean> {
+export async function buildIndexOnce(redis: Redis, marker: string, index: string, signal: AbortSignal, build: () => Promise<void>): Promise<boolean> {
   if ((await redis.hexists(marker, index)) === 1) return false;
   await build();
+  signal.throwIfAborted();
   await redis.hset(marker, index, String(Date.now()));
   return true;
+}
+
+/**
+ * A search index build that runs beside the gateway instead of holding up its start (on a large
+ * Redis it takes seconds; prefix searches meanwhile find what is already filed). A failure is
+ * logged and the build is tried again at the next start; stop() ends it early.
+ */
+export class BackgroundIndexBuild {
+  private readonly abort = new AbortController();
+  private readonly done: Promise<void>;
+
+  constructor(logger: Logger, what: string, build: (signal: AbortSignal) => Promise<boolean>) {
+    this.done = build(this.abort.signal).then(
+      (built) => {
+        if (built) logger.log(`Built the ${what} search index from existing data`);
+      },
+      (err: unknown) => {
+        if (!this.abort.signal.aborted) logger.warn(`The ${what} search index was not built (tried again at the next start): ${(err as Error).message}`);
+      },
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.done;
+  }
 }

@@ -147,9 +147,10 @@ export class SessionsRepository {
    * Files every indexed session under its owner's email, once per Redis (sessions signed in before
    * the email index existed); `ownerOf` reads a record's owner.
    */
-  buildSearchIndex(ownerOf: (json: string) => string | null): Promise<boolean> {
-    return buildIndexOnce(this.redis, this.keys.searchIndexesBuilt(), 'sessions', async () => {
+  buildSearchIndex(ownerOf: (json: string) => string | null, signal: AbortSignal): Promise<boolean> {
+    return buildIndexOnce(this.redis, this.keys.searchIndexesBuilt(), 'sessions', signal, async () => {
       for (let start = 0; ; start += 1000) {
+        signal.throwIfAborted();
         const ids = await this.redis.zrange(this.keys.sessionsByExpiry(), String(start), String(start + 999));
         const records = await this.readMany(ids);
         const members = ids.flatMap((id, i) => {

@@ -3,7 +3,8 @@
  * SESSION_IDLE_SECONDS after its last request (idle), whichever comes first, checked on every
  * load; a new id at login; ending one, or all of a user's, removes them from every index at once.
  */
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { BackgroundIndexBuild } from '../redis/lex-index.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import type { SessionData } from 'express-session';
@@ -40,8 +41,9 @@ export interface SessionStats {
 }
 
 @Injectable()
-export class SessionsService implements OnApplicationBootstrap {
+export class SessionsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SessionsService.name);
+  private indexBuild: BackgroundIndexBuild | undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -49,17 +51,17 @@ export class SessionsService implements OnApplicationBootstrap {
     private readonly admins: AdminsService,
   ) {}
 
-  /** Sessions signed in before the email index existed are filed in it once; a failure is retried at the next start. */
-  async onApplicationBootstrap(): Promise<void> {
-    try {
-      const ownerOf = (json: string): string | null => {
-        const auth = parseSession(json)?.auth;
-        return isSessionAuth(auth) ? auth.email : null;
-      };
-      if (await this.repository.buildSearchIndex(ownerOf)) this.logger.log('Built the session search index');
-    } catch (err) {
-      this.logger.warn(`Session search index not built (retried at the next start): ${(err as Error).message}`);
-    }
+  /** Sessions signed in before the email index existed are filed in it once, beside the gateway's start. */
+  onApplicationBootstrap(): void {
+    const ownerOf = (json: string): string | null => {
+      const auth = parseSession(json)?.auth;
+      return isSessionAuth(auth) ? auth.email : null;
+    };
+    this.indexBuild = new BackgroundIndexBuild(this.logger, 'session', (signal) => this.repository.buildSearchIndex(ownerOf, signal));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.indexBuild?.stop();
   }
 
   /** When a signed-in session ends: the earlier of its absolute and idle end. */

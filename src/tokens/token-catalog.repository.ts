@@ -62,10 +62,11 @@ export class TokenCatalogRepository {
   }
 
   /** Files every catalogued token in the search index, once per Redis (tokens made before it existed). */
-  buildSearchIndex(): Promise<boolean> {
-    return buildIndexOnce(this.redis, this.keys.searchIndexesBuilt(), 'tokens', async () => {
+  buildSearchIndex(signal: AbortSignal): Promise<boolean> {
+    return buildIndexOnce(this.redis, this.keys.searchIndexesBuilt(), 'tokens', signal, async () => {
       let cursor = '0';
       do {
+        signal.throwIfAborted();
         const [next, flat] = await this.redis.hscan(this.keys.tokenCatalog(), cursor, 'COUNT', 1000);
         cursor = next;
         const members: string[] = [];

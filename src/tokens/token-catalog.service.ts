@@ -1,5 +1,6 @@
 /** The admin view of every token: lists by state, owner or email search, and their counts. */
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { BackgroundIndexBuild } from '../redis/lex-index.js';
 import { InvalidInputError } from '../common/domain-errors.js';
 import { canonicalEmail } from '../common/email.js';
 import { indexTerm, lexCursor, type ListPosition, type Search } from '../common/list-cursor.js';
@@ -30,21 +31,22 @@ export interface TokenListResult {
 }
 
 @Injectable()
-export class TokenCatalogService implements OnApplicationBootstrap {
+export class TokenCatalogService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(TokenCatalogService.name);
+  private indexBuild: BackgroundIndexBuild | undefined;
 
   constructor(
     private readonly repository: TokenCatalogRepository,
     private readonly tokens: TokenRepository,
   ) {}
 
-  /** Tokens created before the search index existed are filed in it once; a failure is retried at the next start. */
-  async onApplicationBootstrap(): Promise<void> {
-    try {
-      if (await this.repository.buildSearchIndex()) this.logger.log('Built the token search index from the catalog');
-    } catch (err) {
-      this.logger.warn(`Token search index not built (retried at the next start): ${(err as Error).message}`);
-    }
+  /** Tokens created before the search index existed are filed in it once, beside the gateway's start. */
+  onApplicationBootstrap(): void {
+    this.indexBuild = new BackgroundIndexBuild(this.logger, 'token', (signal) => this.repository.buildSearchIndex(signal));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.indexBuild?.stop();
   }
 
   /**
@@ -58,15 +60,20 @@ export class TokenCatalogService implements OnApplicationBootstrap {
     const email = query.email === undefined ? undefined : canonicalEmail(query.email);
     if (email === null) throw new InvalidInputError('email must be a plain email address');
     const { status, search, banned } = query;
-    const summary = email === undefined ? this.gatewaySummary(now, banned) : this.userSummary(email, now, banned);
+    const summaryOf = (blocked?: number): Promise<TokenSummary> =>
+      email === undefined ? this.gatewaySummary(now, banned, blocked) : this.userSummary(email, now, banned);
     const keep = (t: TokenListing): boolean => status === undefined || statusOf(t, banned) === status;
     const matches = search === undefined ? undefined : textMatcher(search);
 
     if (status === 'blocked') {
       const owners = email === undefined ? [...banned] : banned.has(email) ? [email] : [];
-      const [page, counts] = await Promise.all([this.pageBlocked(owners, query.after, query.limit, now, matches), summary]);
+      // Read once: the page's ids, and (for the whole gateway) the blocked count.
+      const idsPerOwner = await this.tokens.liveIdsMany(owners, now);
+      const blocked = email === undefined ? idsPerOwner.reduce((n, ids) => n + ids.length, 0) : undefined;
+      const [page, counts] = await Promise.all([this.pageBlocked(idsPerOwner.flat(), query.after, query.limit, now, matches), summaryOf(blocked)]);
       return { ...page, summary: counts };
     }
+    const summary = summaryOf();
     if (search?.match === 'prefix' && email === undefined) {
       const [page, counts] = await Promise.all([
         this.repository.pageByTerm({ prefix: search.needle, after: query.after?.member ?? null, limit: query.limit, nowMs: now, keep }),
@@ -105,13 +112,12 @@ export class TokenCatalogService implements OnApplicationBootstrap {
    * creation time in the catalog, and only the page's tokens are loaded in full.
    */
   private async pageBlocked(
-    owners: readonly string[],
+    ids: readonly string[],
     after: ListPosition | null,
     limit: number,
     now: number,
     matches?: (email: string, name: string) => boolean,
   ): Promise<{ items: TokenListing[]; next: ListPosition | null }> {
-    const ids = (await this.tokens.liveIdsMany(owners, now)).flat();
     const ordered = (await this.repository.entries(ids))
       .flatMap((entry, i) => (entry !== null && (matches === undefined || matches(entry.e, entry.n)) ? [{ tokenId: ids[i], createdAt: entry.c }] : []))
       .sort(newestFirst)
@@ -134,8 +140,12 @@ export class TokenCatalogService implements OnApplicationBootstrap {
     return this.gatewaySummary(Date.now(), banned);
   }
 
-  private async gatewaySummary(now: number, banned: ReadonlySet<string>): Promise<TokenSummary> {
-    const [{ total, expired, revoked }, blockedPerOwner] = await Promise.all([this.repository.counts(now), this.tokens.countLiveMany([...banned], now)]);
+  /** `knownBlocked`: the live tokens of banned people, when the caller has counted them already. */
+  private async gatewaySummary(now: number, banned: ReadonlySet<string>, knownBlocked?: number): Promise<TokenSummary> {
+    const [{ total, expired, revoked }, blockedPerOwner] = await Promise.all([
+      this.repository.counts(now),
+      knownBlocked === undefined ? this.tokens.countLiveMany([...banned], now) : Promise.resolve([knownBlocked]),
+    ]);
     const blocked = blockedPerOwner.reduce((sum, n) => sum + n, 0);
     return { total, expired, revoked, blocked, active: Math.max(0, total - expired - revoked - blocked) };
   }

@@ -42,4 +42,20 @@ describe('TokensService.create', () => {
     const sut = await makeSut();
     await expect(sut.create({ email: 'a@example.com', lifetimeSeconds, createdVia: 'cli' })).rejects.toMatchObject({ code: 'invalid_input' });
   });
+
+  it.each([['<b>markup</b>'], ['Ünïcødé 🙂'], ['a'.repeat(64)], ['quotes " and \' and &']])('takes %s as a token name, as it is', async (name) => {
+    const sut = await makeSut();
+    expect((await sut.create({ email: 'a@example.com', name, createdVia: 'cli' })).record.name).toBe(name);
+  });
+
+  it.each([
+    ['a line break', 'a\nb'],
+    ['a bidi override', 'abc\u202Eexe.txt'],
+    ['a zero-width joiner', 'a\u200Db'],
+    ['65 characters', 'a'.repeat(65)],
+    ['only spaces', '   '],
+  ])('refuses a token name with %s', async (_label, name) => {
+    const sut = await makeSut();
+    await expect(sut.create({ email: 'a@example.com', name, createdVia: 'cli' })).rejects.toMatchObject({ code: 'invalid_input' });
+  });
 });

@@ -12,8 +12,14 @@ import type { TokenCreatedVia, TokenRecord } from './token-record.js';
 import { TokenRepository } from './token.repository.js';
 
 export const MIN_TOKEN_LIFETIME_SECONDS = 3600;
-/** Token names: 1 to 64 letters, digits, spaces or . _ : @ + - */
-export const TOKEN_NAME = /^[\p{L}\p{N} ._:@+-]{1,64}$/u;
+/**
+ * Token names: 1 to 64 printable characters, markup included (the pages render them as text).
+ * Control and format characters (e.g. bidi overrides, zero-width joiners), line and paragraph
+ * separators, surrogates, private-use and unassigned code points are refused: a name shows as what it is.
+ */
+export const TOKEN_NAME = /^[^\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}]{1,64}$/u;
+/** What TOKEN_NAME asks for, in an error message. */
+export const TOKEN_NAME_RULE = '1 to 64 printable characters (no control or format characters)';
 
 export interface CreateTokenInput {
   email: string;
@@ -84,7 +90,7 @@ export class TokensService {
     if (email === null) throw new InvalidInputError('email must be a plain email address');
     const name = (input.name ?? 'default').trim();
     if (!TOKEN_NAME.test(name)) {
-      throw new InvalidInputError('token name must be 1 to 64 letters, digits, spaces or . _ : @ + -');
+      throw new InvalidInputError(`token name must be ${TOKEN_NAME_RULE}`);
     }
     const scopes = normaliseScopes(input.scopes ?? ['llm']);
     let lifetime = this.lifetime(input.lifetimeSeconds);

@@ -1,14 +1,14 @@
 import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Min } from 'class-validator';
 import type { TokenScope } from '../../common/authenticated-user.js';
-import { MIN_TOKEN_LIFETIME_SECONDS, TOKEN_NAME } from '../tokens.service.js';
+import { MIN_TOKEN_LIFETIME_SECONDS, TOKEN_NAME, TOKEN_NAME_RULE } from '../tokens.service.js';
 
 export class GenerateTokenDto {
   /**
-   * A name to recognise the token by: 1 to 64 letters, digits, spaces or . _ : @ + -
+   * A name to recognise the token by: 1 to 64 printable characters (no control or format characters).
    * @example "laptop claude-code"
    */
   @IsString()
-  @Matches(TOKEN_NAME, { message: 'token_name must be 1 to 64 letters, digits, spaces or . _ : @ + -' })
+  @Matches(TOKEN_NAME, { message: `token_name must be ${TOKEN_NAME_RULE}` })
   token_name: string;
 
   /**
