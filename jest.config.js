@@ -5,6 +5,8 @@ export default {
   roots: ['<rootDir>/src', '<rootDir>/web/src'],
   testRegex: '.*\\.spec\\.ts$',
   extensionsToTreatAsEsm: ['.ts'],
+  // TypeScript first: a stray compiled x.js beside x.ts must never shadow the source.
+  moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'cjs', 'json'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['@swc/jest'] },
 };
