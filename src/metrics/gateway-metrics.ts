@@ -71,7 +71,7 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
   private readonly redisCommandChildren = new Map<string, HistogramChild>();
-  /** Bound once, so every kind is exported (at 0) before its first error. */
+  /** Bound once, and set to 0 at start so every kind is exported before its first error. */
   private readonly redisErrorChildren = new Map<RedisErrorKind, CounterChild>(REDIS_ERROR_KINDS.map((kind) => [kind, this.redisErrors.labels(kind)]));
   /** requestChildren[family][auth] maps a status code to its bound child. */
   private readonly requestChildren: Array<Array<Map<number, CounterChild>>> = FAMILIES.map(() => AUTHS.map(() => new Map()));
@@ -79,6 +79,7 @@ export class GatewayMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    for (const child of this.redisErrorChildren.values()) child.inc(0);
   }
 
   countRequest(family: RouteFamily, status: number, auth: RequestAuth): void {
