@@ -115,6 +115,11 @@ export class ActiveUsersRepository {
     await this.redis.gwBanSet(this.keys.ban(ban.email), this.keys.bans(), ban.email, ban.bannedAt, ban.until, ban.bannedBy, ban.reason);
   }
 
+  /** Bans running now, from the index scored by each ban's end (O(log n)). */
+  countActiveBans(nowMs: number): Promise<number> {
+    return this.redis.zcount(this.keys.bans(), `(${nowMs}`, '+inf');
+  }
+
   /** Lifts a ban; false when there was none. */
   async deleteBan(email: string): Promise<boolean> {
     const results = await this.redis.multi().del(this.keys.ban(email)).zrem(this.keys.bans(), email).exec();

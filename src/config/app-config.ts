@@ -106,10 +106,12 @@ export interface AppConfig {
     readonly enabled: boolean;
   };
 
-  /** /metrics (docs/OPERATIONS.md, "Metrics (Prometheus)"). */
+  /** /metrics and readiness (docs/OPERATIONS.md, "Metrics (Prometheus)" and "Health checks"). */
   readonly observability: {
     /** Bearer that a Prometheus scraper sends to /metrics; undefined: only admins may read it. A secret. */
     readonly metricsToken: string | undefined;
+    /** READY_CHECKS_UPSTREAM: /health/ready also needs an HTTP answer from UPSTREAM_URL. */
+    readonly readyChecksUpstream: boolean;
   };
 
   /** What a /v1 client may send, and how slowly (docs/SECURITY.md, "The /v1 boundary: requests"). */

@@ -139,6 +139,7 @@ export function loadConfig(env: Env): AppConfig {
     },
     observability: {
       metricsToken: r.secretOfAtLeast('METRICS_TOKEN', 16),
+      readyChecksUpstream: r.bool('READY_CHECKS_UPSTREAM', false),
     },
     requests: {
       blockedFields: r.fieldList('UPSTREAM_BLOCKED_FIELDS'),
