@@ -136,9 +136,4 @@ export class AuditService {
     ]);
     return { items: page.items, nextBeforeId: page.nextBeforeId, total };
   }
-
-  /** Drops entries past the retention (also done on every write); returns how many went. */
-  trimExpired(): Promise<number> {
-    return this.repository.trimOlderThan(Date.now() - this.retentionMs);
-  }
 }

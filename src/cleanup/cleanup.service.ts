@@ -14,6 +14,7 @@ import { type CleanupJob, type CleanupJobPhase, type CleanupJobState, jobToHash 
 import type { CleanupItemView, CleanupReport, CleanupRun, CleanupRunSummary, CleanupTrigger } from './cleanup-run.js';
 import { CleanupRepository, type KeyMeasure } from './cleanup.repository.js';
 import { type EndedEntriesOwner, EndedEntriesRegistry } from '../redis/ended-entries.js';
+import { CLEANUP_RUN_ID } from '../common/ids.js';
 
 /** The lock outlives a stalled process by at most this long; a live run renews it before every batch. */
 export const LOCK_TTL_MS = 60_000;
@@ -98,7 +99,7 @@ export class CleanupService implements BeforeApplicationShutdown {
 
   /** A job's progress by id; 404 once it is older than an hour. */
   async job(jobId: string): Promise<CleanupJob> {
-    const job = /^\d{13}-[0-9a-f]{8}$/.test(jobId) ? await this.repository.findJob(jobId) : null;
+    const job = CLEANUP_RUN_ID.test(jobId) ? await this.repository.findJob(jobId) : null;
     if (job === null) throw new NotFoundError('no cleanup job with this id (progress is kept for an hour after a run ends; see the logs)');
     return job;
   }
@@ -221,7 +222,7 @@ export class CleanupService implements BeforeApplicationShutdown {
   }
 
   async run(runId: string): Promise<CleanupRun> {
-    const run = /^\d{13}-[0-9a-f]{8}$/.test(runId) ? await this.repository.findRun(runId) : null;
+    const run = CLEANUP_RUN_ID.test(runId) ? await this.repository.findRun(runId) : null;
     if (run === null) throw new NotFoundError('no cleanup run with this id (logs are kept CLEANUP_LOG_RETENTION_DAYS)');
     return run;
   }

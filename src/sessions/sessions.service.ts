@@ -245,8 +245,10 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
     return this.repository.countLiveOfUser(email, Date.now());
   }
 
-  idsOfUser(email: string): Promise<string[]> {
-    return this.repository.liveIdsOfUser(email, Date.now());
+  /** A user's live sessions. */
+  async liveOfUser(email: string): Promise<SessionView[]> {
+    const views = await this.views(await this.repository.liveIdsOfUser(email, Date.now()));
+    return views.filter((v): v is SessionView => v !== null);
   }
 
   countLive(): Promise<number> {
