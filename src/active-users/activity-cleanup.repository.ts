@@ -40,13 +40,15 @@ export class ActivityCleanupRepository implements EndedEntriesOwner {
     const out: EndedEntry[] = [];
     const lastSeenBefore = nowMs - this.config.activeUserTtlSeconds * 1000 - INDEX_LAG_MS;
     const lapsed: string[] = [];
-    for (const key of this.scoredActivityIndexes()) {
-      await this.sweep.rangeUpTo(key, lastSeenBefore, (entries) => {
-        onScanned(entries.length);
-        for (const e of entries) out.push(zremIfScore(ACTIVITY, key, e, ACTIVITY_ENDED));
-        if (key === this.keys.usersByLastAccess()) lapsed.push(...entries.map((e) => e.member));
-      });
-    }
+    await Promise.all(
+      this.scoredActivityIndexes().map((key) =>
+        this.sweep.rangeUpTo(key, lastSeenBefore, (entries) => {
+          onScanned(entries.length);
+          for (const e of entries) out.push(zremIfScore(ACTIVITY, key, e, ACTIVITY_ENDED));
+          if (key === this.keys.usersByLastAccess()) lapsed.push(...entries.map((e) => e.member));
+        }),
+      ),
+    );
     // The search index files the email at score 0; it goes with the last-access entry.
     const filed = await this.sweep.inBatches(lapsed, (p, email) => p.zscore(this.keys.usersByEmail(), email));
     lapsed.forEach((email, i) => {
@@ -63,12 +65,16 @@ export class ActivityCleanupRepository implements EndedEntriesOwner {
   async findOrphans(_nowMs: number, ended: readonly EndedEntry[], onScanned: OnScanned): Promise<EndedEntry[]> {
     const out: EndedEntry[] = [];
     const going = new Set(ended.map((e) => `${e.key} ${e.member ?? ''}`));
-    // The activity indexes hold mostly the same people: each record is checked once.
-    const known = new Map<string, boolean>();
-    for (const key of [...this.scoredActivityIndexes(), this.keys.usersByEmail()]) {
-      await this.orphansOf(key, ACTIVITY, (email) => this.keys.activeUser(email), ACTIVITY_ENDED, going, known, out, onScanned);
-    }
-    await this.orphansOf(this.keys.bans(), BANS, (email) => this.keys.ban(email), BAN_ENDED, going, new Map(), out, onScanned);
+    await Promise.all([
+      (async () => {
+        // The activity indexes hold mostly the same people: each record is checked once.
+        const known = new Map<string, boolean>();
+        for (const key of [...this.scoredActivityIndexes(), this.keys.usersByEmail()]) {
+          await this.orphansOf(key, ACTIVITY, (email) => this.keys.activeUser(email), ACTIVITY_ENDED, going, known, out, onScanned);
+        }
+      })(),
+      this.orphansOf(this.keys.bans(), BANS, (email) => this.keys.ban(email), BAN_ENDED, going, new Map(), out, onScanned),
+    ]);
     return out;
   }
 

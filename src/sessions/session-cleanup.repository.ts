@@ -34,20 +34,23 @@ export class SessionCleanupRepository implements EndedEntriesOwner {
   async findEnded(nowMs: number, onScanned: OnScanned): Promise<EndedEntry[]> {
     const out: EndedEntry[] = [];
     const ended = new Set<string>();
-    await this.sweep.rangeUpTo(this.keys.sessionsByExpiry(), nowMs, (entries) => {
-      onScanned(entries.length);
-      for (const e of entries) {
-        ended.add(e.member);
-        out.push(zremIfScore(CATEGORY, this.keys.sessionsByExpiry(), e, ENDED));
-      }
-    });
+    const search: ScoredMember[] = [];
+    // Independent reads side by side: while one waits on Redis, the other's answer is handled.
+    await Promise.all([
+      this.sweep.rangeUpTo(this.keys.sessionsByExpiry(), nowMs, (entries) => {
+        onScanned(entries.length);
+        for (const e of entries) {
+          ended.add(e.member);
+          out.push(zremIfScore(CATEGORY, this.keys.sessionsByExpiry(), e, ENDED));
+        }
+      }),
+      this.walkSearchIndex(onScanned, (entries) => search.push(...entries)),
+    ]);
     const owners = new Set<string>();
-    await this.walkSearchIndex(onScanned, (entries) => {
-      for (const e of entries) {
-        owners.add(lexMemberTerm(e.member));
-        if (ended.has(lexMemberId(e.member))) out.push(zremIfScore(CATEGORY, this.keys.sessionsByEmail(), e, ENDED));
-      }
-    });
+    for (const e of search) {
+      owners.add(lexMemberTerm(e.member));
+      if (ended.has(lexMemberId(e.member))) out.push(zremIfScore(CATEGORY, this.keys.sessionsByEmail(), e, ENDED));
+    }
     const emails = [...owners];
     onScanned(emails.length);
     const ranges = await this.sweep.inBatches(emails, (p, email) => p.zrangebyscore(this.keys.userSessions(email), '-inf', nowMs, 'WITHSCORES'));
@@ -71,13 +74,17 @@ export class SessionCleanupRepository implements EndedEntriesOwner {
         out.push(zremIfScore(CATEGORY, key, e, ENDED));
       }
     };
-    await this.sweep.zscanAll(this.keys.sessionsByExpiry(), async (entries) => {
-      onScanned(entries.length);
-      await orphans(this.keys.sessionsByExpiry(), entries);
-    });
-    const search: ScoredMember[] = [];
-    await this.walkSearchIndex(onScanned, (entries) => search.push(...entries));
-    await orphans(this.keys.sessionsByEmail(), search);
+    await Promise.all([
+      this.sweep.zscanAll(this.keys.sessionsByExpiry(), async (entries) => {
+        onScanned(entries.length);
+        await orphans(this.keys.sessionsByExpiry(), entries);
+      }),
+      (async () => {
+        const search: ScoredMember[] = [];
+        await this.walkSearchIndex(onScanned, (entries) => search.push(...entries));
+        await orphans(this.keys.sessionsByEmail(), search);
+      })(),
+    ]);
     return out;
   }
 

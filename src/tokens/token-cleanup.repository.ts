@@ -87,7 +87,7 @@ export class TokenCleanupRepository implements EndedEntriesOwner {
     for (const l of leaving) going.add(l.id);
     const planned = new Set([...ended, ...out].filter((e) => e.key === this.keys.tokensByTerm()).map((e) => e.member));
 
-    for (const key of [this.keys.tokensByCreated(), this.keys.tokensByExpiry(), this.keys.revokedTokens()]) {
+    const globalIndexes = [this.keys.tokensByCreated(), this.keys.tokensByExpiry(), this.keys.revokedTokens()].map(async (key) => {
       const candidates = new Set<string>();
       await this.sweep.membersOf(key, (members) => {
         onScanned(members.length);
@@ -98,23 +98,28 @@ export class TokenCleanupRepository implements EndedEntriesOwner {
       members.forEach((member, i) => {
         if (known[i] === 0) out.push(zrem(TOKEN_INDEXES, key, member, NOT_IN_CATALOG));
       });
-    }
+    });
 
-    const byTerm = this.keys.tokensByTerm();
-    const unknown: string[] = [];
-    await this.sweep.membersOf(byTerm, (members) => {
-      onScanned(members.length);
-      for (const member of members) {
-        const id = lexMemberId(member);
-        if (planned.has(member)) continue;
-        if (going.has(id)) out.push(zrem(TOKEN_INDEXES, byTerm, member, LEAVES_CATALOG));
-        else if (!catalogIds.has(id)) unknown.push(member);
-      }
-    });
-    const known = await this.sweep.inBatches(unknown, (p, member) => p.hexists(catalog, lexMemberId(member)));
-    unknown.forEach((member, i) => {
-      if (known[i] === 0) out.push(zrem(TOKEN_INDEXES, byTerm, member, NOT_IN_CATALOG));
-    });
+    const searchIndex = (async () => {
+      const byTerm = this.keys.tokensByTerm();
+      const unknown: string[] = [];
+      await this.sweep.membersOf(byTerm, (members) => {
+        onScanned(members.length);
+        for (const member of members) {
+          const id = lexMemberId(member);
+          if (planned.has(member)) continue;
+          if (going.has(id)) out.push(zrem(TOKEN_INDEXES, byTerm, member, LEAVES_CATALOG));
+          else if (!catalogIds.has(id)) unknown.push(member);
+        }
+      });
+      const known = await this.sweep.inBatches(unknown, (p, member) => p.hexists(catalog, lexMemberId(member)));
+      unknown.forEach((member, i) => {
+        if (known[i] === 0) out.push(zrem(TOKEN_INDEXES, byTerm, member, NOT_IN_CATALOG));
+      });
+    })();
+
+    // The indexes are walked side by side: while one waits on Redis, another's answer is handled.
+    await Promise.all([...globalIndexes, searchIndex]);
     return out;
   }
 
