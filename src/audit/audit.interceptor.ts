@@ -14,6 +14,7 @@ import { DomainError } from '../common/domain-errors.js';
 import { statusOfDomainError } from '../common/error-shapes.js';
 import { AuditService } from './audit.service.js';
 import { requestIdOf } from './request-id.js';
+import { auditedCallOf } from './audited-call.js';
 
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
@@ -32,11 +33,11 @@ export class AuditInterceptor implements NestInterceptor {
     const handler = context.getHandler();
     return next.handle().pipe(
       mergeMap((value: unknown) =>
-        from(this.audit.recordRequest(req, options, req.user, 'success', successStatus(handler)).then(() => value)),
+        from(this.audit.recordCall(auditedCallOf(req, options), req.user, 'success', successStatus(handler)).then(() => value)),
       ),
       catchError((err: unknown) => {
         const { status, message } = describeError(err);
-        return from(this.audit.recordRequest(req, options, req.user, 'failure', status, message)).pipe(mergeMap(() => throwError(() => err)));
+        return from(this.audit.recordCall(auditedCallOf(req, options), req.user, 'failure', status, message)).pipe(mergeMap(() => throwError(() => err)));
       }),
     );
   }

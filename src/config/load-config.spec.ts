@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { schemaVariables } from './config-schema.js';
 import { ConfigError, EXAMPLE_SECRETS, loadConfig } from './load-config.js';
 
 const SECRET = 'a-perfectly-random-secret-of-more-than-32-bytes';
@@ -54,12 +56,13 @@ describe('loadConfig', () => {
       TOKEN_DEFAULT_DAYS: '100',
       BODY_LIMIT: 'lots',
     });
+    // Each variable's own rule in the schema's order, then the rules across variables.
     expect(problems).toEqual([
-      'TOKEN_DEFAULT_DAYS must not exceed TOKEN_MAX_DAYS',
-      'AUTH_FAIL_MODE must be one of: closed, open',
       'PORT must be an integer',
       'REDIS_URL must be a redis:// or rediss:// URL',
+      'AUTH_FAIL_MODE must be one of: closed, open',
       'BODY_LIMIT must be a size such as 512kb or 10mb',
+      'TOKEN_DEFAULT_DAYS must not exceed TOKEN_MAX_DAYS',
     ]);
   });
 
@@ -166,5 +169,29 @@ describe('loadConfig: failing closed', () => {
       'AUTH_REFUSAL_LOG_PER_SECOND must be between 1 and 10000',
       'SHUTDOWN_GRACE_MS must be between 0 and 3600000',
     ]);
+  });
+});
+
+describe('the configuration schema', () => {
+  it('never puts a value in its messages: every variable set to a bad, secret-looking value', () => {
+    const leak = 'sk-live-SECRET-VALUE-%%%';
+    const env = Object.fromEntries(schemaVariables().map((name) => [name, leak]));
+    let message = '';
+    try {
+      loadConfig(env);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    // Many variables refuse it, each by name; none repeats it.
+    expect(message).toContain('PORT must be an integer');
+    expect(message).toContain('JWT_SECRET must be at least 32 bytes long');
+    expect(message).toContain('SLACK_WEBHOOK_URL must be an http(s) URL');
+    expect(message).not.toContain('SECRET-VALUE');
+  });
+
+  it('lists every variable it reads in .env.example', () => {
+    const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    const missing = schemaVariables().filter((name) => !new RegExp(`^#?\\s*${name}=`, 'm').test(example));
+    expect(missing).toEqual([]);
   });
 });

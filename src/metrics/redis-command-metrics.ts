@@ -24,6 +24,8 @@ export class RedisCommandMetrics {
 
 export function instrumentRedisClient(client: Redis, metrics: GatewayMetrics): void {
   const scriptNames = scriptNamesBySha(client);
+  // Kept unbound on purpose: the wrapper calls it with the client as `this`.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const send: SendCommand = client.sendCommand;
   const timerOf = (command: Command): HistogramChild => {
     const name = command.name === 'evalsha' ? (scriptNames.get(String(command.args[0])) ?? 'evalsha') : command.name;

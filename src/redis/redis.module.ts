@@ -1,9 +1,10 @@
-/** The one shared Redis client, the key schema and the store marker, available to every feature repository. */
+/** The one shared Redis client, the key schema, the store marker and the registry of key owners (for the cleanup), available to every feature. */
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { createRedisClient } from './redis-client.factory.js';
 import { REDIS_CLIENT } from './redis.constants.js';
+import { EndedEntriesRegistry } from './ended-entries.js';
 import { RedisKeys } from './redis-keys.js';
 import { RedisStoreMarker } from './redis-store-marker.js';
 
@@ -13,8 +14,9 @@ import { RedisStoreMarker } from './redis-store-marker.js';
     { provide: REDIS_CLIENT, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedisClient(config) },
     { provide: RedisKeys, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new RedisKeys(config.redis.keyPrefix) },
     RedisStoreMarker,
+    EndedEntriesRegistry,
   ],
-  exports: [REDIS_CLIENT, RedisKeys, RedisStoreMarker],
+  exports: [REDIS_CLIENT, RedisKeys, RedisStoreMarker, EndedEntriesRegistry],
 })
 export class RedisModule implements OnApplicationShutdown {
   constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
