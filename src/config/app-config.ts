@@ -52,6 +52,8 @@ export interface AppConfig {
 
   readonly banTtlSeconds: number;
   readonly activeUserTtlSeconds: number;
+  /** The verified-token cache (auth/token-admission-cache.ts): TOKEN_CACHE_TTL_MS (0 turns it off), TOKEN_CACHE_MAX_ENTRIES. */
+  readonly tokenCache: { readonly ttlMs: number; readonly maxEntries: number };
   readonly authFailMode: AuthFailMode;
   /** Largest request body accepted, in bytes. */
   readonly bodyLimitBytes: number;

@@ -99,6 +99,7 @@ export function loadConfig(env: Env): AppConfig {
     },
     banTtlSeconds: r.int('BAN_TTL_SECONDS', 604800, 60, 31536000),
     activeUserTtlSeconds: r.int('ACTIVE_USER_TTL_SECONDS', 86400, 60, 31536000),
+    tokenCache: { ttlMs: r.int('TOKEN_CACHE_TTL_MS', 5000, 0, 60000), maxEntries: r.int('TOKEN_CACHE_MAX_ENTRIES', 10000, 1, 1000000) },
     authFailMode,
     bodyLimitBytes: r.bytes('BODY_LIMIT', '10mb'),
     auth0: {

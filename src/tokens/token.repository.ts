@@ -78,6 +78,8 @@ export class TokenRepository {
       graceMs,
       rotatedBy,
       ...tokenSearchMembers(email, successor.name, successor.tokenId),
+      this.keys.tokenInvalidations(),
+      email,
       ...recordFields(successor),
       'rotated_from', oldTokenId,
     );
@@ -118,12 +120,12 @@ export class TokenRepository {
     return parseCatalogEntry(raw)?.e ?? null;
   }
 
-  /** Revokes the given tokens of one user atomically; returns how many were live. */
+  /** Revokes the given tokens of one user atomically (and tells every gateway's token cache); returns how many were live. */
   async revoke(email: string, tokenIds: readonly string[], nowMs: number, revokedBy: string, reason: string): Promise<number> {
     if (tokenIds.length === 0) return 0;
     const keys: string[] = [this.keys.userTokens(email), this.keys.revokedTokens()];
     for (const id of tokenIds) keys.push(this.keys.token(email, id), this.keys.revokedToken(email, id));
-    return this.redis.gwTokenRevoke(keys.length, ...keys, nowMs, revokedBy, reason, ...tokenIds);
+    return this.redis.gwTokenRevoke(keys.length, ...keys, nowMs, revokedBy, reason, this.keys.tokenInvalidations(), email, ...tokenIds);
   }
 
   /** Live-token counts of many users, in one round trip. */
