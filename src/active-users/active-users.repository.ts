@@ -6,6 +6,7 @@ import { RateLimitedLog } from '../common/rate-limited-log.js';
 import { UnexpectedRedisReplyError } from '../redis/redis-errors.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
+import { TokenAdmissionCache } from '../tokens/token-admission-cache.js';
 import { type Admission, type Ban, banFromHash, type SessionAdmission } from './ban.js';
 
 /** Resolution of the activity indexes per user, in ms. */
@@ -29,6 +30,7 @@ export class ActiveUsersRepository {
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly keys: RedisKeys,
+    private readonly admissions: TokenAdmissionCache,
   ) {}
 
   /**
@@ -132,7 +134,13 @@ export class ActiveUsersRepository {
   }
 
   async setBan(ban: Ban): Promise<void> {
-    await this.redis.gwBanSet(this.keys.ban(ban.email), this.keys.bans(), ban.email, ban.bannedAt, ban.until, ban.bannedBy, ban.reason, this.keys.tokenInvalidations());
+    try {
+      // The script publishes the user: every gateway drops their cached admissions.
+      await this.redis.gwBanSet(this.keys.ban(ban.email), this.keys.bans(), ban.email, ban.bannedAt, ban.until, ban.bannedBy, ban.reason, this.keys.tokenInvalidations());
+    } finally {
+      // This one at once, without waiting for the message (also if the reply was lost).
+      this.admissions.invalidateUser(ban.email);
+    }
   }
 
   /** Lifts a ban; false when there was none. */

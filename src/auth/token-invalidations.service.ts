@@ -14,10 +14,9 @@
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
-import { TokenAdmissionCache } from './token-admission-cache.js';
+import { TokenAdmissionCache } from '../tokens/token-admission-cache.js';
 
 /** How often the subscriber proves its connection alive. */
 export const HEARTBEAT_MS = 500;
@@ -25,7 +24,6 @@ export const HEARTBEAT_MS = 500;
 @Injectable()
 export class TokenInvalidations implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(TokenInvalidations.name);
-  readonly cache: TokenAdmissionCache;
   private subscriber: Redis | undefined;
   private readonly channel: string;
   private lastError = '';
@@ -38,11 +36,10 @@ export class TokenInvalidations implements OnApplicationBootstrap, OnApplication
   private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     keys: RedisKeys,
+    readonly cache: TokenAdmissionCache,
   ) {
-    this.cache = new TokenAdmissionCache(config.tokenCache.ttlMs, config.tokenCache.maxEntries);
     this.channel = keys.tokenInvalidations();
   }
 

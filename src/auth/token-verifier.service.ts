@@ -17,11 +17,10 @@ import { RedisDurabilityService, STORE_RESET_MESSAGE } from '../redis/redis-dura
 import { isRedisUnavailableError } from '../redis/redis-errors.js';
 import type { TokenClaims } from '../tokens/token-claims.js';
 import { parseScopes } from '../tokens/token-claims.js';
+import { TokenAdmissionCache } from '../tokens/token-admission-cache.js';
 import { TokensService } from '../tokens/tokens.service.js';
 import { admitsUnchecked } from './auth-fail-mode.js';
 import { type Refusal, type RefusalReason, withRefusal } from './auth-refusal-log.js';
-import type { TokenAdmissionCache } from './token-admission-cache.js';
-import { TokenInvalidations } from './token-invalidations.service.js';
 
 const UNAVAILABLE_MESSAGE = 'Authentication is temporarily unavailable; try again shortly';
 /** Told only for a validly signed token: revoked by its owner or an admin, or unknown to this gateway's store. */
@@ -34,17 +33,14 @@ export class TokenVerifier {
   private readonly uncheckedLog = new RateLimitedLog(this.logger, 1, (_key, suppressed) => {
     return `Redis unavailable: ${suppressed} more tokens admitted unchecked (AUTH_FAIL_MODE=open)`;
   });
-  private readonly cache: TokenAdmissionCache;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tokens: TokensService,
     private readonly activeUsers: ActiveUsersService,
     private readonly durability: RedisDurabilityService,
-    invalidations: TokenInvalidations,
-  ) {
-    this.cache = invalidations.cache;
-  }
+    private readonly cache: TokenAdmissionCache,
+  ) {}
 
   /** Verifies a raw JWT. Throws InvalidCredentialsError, UserBannedError or ServiceUnavailableError. */
   async authenticate(rawToken: string): Promise<AuthenticatedUser> {

@@ -1,6 +1,8 @@
 /** Owns API tokens: the JWT format, the Redis allowlist and the per-user index, the self-service and admin token APIs. */
 import { Module } from '@nestjs/common';
 import { AdminsModule } from '../admins/admins.module.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { TokenAdmissionCache } from './token-admission-cache.js';
 import { TokenCatalogRepository } from './token-catalog.repository.js';
 import { TokenCatalogService } from './token-catalog.service.js';
 import { TokenRepository } from './token.repository.js';
@@ -11,7 +13,14 @@ import { TokensService } from './tokens.service.js';
 @Module({
   imports: [AdminsModule],
   controllers: [TokensController, TokensAdminController],
-  providers: [TokensService, TokenRepository, TokenCatalogService, TokenCatalogRepository],
-  exports: [TokensService, TokenCatalogService],
+  providers: [
+    TokensService,
+    TokenRepository,
+    TokenCatalogService,
+    TokenCatalogRepository,
+    // One per process: the verifier reads it, the revoke/rotate/ban paths and the invalidation subscriber empty it.
+    { provide: TokenAdmissionCache, inject: [APP_CONFIG], useFactory: (c: AppConfig) => new TokenAdmissionCache(c.tokenCache.ttlMs, c.tokenCache.maxEntries) },
+  ],
+  exports: [TokensService, TokenCatalogService, TokenAdmissionCache],
 })
 export class TokensModule {}

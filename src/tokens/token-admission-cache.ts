@@ -3,8 +3,10 @@
  * cost no round trip. Positive admissions only (a banned user, a revoked or unknown token is never
  * kept), each for TOKEN_CACHE_TTL_MS at most and never past its allowlist record's own end, at most
  * TOKEN_CACHE_MAX_ENTRIES of them. It is used only while invalidations can reach it: the subscriber
- * (token-invalidations.service.ts) turns it on once its subscription is confirmed, and off, emptied,
- * the moment the connection is lost or errs (fail closed: reads go to Redis, never stale).
+ * (auth/token-invalidations.service.ts) turns it on once its subscription is confirmed, and off,
+ * emptied, the moment the connection is lost, errs or stops answering (fail closed: reads go to
+ * Redis, never stale). It lives here, below auth and active-users, so the repositories that revoke,
+ * rotate and ban also drop this gateway's entries at once, before the script's message comes back.
  *
  * A revoke, rotation or ban publishes the user; `invalidateUser` drops their entries. An admission
  * read that was in flight when an invalidation (or a connection change) arrived may carry the answer
