@@ -3,6 +3,7 @@
  * (ioredis sends EVALSHA and reloads the script after a Redis restart, in pipelines too).
  */
 import type { Redis, Result } from 'ioredis';
+import { ACTIVITY_FLUSH_LUA } from './scripts/activity-flush.lua.js';
 import { ADMIT_SESSION_LUA } from './scripts/admit-session.lua.js';
 import { ADMIT_TOKEN_LUA } from './scripts/admit-token.lua.js';
 import { BAN_SET_LUA } from './scripts/ban-set.lua.js';
@@ -23,7 +24,8 @@ declare module 'ioredis' {
     gwTokenCreate(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, k7: string, ...args: Arg[]): Result<number, Context>;
     gwTokenRevoke(numKeys: number, ...keysAndArgs: Arg[]): Result<number, Context>;
     gwTokenRotate(...keysAndArgs: Arg[]): Result<number, Context>;
-    gwAdmitToken(k1: string, k2: string, k3: string, ...args: Arg[]): Result<[number, number, number], Context>;
+    gwAdmitToken(k1: string, k2: string): Result<[number, number, number], Context>;
+    gwActivityFlush(numKeys: number, ...keysAndArgs: Arg[]): Result<number, Context>;
     gwBanSet(k1: string, k2: string, ...args: Arg[]): Result<number, Context>;
     gwZsetPage(k1: string, ...args: Arg[]): Result<string[], Context>;
     gwSessionWrite(k1: string, k2: string, k3: string, k4: string, k5: string, ...args: Arg[]): Result<number, Context>;
@@ -40,7 +42,8 @@ const SCRIPTS: Record<string, { lua: string; numberOfKeys?: number }> = {
   gwTokenCreate: { lua: TOKEN_CREATE_LUA, numberOfKeys: 7 },
   gwTokenRevoke: { lua: TOKEN_REVOKE_LUA },
   gwTokenRotate: { lua: TOKEN_ROTATE_LUA, numberOfKeys: 10 },
-  gwAdmitToken: { lua: ADMIT_TOKEN_LUA, numberOfKeys: 3 },
+  gwAdmitToken: { lua: ADMIT_TOKEN_LUA, numberOfKeys: 2 },
+  gwActivityFlush: { lua: ACTIVITY_FLUSH_LUA },
   gwBanSet: { lua: BAN_SET_LUA, numberOfKeys: 2 },
   gwZsetPage: { lua: ZSET_PAGE_LUA, numberOfKeys: 1 },
   gwSessionWrite: { lua: SESSION_WRITE_LUA, numberOfKeys: 5 },

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { TokenScope } from '../common/authenticated-user.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
+import { TokenAdmissionCache } from './token-admission-cache.js';
 import { encodeCatalogEntry, parseCatalogEntry, type TokenCatalogEntry } from './token-catalog-entry.js';
 import type { TokenCreatedVia, TokenRecord } from './token-record.js';
 import { tokenSearchMembers } from './token-search.js';
@@ -28,6 +29,7 @@ export class TokenRepository {
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly keys: RedisKeys,
+    private readonly admissions: TokenAdmissionCache,
   ) {}
 
   /** Stores the record unless the user is at the cap; false when the cap was reached. */
@@ -78,9 +80,13 @@ export class TokenRepository {
       graceMs,
       rotatedBy,
       ...tokenSearchMembers(email, successor.name, successor.tokenId),
+      this.keys.tokenInvalidations(),
+      email,
       ...recordFields(successor),
       'rotated_from', oldTokenId,
     );
+    // The script published the user for every gateway; this one need not wait for the message.
+    if (outcome === 1) this.admissions.invalidateUser(email);
     return ROTATION_OUTCOMES[outcome] ?? 'not-live';
   }
 
@@ -118,12 +124,17 @@ export class TokenRepository {
     return parseCatalogEntry(raw)?.e ?? null;
   }
 
-  /** Revokes the given tokens of one user atomically; returns how many were live. */
+  /** Revokes the given tokens of one user atomically (and tells every gateway's token cache); returns how many were live. */
   async revoke(email: string, tokenIds: readonly string[], nowMs: number, revokedBy: string, reason: string): Promise<number> {
     if (tokenIds.length === 0) return 0;
     const keys: string[] = [this.keys.userTokens(email), this.keys.revokedTokens()];
     for (const id of tokenIds) keys.push(this.keys.token(email, id), this.keys.revokedToken(email, id));
-    return this.redis.gwTokenRevoke(keys.length, ...keys, nowMs, revokedBy, reason, ...tokenIds);
+    try {
+      return await this.redis.gwTokenRevoke(keys.length, ...keys, nowMs, revokedBy, reason, this.keys.tokenInvalidations(), email, ...tokenIds);
+    } finally {
+      // Published for every gateway by the script; this one drops its entries now (also if the reply was lost).
+      this.admissions.invalidateUser(email);
+    }
   }
 
   /** Live-token counts of many users, in one round trip. */

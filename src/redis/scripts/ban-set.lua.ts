@@ -1,12 +1,14 @@
 /**
  * Sets (or renews) a ban.
  * KEYS: ban, bans index
- * ARGV: email, nowMs, untilMs, bannedBy, reason
+ * ARGV: email, nowMs, untilMs, bannedBy, reason, invalidation channel
+ * Publishes the email on the invalidation channel: every gateway drops the user's cached admissions.
  */
 export const BAN_SET_LUA = `
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'email', ARGV[1], 'banned_at', ARGV[2], 'until', ARGV[3], 'banned_by', ARGV[4], 'reason', ARGV[5])
 redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+redis.call('PUBLISH', ARGV[6], ARGV[1])
 return 1
 `;

@@ -2,7 +2,9 @@
  * Revokes tokens of one user: deletes each live record and its index entry and leaves a
  * tombstone (the record plus revoked_at/by/reason) until the token would have expired.
  * KEYS: userTokens, revokedTokens index, then pairs of (record, tombstone)
- * ARGV: nowMs, revokedBy, reason, then the token id of each pair
+ * ARGV: nowMs, revokedBy, reason, invalidation channel, email, then the token id of each pair
+ * Publishes the email on the invalidation channel (RedisKeys.tokenInvalidations) when a token was
+ * live, so every gateway drops the user's cached admissions at once.
  * Returns the number of tokens revoked.
  */
 export const TOKEN_REVOKE_LUA = `
@@ -11,7 +13,7 @@ local n = (#KEYS - 2) / 2
 for i = 1, n do
   local record = KEYS[2 * i + 1]
   local tombstone = KEYS[2 * i + 2]
-  local id = ARGV[3 + i]
+  local id = ARGV[5 + i]
   local pttl = redis.call('PTTL', record)
   if pttl ~= -2 then
     local fields = redis.call('HGETALL', record)
@@ -26,5 +28,6 @@ for i = 1, n do
   end
   redis.call('ZREM', KEYS[1], id)
 end
+if revoked > 0 then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
 return revoked
 `;

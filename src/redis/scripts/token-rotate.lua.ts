@@ -6,7 +6,11 @@
  * KEYS: old record, old tombstone, userTokens, revokedTokens index, new record, tokenCatalog,
  *       tokensByCreated, tokensByExpiry, userTokenHistory, tokensByTerm
  * ARGV: oldId, newId, nowMs, newExpiresAtMs, perUserMax, newCatalogJson, graceMs, rotatedBy,
- *       the new token's owner and name search members, then the new record's field1, value1, ...
+ *       the new token's owner and name search members, invalidation channel, email,
+ *       then the new record's field1, value1, ...
+ * A rotation shortens the old token's life (to the grace, or ends it now): it publishes the email on
+ * the invalidation channel, so cached admissions of the old token are read again (and then kept no
+ * longer than the record's new TTL).
  * Returns 1 rotated, 0 the user is at the cap, -1 the old token is not live, -2 it was rotated already.
  */
 export const TOKEN_ROTATE_LUA = `
@@ -19,7 +23,7 @@ if redis.call('ZSCORE', KEYS[3], ARGV[1]) then live = live - 1 end
 if live >= tonumber(ARGV[5]) then return 0 end
 
 local fields = {}
-for i = 11, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 13, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[5], unpack(fields))
 redis.call('PEXPIREAT', KEYS[5], ARGV[4])
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2])
@@ -47,5 +51,6 @@ if pttl > grace then
 end
 local last = redis.call('ZRANGE', KEYS[3], -1, -1, 'WITHSCORES')
 redis.call('PEXPIREAT', KEYS[3], last[2])
+redis.call('PUBLISH', ARGV[11], ARGV[12])
 return 1
 `;
