@@ -7,6 +7,7 @@ import { UnexpectedRedisReplyError } from '../redis/redis-errors.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
 import { type Admission, type Ban, banFromHash, type SessionAdmission } from './ban.js';
+import { redisBatch } from '../redis/redis-batch.js';
 
 /** Resolution of the activity indexes per user, in ms. */
 const INDEX_RESOLUTION_MS = 1000;
@@ -87,8 +88,7 @@ export class ActiveUsersRepository {
     if (last !== undefined && nowMs - last < INDEX_RESOLUTION_MS) return;
     if (this.lastIndexed.size >= MAX_REMEMBERED) this.forgetIndexedBefore(nowMs - INDEX_RESOLUTION_MS);
     this.lastIndexed.set(key, nowMs);
-    this.redis
-      .pipeline()
+    redisBatch(this.redis)
       .zadd(this.keys.usersByLastAccess(), 'GT', nowMs, email)
       .zadd(this.keys.usersByMethod(method), 'GT', nowMs, email)
       .zadd(this.keys.usersByEmail(), 0, email)
@@ -112,12 +112,14 @@ export class ActiveUsersRepository {
   }
 
   async setBan(ban: Ban): Promise<void> {
-    await this.redis.gwBanSet(this.keys.ban(ban.email), this.keys.bans(), ban.email, ban.bannedAt, ban.until, ban.bannedBy, ban.reason);
+    // The index first: an entry without its record is a ban that ended (lists skip it, cleanup removes it).
+    await this.redis.zadd(this.keys.bans(), ban.until, ban.email);
+    await this.redis.gwBanSet(this.keys.ban(ban.email), ban.email, ban.bannedAt, ban.until, ban.bannedBy, ban.reason);
   }
 
   /** Lifts a ban; false when there was none. */
   async deleteBan(email: string): Promise<boolean> {
-    const results = await this.redis.multi().del(this.keys.ban(email)).zrem(this.keys.bans(), email).exec();
+    const results = await redisBatch(this.redis).del(this.keys.ban(email)).zrem(this.keys.bans(), email).exec();
     const [err, deleted] = results?.[0] ?? [new Error('empty transaction reply'), 0];
     if (err) throw err;
     return deleted === 1;

@@ -15,6 +15,7 @@ import { type SortedSetPage, type SortedSetPosition, walkSortedSet } from '../re
 import { CATEGORIES, type CleanupCategory, type CleanupItem, type RemovalOp } from './cleanup-plan.js';
 import { type CleanupJob, JOB_KEEP_MS, jobFromHash } from './cleanup-job.js';
 import type { CleanupRun, CleanupRunSummary } from './cleanup-run.js';
+import { redisBatch } from '../redis/redis-batch.js';
 
 /** Commands per pipeline, members per SCAN step. */
 const BATCH = 1000;
@@ -315,7 +316,7 @@ export class CleanupRepository {
       for (let start = 0; start < steps.length; start += BATCH) {
         await beforeBatch();
         const chunk = steps.slice(start, start + BATCH);
-        const pipeline = this.redis.pipeline();
+        const pipeline = redisBatch(this.redis);
         for (const { op } of chunk) {
           switch (op.type) {
             case 'zrem':
@@ -374,7 +375,7 @@ export class CleanupRepository {
   /** Writes (part of) a job's progress and keeps it JOB_KEEP_MS from now; `current` also makes it the latest job. */
   async saveJob(jobId: string, fields: Record<string, string>, current = false): Promise<void> {
     const key = this.keys.cleanupJob(jobId);
-    const tx = this.redis.multi().hset(key, fields).pexpire(key, JOB_KEEP_MS);
+    const tx = redisBatch(this.redis).hset(key, fields).pexpire(key, JOB_KEEP_MS);
     if (current) tx.set(this.keys.cleanupCurrentJob(), jobId, 'PX', JOB_KEEP_MS);
     else tx.pexpire(this.keys.cleanupCurrentJob(), JOB_KEEP_MS);
     const results = await tx.exec();
@@ -394,8 +395,7 @@ export class CleanupRepository {
 
   /** Stores a run's log for the retention and indexes it; index entries past the retention go. */
   async saveRun(run: CleanupRun, retentionMs: number, nowMs: number): Promise<void> {
-    const results = await this.redis
-      .multi()
+    const results = await redisBatch(this.redis)
       .set(this.keys.cleanupRun(run.runId), JSON.stringify(run), 'PX', retentionMs)
       .zadd(this.keys.cleanupRuns(), run.startedAt, run.runId)
       .zremrangebyscore(this.keys.cleanupRuns(), '-inf', nowMs - retentionMs)
@@ -436,33 +436,28 @@ export class CleanupRepository {
   // ---- helpers ----
 
   /**
-   * The items none of whose keys exist, for items of which at most one key exists. One EXISTS
-   * over a whole batch answers "all there" in one command; a batch with gaps is split in halves
-   * down to the missing items, or checked key by key when gaps are many. (On Redis Cluster the
-   * batches would have to be grouped by slot first.)
+   * The items none of whose keys exist. One EXISTS per key (keys of different items live in
+   * different Cluster slots), sent a batch at a time: one round trip per node for each batch.
    */
   private async absent<T>(list: readonly T[], keysOf: (item: T) => string[]): Promise<T[]> {
     const out: T[] = [];
-    const check = async (part: readonly T[]): Promise<void> => {
-      if (part.length === 0) return;
-      const present = await this.redis.exists(...part.flatMap(keysOf));
-      const missing = part.length - present;
-      if (missing <= 0) return;
-      if (missing === part.length) {
-        out.push(...part);
-        return;
-      }
-      if (part.length <= 8 || missing * 64 > part.length) {
-        const counts = await this.inBatches(part, (p, item) => p.exists(...keysOf(item)));
-        part.forEach((item, i) => {
-          if (counts[i] === 0) out.push(item);
-        });
-        return;
-      }
-      const half = Math.ceil(part.length / 2);
-      await Promise.all([check(part.slice(0, half)), check(part.slice(half))]);
-    };
-    for (let start = 0; start < list.length; start += BATCH) await check(list.slice(start, start + BATCH));
+    for (let start = 0; start < list.length; start += BATCH) {
+      const part = list.slice(start, start + BATCH);
+      const keys = part.map(keysOf);
+      const batch = redisBatch(this.redis);
+      for (const key of keys.flat()) batch.exists(key);
+      const replies = (await batch.exec()) ?? [];
+      let at = 0;
+      part.forEach((item, i) => {
+        let present = 0;
+        for (let k = 0; k < keys[i].length; k++, at++) {
+          const [err, n] = replies[at];
+          if (err) throw err;
+          present += Number(n);
+        }
+        if (present === 0) out.push(item);
+      });
+    }
     return out;
   }
 
@@ -490,7 +485,7 @@ export class CleanupRepository {
     const out: unknown[] = [];
     let start = 0;
     while (start < list.length) {
-      const pipeline = this.redis.pipeline();
+      const pipeline = redisBatch(this.redis);
       const sizes: number[] = [];
       let queued = 0;
       let end = start;

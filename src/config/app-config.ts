@@ -4,6 +4,17 @@
  */
 export type AuthFailMode = 'closed' | 'open';
 
+/** A `host:port` of REDIS_SENTINELS or REDIS_CLUSTER_NODES. */
+export interface RedisNodeAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export type RedisTopologyConfig =
+  | { readonly kind: 'single' }
+  | { readonly kind: 'sentinel'; readonly sentinels: readonly RedisNodeAddress[]; readonly name: string; readonly sentinelPassword: string | undefined }
+  | { readonly kind: 'cluster'; readonly nodes: readonly RedisNodeAddress[] };
+
 export interface AppConfig {
   readonly nodeEnv: string;
   readonly port: number;
@@ -16,7 +27,10 @@ export interface AppConfig {
   readonly logFormat: 'json' | 'pretty';
 
   readonly redis: {
+    /** A single node; with Sentinel or Cluster, its credentials and TLS (rediss://) still apply. */
     readonly url: string;
+    /** Where Redis is: one node (REDIS_URL), a Sentinel-watched master, or a Cluster. */
+    readonly topology: RedisTopologyConfig;
     readonly keyPrefix: string;
     readonly connectTimeoutMs: number;
     readonly commandTimeoutMs: number;

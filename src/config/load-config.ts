@@ -1,6 +1,6 @@
 import { CronTime } from 'cron';
 import { canonicalEmail, isCanonicalEmail } from '../common/email.js';
-import type { AppConfig, AuthFailMode } from './app-config.js';
+import type { AppConfig, AuthFailMode, RedisNodeAddress, RedisTopologyConfig } from './app-config.js';
 
 /** The placeholder secrets shipped in .env.example; the gateway refuses to run with them. */
 export const EXAMPLE_SECRETS: readonly string[] = [
@@ -73,6 +73,7 @@ export function loadConfig(env: Env): AppConfig {
     logFormat: r.oneOf('LOG_FORMAT', ['json', 'pretty'] as const, 'json'),
     redis: {
       url: r.redisUrl('REDIS_URL', 'redis://127.0.0.1:6379'),
+      topology: r.redisTopology(),
       keyPrefix: r.keyPrefix('REDIS_KEY_PREFIX', 'llmgw:'),
       connectTimeoutMs: r.int('REDIS_CONNECT_TIMEOUT_MS', 2000, 100, 60000),
       commandTimeoutMs: r.int('REDIS_COMMAND_TIMEOUT_MS', 1000, 50, 60000),
@@ -280,6 +281,46 @@ class EnvReader {
       this.problems.push(`${name} must be a redis:// or rediss:// URL`);
     }
     return value;
+  }
+
+  /**
+   * REDIS_CLUSTER_NODES wins over REDIS_SENTINELS, which wins over REDIS_URL's host (whose
+   * password and TLS still apply). Setting both lists is refused: one of them is a mistake.
+   */
+  redisTopology(): RedisTopologyConfig {
+    const cluster = this.nodeList('REDIS_CLUSTER_NODES');
+    const sentinels = this.nodeList('REDIS_SENTINELS');
+    const name = this.raw('REDIS_SENTINEL_NAME');
+    const sentinelPassword = this.raw('REDIS_SENTINEL_PASSWORD');
+    if (cluster !== undefined && sentinels !== undefined) {
+      this.problems.push('REDIS_CLUSTER_NODES and REDIS_SENTINELS must not both be set: Redis is either a Cluster or watched by Sentinel');
+    }
+    if (cluster !== undefined) return { kind: 'cluster', nodes: cluster };
+    if (sentinels !== undefined) {
+      if (name === undefined || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
+        this.problems.push('REDIS_SENTINEL_NAME is required with REDIS_SENTINELS: the master name the sentinels monitor (letters, digits, _ . -)');
+      }
+      return { kind: 'sentinel', sentinels, name: name ?? '', sentinelPassword };
+    }
+    if (name !== undefined) this.problems.push('REDIS_SENTINEL_NAME is set without REDIS_SENTINELS');
+    return { kind: 'single' };
+  }
+
+  /** A comma-separated `host:port` list, or undefined when the variable is not set. */
+  private nodeList(name: string): RedisNodeAddress[] | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    const nodes: RedisNodeAddress[] = [];
+    for (const item of value.split(',').map((part) => part.trim())) {
+      const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(item);
+      const port = match ? Number(match[2]) : 0;
+      if (!match || port < 1 || port > 65535) {
+        this.problems.push(`${name} must be a comma-separated list of host:port`);
+        return [];
+      }
+      nodes.push({ host: match[1].replace(/^\[|\]$/g, ''), port });
+    }
+    return nodes;
   }
 
   keyPrefix(name: string, fallback: string): string {

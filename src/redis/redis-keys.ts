@@ -84,8 +84,8 @@ export class RedisKeys {
   usageHour(hourStartMs: number): string {
     return `${this.prefix}usage:hour:${hourStartMs}`;
   }
-  /** HyperLogLog: the distinct people seen in one UTC hour with one auth method, kept USAGE_BUCKET_TTL. */
-  usageHourUsers(hourStartMs: number, method: 'jwt' | 'oauth2'): string {
+  /** HyperLogLog: the distinct people seen in one UTC hour with one auth method (or with 'any'), kept USAGE_BUCKET_TTL. */
+  usageHourUsers(hourStartMs: number, method: 'jwt' | 'oauth2' | 'any'): string {
     return `${this.prefix}usage:hour:${hourStartMs}:users:${method}`;
   }
 

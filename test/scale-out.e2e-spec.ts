@@ -1,0 +1,203 @@
+/**
+ * Two gateway replicas on Redis past one node: a 3-master Redis Cluster, and a master with a
+ * replica watched by three sentinels. Replica A runs in this process, replica B is the production
+ * build in a process of its own (dist/main.js); both share one Redis and nothing else. Whatever one
+ * replica is told (tokens, bans, revocations, sign-ins, logouts, admins, cleanup) the other honours,
+ * and on Sentinel the gateway follows a failover without losing a ban or a revocation.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import OpenAI from 'openai';
+import type { DemoOidcUser } from '../src/demo/demo-oidc-provider.js';
+import { startEchoUpstream, type EchoUpstream } from '../src/demo/echo-upstream.js';
+import { TokensService } from '../src/tokens/tokens.service.js';
+import { startGatewayProcess, type GatewayProcess } from './support/gateway-process.js';
+import { auth0Env, signIn, startTestOidcProvider, type TestOidcProvider } from './support/oidc-provider.js';
+import { freePort } from './support/redis-server.js';
+import { startTestRedisCluster, startTestRedisSentinel, type TestRedisCluster, type TestRedisSentinel } from './support/redis-topologies.js';
+import { startTestApp, testEnv, type TestApp } from './support/test-app.js';
+
+const WITHIN_MS = 10_000;
+const person = (email: string): DemoOidcUser => ({ email, password: `pw-${email}`, name: email });
+const ADMIN = person('admin@example.com');
+const ROOT = person('root@example.com');
+
+interface Topology {
+  readonly env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+async function clusterTopology(): Promise<Topology & { cluster: TestRedisCluster }> {
+  const cluster = await startTestRedisCluster();
+  return { cluster, env: { REDIS_CLUSTER_NODES: cluster.nodes }, close: () => cluster.close() };
+}
+
+async function sentinelTopology(): Promise<Topology & { sentinel: TestRedisSentinel }> {
+  const sentinel = await startTestRedisSentinel();
+  return { sentinel, env: { REDIS_SENTINELS: sentinel.sentinels, REDIS_SENTINEL_NAME: sentinel.name }, close: () => sentinel.close() };
+}
+
+/** Polls until `check` holds; fails with the last value seen. */
+async function eventually<T>(what: string, read: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + WITHIN_MS;
+  for (;;) {
+    const value = await read();
+    if (check(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+interface Replicas {
+  topology: Topology;
+  upstream: EchoUpstream;
+  provider: TestOidcProvider;
+  a: TestApp;
+  b: GatewayProcess;
+  mint(email: string, scopes?: Array<'llm' | 'admin'>): Promise<string>;
+  close(): Promise<void>;
+}
+
+async function startReplicas(topology: Topology): Promise<Replicas> {
+  const upstream = await startEchoUpstream();
+  const aUrl = `http://127.0.0.1:${await freePort()}`;
+  const provider = await startTestOidcProvider(aUrl, [ADMIN, person('alice@example.com'), person('bob@example.com')]);
+  // REDIS_URL only carries credentials here: the topology variables say where Redis is.
+  const env = testEnv('redis://127.0.0.1:1', {
+    ...topology.env,
+    ...auth0Env(provider, aUrl),
+    UPSTREAM_URL: upstream.url,
+    ADMIN_EMAILS: ADMIN.email,
+    SUPER_ADMIN_EMAIL: ROOT.email,
+    LOG_LEVEL: 'warn',
+  });
+  const a = await startTestApp(env);
+  const b = await startGatewayProcess(env);
+  const tokens = a.get<TokensService>(TokensService);
+  return {
+    topology,
+    upstream,
+    provider,
+    a,
+    b,
+    mint: async (email, scopes = ['llm']) => (await tokens.create({ email, scopes, name: 'scale-out', createdVia: 'cli' })).token,
+    close: async () => {
+      await b.stop();
+      await a.close();
+      await provider.close();
+      await upstream.close();
+      await topology.close();
+    },
+  };
+}
+
+async function api(base: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+}
+
+/** A /v1 call's status, with the error code when refused: `401 user_banned`, `401 token_revoked`. */
+async function chat(base: string, token: string): Promise<string> {
+  const res = await fetch(`${base}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  const body = (await res.json()) as { error?: { code?: string } };
+  return res.ok ? String(res.status) : `${res.status} ${body.error?.code ?? ''}`;
+}
+
+function sharedBehaviour(name: string, start: () => Promise<Topology>): void {
+  describe(`two replicas on ${name}`, () => {
+    let r: Replicas;
+    let adminToken: string;
+
+    beforeAll(async () => {
+      r = await startReplicas(await start());
+      adminToken = await r.mint(ADMIN.email, ['llm', 'admin']);
+    }, 90_000);
+    afterAll(async () => {
+      await r?.close();
+    });
+
+    it('serves /v1 on both replicas with a token minted on one, through the official SDK, with the verified email attached', async () => {
+      const token = await r.mint('alice@example.com');
+      for (const base of [r.a.url, r.b.url]) {
+        const client = new OpenAI({ apiKey: token, baseURL: `${base}/v1`, maxRetries: 0 });
+        const answer = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
+        expect(answer.choices[0].message.content).toBeTruthy();
+        expect(r.upstream.requests.at(-1)?.json).toMatchObject({ user: 'alice@example.com' });
+      }
+    });
+
+    it('creates, lists and revokes tokens through either replica', async () => {
+      const own = await r.mint('bob@example.com');
+      const created = await api(r.b.url, 'POST', '/api/token/generate', own, { token_name: 'from-b' });
+      expect(created.status).toBe(201);
+      const child = created.body.token as string;
+      expect(await chat(r.a.url, child)).toBe('200');
+      const listed = await api(r.a.url, 'GET', '/api/token/list', own);
+      expect((listed.body.items as Array<{ token_name: string }>).map((t) => t.token_name)).toContain('from-b');
+      const revoked = await api(r.b.url, 'POST', '/api/token/revoke', own, { token_id: created.body.token_id });
+      expect(revoked.status).toBe(200);
+      await eventually('the revoked token on the other replica', () => chat(r.a.url, child), (status) => status === '401 token_revoked');
+    });
+
+    it('enforces a ban issued through one replica on the other, and lifts it the same way', async () => {
+      const token = await r.mint('carol@example.com');
+      expect(await chat(r.a.url, token)).toBe('200');
+      const banned = await api(r.b.url, 'POST', '/api/admin/sessions/revoke-user', adminToken, { user_email: 'carol@example.com', reason: 'scale-out test' });
+      expect(banned.status).toBe(200);
+      await eventually('the ban on the other replica', () => chat(r.a.url, token), (status) => status === '401 user_banned');
+      const lifted = await api(r.a.url, 'DELETE', '/api/admin/sessions/unban/carol%40example.com', adminToken);
+      expect(lifted.status).toBe(200);
+      await eventually('the lifted ban on the other replica', () => chat(r.b.url, token), (status) => status === '200');
+    });
+
+    it('shares browser sessions: signed in through one replica, known to the other, logged out by an admin through either', async () => {
+      const browser = r.provider.newBrowser();
+      const { response } = await signIn(browser, r.a.url, person('alice@example.com'));
+      expect(response.status).toBe(302);
+      const onB = await browser.get(`${r.b.url}/api/me`);
+      expect(onB.status).toBe(200);
+      expect(onB.json<{ email: string }>().email).toBe('alice@example.com');
+      const ended = await api(r.b.url, 'POST', '/api/admin/sessions/logout-user', adminToken, { user_email: 'alice@example.com' });
+      expect(ended.status).toBe(200);
+      expect(ended.body.sessions_ended).toBe(1);
+      expect((await browser.get(`${r.a.url}/api/me`)).status).toBe(401);
+    });
+
+    it('shares run-time admins: added by the super admin through one replica, an admin on the other', async () => {
+      const dave = await r.mint('dave@example.com', ['llm', 'admin']);
+      expect((await api(r.a.url, 'GET', '/api/admin/stats', dave)).status).toBe(403);
+      const added = await api(r.b.url, 'POST', '/api/admin/manage', await r.mint(ROOT.email, ['llm', 'admin']), { email: 'dave@example.com' });
+      expect(added.status).toBe(201);
+      expect((await api(r.a.url, 'GET', '/api/admin/stats', dave)).status).toBe(200);
+    });
+
+    it('lets one cleanup run at a time across replicas, and both read its log', async () => {
+      const [first, second] = await Promise.all([
+        api(r.a.url, 'POST', '/api/admin/redis/cleanup', adminToken),
+        api(r.b.url, 'POST', '/api/admin/redis/cleanup', adminToken),
+      ]);
+      const statuses = [first.status, second.status].sort();
+      expect(statuses[0]).toBe(202);
+      const jobId = (first.status === 202 ? first.body.job_id : second.body.job_id) as string;
+      const job = await eventually(
+        'the cleanup job to end',
+        () => api(r.b.url, 'GET', `/api/admin/redis/cleanup/jobs/${jobId}`, adminToken),
+        (answer) => answer.body.state !== 'running',
+      );
+      expect({ state: job.body.state, error: job.body.error }).toEqual({ state: 'finished', error: null });
+      const logs = await api(r.a.url, 'GET', '/api/admin/redis/cleanup/logs', adminToken);
+      expect((logs.body.items as Array<{ run_id: string }>).map((run) => run.run_id)).toContain(jobId);
+    });
+  });
+}
+
+sharedBehaviour('a 3-master Redis Cluster', clusterTopology);
+sharedBehaviour('Redis Sentinel (master, replica, three sentinels)', sentinelTopology);
