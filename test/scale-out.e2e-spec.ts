@@ -107,7 +107,7 @@ async function chat(base: string, token: string): Promise<string> {
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
   });
-  const body = (await res.json()) as { error?: { code?: string } };
+  const body = (await res.json()) as { error?: { code?: string; message?: string } };
   return res.ok ? String(res.status) : `${res.status} ${body.error?.code ?? ''}`;
 }
 
@@ -201,3 +201,66 @@ function sharedBehaviour(name: string, start: () => Promise<Topology>): void {
 
 sharedBehaviour('a 3-master Redis Cluster', clusterTopology);
 sharedBehaviour('Redis Sentinel (master, replica, three sentinels)', sentinelTopology);
+
+describe('two replicas on Redis Sentinel, through a failover under load', () => {
+  let r: Replicas;
+  let sentinel: TestRedisSentinel;
+  let adminToken: string;
+
+  beforeAll(async () => {
+    const topology = await sentinelTopology();
+    sentinel = topology.sentinel;
+    r = await startReplicas(topology);
+    adminToken = await r.mint(ADMIN.email, ['llm', 'admin']);
+  }, 90_000);
+  afterAll(async () => {
+    await r?.close();
+  });
+
+  it('follows the new master: answers 200 or 503 while it moves, loses no ban or revocation that had returned, then serves again', async () => {
+    const banned = await r.mint('mallory@example.com');
+    const revoked = await r.mint('trudy@example.com');
+    const steady = await r.mint('erin@example.com');
+    expect((await api(r.a.url, 'POST', '/api/admin/sessions/revoke-user', adminToken, { user_email: 'mallory@example.com', reason: 'before failover' })).status).toBe(200);
+    const revokedId = (JSON.parse(Buffer.from(revoked.split('.')[1], 'base64url').toString()) as { jti: string }).jti;
+    expect((await api(r.b.url, 'POST', '/api/token/revoke', revoked, { token_id: revokedId })).status).toBe(200);
+
+    // Load through both replicas for the whole failover.
+    const seen = new Map<string, number>();
+    let loading = true;
+    const load = async (base: string): Promise<void> => {
+      while (loading) {
+        const status = await chat(base, steady).catch(() => 'connection error');
+        seen.set(status, (seen.get(status) ?? 0) + 1);
+      }
+    };
+    const workers = [load(r.a.url), load(r.b.url), load(r.a.url), load(r.b.url)];
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const before = await sentinel.masterPort();
+    const after = await sentinel.failover();
+    expect(after).not.toBe(before);
+    // Both replicas serve again once they follow the new master.
+    for (const base of [r.a.url, r.b.url]) await eventually(`${base} serving after the failover`, () => chat(base, steady), (status) => status === '200');
+    loading = false;
+    await Promise.all(workers);
+
+    const statuses = [...seen.keys()].sort();
+    expect(statuses.every((status) => status === '200' || status.startsWith('503'))).toBe(true);
+    expect(seen.get('200') ?? 0).toBeGreaterThan(0);
+    // Never admitted; a replica that is still reconnecting may answer 503 for a moment.
+    for (const base of [r.a.url, r.b.url]) {
+      for (const [token, refusal] of [[banned, '401 user_banned'], [revoked, '401 token_revoked']]) {
+        const answers = new Set<string>();
+        await eventually(`${refusal} through ${base}`, async () => {
+          const status = await chat(base, token);
+          answers.add(status);
+          return status;
+        }, (status) => status === refusal);
+        expect([...answers].filter((status) => status !== refusal && !status.startsWith('503'))).toEqual([]);
+      }
+    }
+    // The new master takes the security writes.
+    expect((await api(r.b.url, 'DELETE', '/api/admin/sessions/unban/mallory%40example.com', adminToken)).status).toBe(200);
+    await eventually('the unban after the failover', () => chat(r.a.url, banned), (status) => status === '200');
+  });
+});
