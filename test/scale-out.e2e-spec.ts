@@ -217,6 +217,30 @@ describe('two replicas on Redis Sentinel, through a failover under load', () => 
     await r?.close();
   });
 
+  it('waits for a replica to acknowledge a ban; when none does in time the ban stands and its audit entry says so', async () => {
+    const audited = async (email: string): Promise<string> => {
+      const page = await api(r.a.url, 'GET', `/api/admin/audit?action=user.ban&target=${encodeURIComponent(email)}`, adminToken);
+      const entry = (page.body.items as Array<{ target: string; detail: string }>).find((e) => e.target === email);
+      if (entry === undefined) throw new Error(`no audit entry for ${email}: ${JSON.stringify(page.body)}`);
+      return entry.detail;
+    };
+    expect((await api(r.a.url, 'POST', '/api/admin/sessions/revoke-user', adminToken, { user_email: 'acked@example.com' })).status).toBe(200);
+    expect(await audited('acked@example.com')).toBe('');
+
+    const master = await sentinel.masterPort();
+    const frozen = sentinel.dataPorts.find((port) => port !== master) ?? 0;
+    sentinel.pause(frozen);
+    try {
+      const token = await r.mint('unacked@example.com');
+      const banned = await api(r.a.url, 'POST', '/api/admin/sessions/revoke-user', adminToken, { user_email: 'unacked@example.com' });
+      expect(banned.status).toBe(200);
+      expect(await chat(r.b.url, token)).toBe('401 user_banned');
+      expect(await audited('unacked@example.com')).toMatch(/ban of unacked@example\.com: no Redis replica acknowledged it within \d+ ms/);
+    } finally {
+      sentinel.resume(frozen);
+    }
+  });
+
   it('follows the new master: answers 200 or 503 while it moves, loses no ban or revocation that had returned, then serves again', async () => {
     const banned = await r.mint('mallory@example.com');
     const revoked = await r.mint('trudy@example.com');

@@ -8,6 +8,7 @@ import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
 import { type Admission, type Ban, banFromHash, type SessionAdmission } from './ban.js';
 import { redisBatch } from '../redis/redis-batch.js';
+import { ReplicaAcknowledgement } from '../redis/replica-acknowledgement.js';
 
 /** Resolution of the activity indexes per user, in ms. */
 const INDEX_RESOLUTION_MS = 1000;
@@ -30,6 +31,7 @@ export class ActiveUsersRepository {
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly keys: RedisKeys,
+    private readonly replicas: ReplicaAcknowledgement,
   ) {}
 
   /**
@@ -115,6 +117,7 @@ export class ActiveUsersRepository {
     // The index first: an entry without its record is a ban that ended (lists skip it, cleanup removes it).
     await this.redis.zadd(this.keys.bans(), ban.until, ban.email);
     await this.redis.gwBanSet(this.keys.ban(ban.email), ban.email, ban.bannedAt, ban.until, ban.bannedBy, ban.reason);
+    await this.replicas.confirm(ban.email, `ban of ${ban.email}`);
   }
 
   /** Lifts a ban; false when there was none. */
@@ -122,6 +125,7 @@ export class ActiveUsersRepository {
     const results = await redisBatch(this.redis).del(this.keys.ban(email)).zrem(this.keys.bans(), email).exec();
     const [err, deleted] = results?.[0] ?? [new Error('empty transaction reply'), 0];
     if (err) throw err;
+    if (deleted === 1) await this.replicas.confirm(email, `unban of ${email}`);
     return deleted === 1;
   }
 

@@ -34,6 +34,11 @@ export interface AppConfig {
     readonly keyPrefix: string;
     readonly connectTimeoutMs: number;
     readonly commandTimeoutMs: number;
+    /**
+     * How long a ban, an unban or a revocation waits for a Redis replica to acknowledge it (WAIT)
+     * where the master has replicas; 0 turns the wait off.
+     */
+    readonly replicaWaitMs: number;
   };
 
   readonly jwt: {

@@ -77,6 +77,7 @@ export function loadConfig(env: Env): AppConfig {
       keyPrefix: r.keyPrefix('REDIS_KEY_PREFIX', 'llmgw:'),
       connectTimeoutMs: r.int('REDIS_CONNECT_TIMEOUT_MS', 2000, 100, 60000),
       commandTimeoutMs: r.int('REDIS_COMMAND_TIMEOUT_MS', 1000, 50, 60000),
+      replicaWaitMs: r.int('REDIS_REPLICA_WAIT_MS', 500, 0, 10000),
     },
     jwt: {
       secret: jwtSecret,

@@ -14,9 +14,9 @@ const logger = new Logger('Redis');
  * The offline queue is off: while Redis is unreachable every command fails at once instead of
  * waiting, so auth can answer 503 quickly instead of hanging (AUTH_FAIL_MODE).
  */
-export async function createRedisClient(config: AppConfig): Promise<Redis> {
-  const client = buildClient(config);
-  defineScripts(client);
+export async function createRedisClient(config: AppConfig, purpose: 'shared' | 'replica-wait' = 'shared'): Promise<Redis> {
+  const client = buildClient(purpose === 'shared' ? config : forReplicaWait(config));
+  if (purpose === 'shared') defineScripts(client);
   let lastError = '';
   client.on('error', (err: Error) => {
     // One line per distinct failure, not one per reconnect attempt.
@@ -37,6 +37,15 @@ export async function createRedisClient(config: AppConfig): Promise<Redis> {
     logger.error(`Redis not reachable at boot: ${(err as Error).message}`);
   }
   return client;
+}
+
+/**
+ * The connection that WAITs for replicas (see replica-acknowledgement.ts): WAIT holds its
+ * connection until a replica answers, so it never shares the hot path's, and its commands may
+ * take the wait on top of the usual timeout.
+ */
+function forReplicaWait(config: AppConfig): AppConfig {
+  return { ...config, redis: { ...config.redis, commandTimeoutMs: config.redis.commandTimeoutMs + config.redis.replicaWaitMs } };
 }
 
 /** What every connection to a data node shares, whatever the topology. */

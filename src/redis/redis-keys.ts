@@ -162,6 +162,13 @@ export class RedisKeys {
   storeMarker(): string {
     return `${this.prefix}store:marker`;
   }
+  /**
+   * String: written after a user's security write (ban, unban, revocation), with a short TTL, on the
+   * connection that then WAITs for a replica: in the user's slot, so on the same master.
+   */
+  replicationProbe(email: string): string {
+    return this.user(email, 'replication-probe');
+  }
   /** String: written by every readiness check, with a short TTL, to learn whether Redis takes writes. */
   healthProbe(): string {
     return `${this.prefix}health:probe`;

@@ -1,4 +1,4 @@
-/** The one shared Redis client, the key schema and the store marker, available to every feature repository. */
+/** The one shared Redis client, the key schema, the store marker and replica acknowledgements, available to every feature repository. */
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -6,6 +6,7 @@ import { createRedisClient } from './redis-client.factory.js';
 import { REDIS_CLIENT } from './redis.constants.js';
 import { RedisKeys } from './redis-keys.js';
 import { RedisStoreMarker } from './redis-store-marker.js';
+import { ReplicaAcknowledgement } from './replica-acknowledgement.js';
 
 @Global()
 @Module({
@@ -13,8 +14,9 @@ import { RedisStoreMarker } from './redis-store-marker.js';
     { provide: REDIS_CLIENT, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedisClient(config) },
     { provide: RedisKeys, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new RedisKeys(config.redis.keyPrefix) },
     RedisStoreMarker,
+    ReplicaAcknowledgement,
   ],
-  exports: [REDIS_CLIENT, RedisKeys, RedisStoreMarker],
+  exports: [REDIS_CLIENT, RedisKeys, RedisStoreMarker, ReplicaAcknowledgement],
 })
 export class RedisModule implements OnApplicationShutdown {
   constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}

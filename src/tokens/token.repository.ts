@@ -8,6 +8,7 @@ import { encodeCatalogEntry, parseCatalogEntry, type TokenCatalogEntry } from '.
 import type { TokenCreatedVia, TokenRecord } from './token-record.js';
 import { tokenSearchMembers } from './token-search.js';
 import { redisBatch } from '../redis/redis-batch.js';
+import { ReplicaAcknowledgement } from '../redis/replica-acknowledgement.js';
 
 export interface NewTokenRecord {
   tokenId: string;
@@ -29,6 +30,7 @@ export class TokenRepository {
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly keys: RedisKeys,
+    private readonly replicas: ReplicaAcknowledgement,
   ) {}
 
   /**
@@ -155,6 +157,7 @@ export class TokenRepository {
       for (let i = 0; i < tombstones.length; i += 2) entries.push(Number(tombstones[i + 1]), String(tombstones[i]));
       await this.redis.zadd(this.keys.revokedTokens(), ...entries);
     }
+    if (Number(revoked) > 0) await this.replicas.confirm(email, `revocation of ${tokenIds.length === 1 ? `token ${tokenIds[0]}` : `${tokenIds.length} tokens`} of ${email}`);
     return Number(revoked);
   }
 
