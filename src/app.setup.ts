@@ -5,16 +5,20 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Express } from 'express';
+import { ActiveUsersService } from './active-users/active-users.service.js';
 import { requestIdOf } from './audit/request-id.js';
 import { setSecurityHeaders } from './common/security-headers.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { restAccessLog } from './logging/rest-access-log.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { requestObserver } from './metrics/http-metrics.js';
+import { registerLiveGauges } from './metrics/live-gauges.js';
 import { metricsTokenHandler } from './metrics/metrics-token.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { ProxyMiddleware } from './proxy/proxy.middleware.js';
 import { SessionMiddleware } from './sessions/session.middleware.js';
+import { SessionsService } from './sessions/sessions.service.js';
+import { TokenCatalogService } from './tokens/token-catalog.service.js';
 
 export function setupApp(app: NestExpressApplication): AppConfig {
   const config = app.get<AppConfig>(APP_CONFIG);
@@ -43,6 +47,13 @@ export function setupApp(app: NestExpressApplication): AppConfig {
   // Metrics: every answer is counted (metrics/http-metrics.ts).
   const metrics = app.get(GatewayMetrics);
   const observe = requestObserver(metrics);
+  // Bans, tokens and sessions live now, counted by their owners when Prometheus scrapes (metrics/live-gauges.ts).
+  const [activeUsers, tokenCatalog, sessions] = [app.get(ActiveUsersService), app.get(TokenCatalogService), app.get(SessionsService)];
+  registerLiveGauges(metrics, {
+    bansActive: () => activeUsers.countActiveBans(),
+    tokensLive: () => tokenCatalog.countLive(),
+    sessionsLive: () => sessions.countLive(),
+  });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     observe(req, res);
     proxy.handle(req, res, () => expressHandler(req, res));

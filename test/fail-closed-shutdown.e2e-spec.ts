@@ -64,7 +64,7 @@ describe('shutdown deadline', () => {
       expect(stream.status).toBe(200);
       const reader = stream.body!.getReader();
       const first = await reader.read();
-      expect(new TextDecoder().decode(first.value)).toContain('first');
+      expect(new TextDecoder().decode(first.value as Uint8Array)).toContain('first');
 
       gateway.kill('SIGTERM');
       // The stream ends (cut short: the client sees an error or an early end), and the process exits.

@@ -156,6 +156,15 @@ describe('OpenAPI document (/docs, /docs-json)', () => {
     expect(tokenParams).toEqual(expect.arrayContaining(['email', 'status', 'cursor', 'limit', 'q']));
   });
 
+  it('publishes the id patterns the DTOs check (one regex each, in common/ids.ts)', () => {
+    type Param = { name: string; schema?: { pattern?: string } };
+    const patternOf = (path: string, method: string, name: string): string | undefined =>
+      (doc.paths[path][method].parameters as Param[] | undefined)?.find((p) => p.name === name)?.schema?.pattern;
+    expect(patternOf('/api/admin/sessions/{session_id}', 'delete', 'session_id')).toBe('^[A-Za-z0-9_-]{43}$');
+    expect(patternOf('/api/admin/tokens/{token_id}', 'delete', 'token_id')).toBe('^[A-Za-z0-9_-]{16,64}$');
+    expect(patternOf('/api/admin/redis/cleanup/logs/{run_id}', 'get', 'run_id')).toBe('^\\d{13}-[0-9a-f]{8}$');
+  });
+
   it('gives every admin operation a success answer with its DTO', () => {
     const missing: string[] = [];
     for (const [path, item] of Object.entries(doc.paths)) {

@@ -53,7 +53,7 @@ describe('concurrency caps on upstream calls', () => {
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
     const first = await reader.read();
-    expect(new TextDecoder().decode(first.value)).toContain('data: ');
+    expect(new TextDecoder().decode(first.value as Uint8Array)).toContain('data: ');
     // Keep reading in the background until aborted, as a client would.
     const done = (async () => {
       for (;;) if ((await reader.read()).done) return;

@@ -6,11 +6,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { decodeJwt, SignJWT } from 'jose';
 import { LEAKED_SECRETS, startEchoUpstream, type EchoUpstream } from '../src/demo/echo-upstream.js';
 import { freePort } from '../src/demo/local-redis.js';
 import { startTestRedis, type TestRedis } from './support/redis-server.js';
 import { testEnv } from './support/test-app.js';
+import { decodeJwt, signJwt } from './support/jwt-forge.js';
 
 const EMAIL = 'logs-user@example.com';
 const ADMIN = 'logs-admin@example.com';
@@ -84,9 +84,9 @@ describe('structured logs (dist/main.js)', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const { token } = JSON.parse(await cli(['token', 'create', '--email', EMAIL, '--json'])) as { token: string };
-    userToken = { token, jti: String(decodeJwt(token).jti) };
+    userToken = { token, jti: String(decodeJwt(token).payload.jti) };
     adminToken = (JSON.parse(await cli(['token', 'create', '--email', ADMIN, '--scopes', 'llm,admin', '--json'])) as { token: string }).token;
-    forged = await new SignJWT({ sub: EMAIL }).setProtectedHeader({ alg: 'HS256' }).setJti('forged-jti').sign(new TextEncoder().encode('not-the-gateway-secret-0123456789abcdef'));
+    forged = signJwt({ alg: 'HS256' }, { sub: EMAIL, jti: 'forged-jti' }, 'not-the-gateway-secret-0123456789abcdef');
   });
 
   afterAll(async () => {

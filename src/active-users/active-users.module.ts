@@ -12,11 +12,12 @@ import { HourlyUsageRepository } from './hourly-usage.repository.js';
 import { HourlyUsageService } from './hourly-usage.service.js';
 import { UserDirectoryRepository } from './user-directory.repository.js';
 import { UserDirectoryService } from './user-directory.service.js';
+import { ActivityCleanupRepository } from './activity-cleanup.repository.js';
 
 @Module({
   imports: [SessionsModule, TokensModule, AdminsModule, AlertsModule],
   controllers: [ActiveUsersAdminController, AdminTokenListController],
-  providers: [ActiveUsersService, ActiveUsersRepository, UserDirectoryService, UserDirectoryRepository, HourlyUsageService, HourlyUsageRepository],
+  providers: [ActiveUsersService, ActiveUsersRepository, UserDirectoryService, UserDirectoryRepository, HourlyUsageService, HourlyUsageRepository, ActivityCleanupRepository],
   exports: [ActiveUsersService],
 })
 export class ActiveUsersModule {}

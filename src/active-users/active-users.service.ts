@@ -92,6 +92,11 @@ export class ActiveUsersService {
     return lifted;
   }
 
+  /** Bans running now (the llmgw_bans_active gauge). */
+  countActiveBans(): Promise<number> {
+    return this.repository.countActiveBans(Date.now());
+  }
+
   findBan(email: string): Promise<Ban | null> {
     return this.repository.findBan(requireEmail(email));
   }

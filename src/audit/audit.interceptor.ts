@@ -15,6 +15,7 @@ import { statusOfDomainError } from '../common/error-shapes.js';
 import { acknowledgementNotes } from '../redis/replica-acknowledgement.js';
 import { AuditService } from './audit.service.js';
 import { requestIdOf } from './request-id.js';
+import { auditedCallOf } from './audited-call.js';
 
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
@@ -36,11 +37,11 @@ export class AuditInterceptor implements NestInterceptor {
     const handled = new Observable<unknown>((subscriber) => acknowledgementNotes.run(notes, () => next.handle().subscribe(subscriber)));
     return handled.pipe(
       mergeMap((value: unknown) =>
-        from(this.audit.recordRequest(req, options, req.user, 'success', successStatus(handler), notes.join('; ')).then(() => value)),
+        from(this.audit.recordCall(auditedCallOf(req, options), req.user, 'success', successStatus(handler), notes.join('; ')).then(() => value)),
       ),
       catchError((err: unknown) => {
         const { status, message } = describeError(err);
-        return from(this.audit.recordRequest(req, options, req.user, 'failure', status, message)).pipe(mergeMap(() => throwError(() => err)));
+        return from(this.audit.recordCall(auditedCallOf(req, options), req.user, 'failure', status, message)).pipe(mergeMap(() => throwError(() => err)));
       }),
     );
   }

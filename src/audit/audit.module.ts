@@ -6,10 +6,11 @@ import { Module } from '@nestjs/common';
 import { AuditController } from './audit.controller.js';
 import { AuditRepository } from './audit.repository.js';
 import { AuditService } from './audit.service.js';
+import { AuditCleanupRepository } from './audit-cleanup.repository.js';
 
 @Module({
   controllers: [AuditController],
-  providers: [AuditService, AuditRepository],
+  providers: [AuditService, AuditRepository, AuditCleanupRepository],
   exports: [AuditService],
 })
 export class AuditModule {}

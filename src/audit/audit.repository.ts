@@ -82,11 +82,6 @@ export class AuditRepository {
       end = `(${lastId}`;
     }
   }
-
-  /** Removes entries older than the retention; returns how many went. */
-  trimOlderThan(oldestKeptMs: number): Promise<number> {
-    return this.redis.xtrim(this.keys.auditLog(), 'MINID', String(oldestKeptMs));
-  }
 }
 
 function toEntry(id: string, fields: string[]): AuditEntry {

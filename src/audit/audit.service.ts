@@ -1,14 +1,12 @@
 /** The audit trail: records admin actions and reads them back, kept AUDIT_RETENTION_DAYS. */
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Request } from 'express';
-import type { AuditedOptions } from '../common/audited.decorator.js';
 import type { AuthenticatedUser } from '../common/authenticated-user.js';
 import { InvalidInputError } from '../common/domain-errors.js';
 import { canonicalEmail } from '../common/email.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { AuditEntry, AuditOutcome, NewAuditEntry } from './audit-entry.js';
 import { AuditRepository } from './audit.repository.js';
-import { requestIdOf } from './request-id.js';
+import type { AuditedCall } from './audited-call.js';
 
 export interface AuditFilter {
   readonly actor?: string;
@@ -75,34 +73,21 @@ export class AuditService {
     }
   }
 
-  /** Records an audited route's outcome for the caller of an HTTP request. */
-  recordRequest(
-    req: Request,
-    options: AuditedOptions,
-    user: AuthenticatedUser | undefined,
-    outcome: AuditOutcome,
-    status: number,
-    detail = '',
-  ): Promise<void> {
-    let target: string;
-    try {
-      target = options.target?.(req) ?? '';
-    } catch (err) {
-      target = '';
-      this.logger.warn(`Audit target of ${options.action} not readable: ${(err as Error).message}`);
-    }
+  /** Records an audited route's outcome for its caller. */
+  recordCall(call: AuditedCall, user: AuthenticatedUser | undefined, outcome: AuditOutcome, status: number, detail = ''): Promise<void> {
+    const { target } = call;
     return this.record({
       actor: user?.email ?? '',
       actorMethod: user?.method ?? '',
       actorTokenId: user?.tokenId ?? '',
-      action: options.action,
+      action: call.action,
       // An email target is recorded in its canonical spelling, so filters find it however it was typed.
       target: (canonicalEmail(target) ?? target).slice(0, 320),
-      requestId: requestIdOf(req),
+      requestId: call.requestId,
       outcome,
       status,
       detail: detail.slice(0, 500),
-      ip: req.ip ?? '',
+      ip: call.ip,
     });
   }
 
@@ -135,10 +120,5 @@ export class AuditService {
       this.repository.count(),
     ]);
     return { items: page.items, nextBeforeId: page.nextBeforeId, total };
-  }
-
-  /** Drops entries past the retention (also done on every write); returns how many went. */
-  trimExpired(): Promise<number> {
-    return this.repository.trimOlderThan(Date.now() - this.retentionMs);
   }
 }

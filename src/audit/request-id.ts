@@ -5,8 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { RequestWithUser } from '../common/authenticated-user.js';
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+import { REQUEST_ID } from '../common/ids.js';
 
 export function requestIdOf(req: Request, res?: Response): string {
   const carrier = req as Request & RequestWithUser;

@@ -15,6 +15,7 @@ import { AUDITED, type AuditedOptions } from '../common/audited.decorator.js';
 import { IS_ADMIN_ONLY, IS_SUPER_ADMIN_ONLY } from '../common/auth-metadata.decorators.js';
 import type { RequestWithUser } from '../common/authenticated-user.js';
 import { ForbiddenError, InvalidCredentialsError, ServiceUnavailableError } from '../common/domain-errors.js';
+import { auditedCallOf } from '../audit/audited-call.js';
 
 @Injectable()
 export class AdminGuard implements CanActivate {
@@ -41,7 +42,7 @@ export class AdminGuard implements CanActivate {
     const refusal = await this.refusal(user.email, user.method, user.scopes, superOnly);
     if (refusal === null) return true;
     const audited = this.reflector.get<AuditedOptions | undefined>(AUDITED, context.getHandler());
-    if (audited !== undefined) await this.audit.recordRequest(req, audited, user, 'denied', 403, refusal.message);
+    if (audited !== undefined) await this.audit.recordCall(auditedCallOf(req, audited), user, 'denied', 403, refusal.message);
     throw refusal;
   }
 

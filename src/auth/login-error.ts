@@ -6,7 +6,7 @@ export class LoginError extends Error {
     readonly title: string,
     message: string,
     readonly bannedUntil?: Date,
-    /** Set when the person is banned: who, so the browser can be told about the ban instead (see SessionsService.keepBanNotice). */
+    /** Set when the person is banned: who, so the browser can be told about the ban instead (the login controller leaves a ban notice on the session). */
     readonly bannedEmail?: string,
   ) {
     super(message);

@@ -21,6 +21,7 @@ import { LoginPageFilter } from './login-page.filter.js';
 import { LoginService } from './login.service.js';
 import { safeReturnTo } from './return-to.js';
 import { sessionAuthOf } from './session-user.js';
+import { destroySession, regenerateSession, saveSession } from '../sessions/redis-session.store.js';
 
 @ApiTags('login')
 @ApiProduces('text/html')
@@ -63,7 +64,7 @@ export class LoginController {
     session.login = { returnTo: safeReturnTo(req.query.returnTo), startedAt: Date.now() };
     // Stored before the browser is sent away: with the store down this is a 503 here, not a failed callback later.
     try {
-      await this.sessions.saveCurrent(req);
+      await saveSession(req.session);
     } catch (err) {
       this.logger.warn(`Could not store the login state: ${(err as Error).message}`);
       throw new ServiceUnavailableError('Sign-in is temporarily unavailable; try again shortly');
@@ -97,7 +98,7 @@ export class LoginController {
     if (!session) return;
     try {
       if (session.auth) delete session.login;
-      else await this.sessions.endCurrent(req);
+      else await destroySession(session);
     } catch (err) {
       this.logger.warn(`Could not drop the login attempt's session: ${(err as Error).message}`);
     }
@@ -116,9 +117,7 @@ export class LoginController {
     if (!loginState) {
       throw new LoginError(403, 'login_state_missing', 'Sign-in not recognised', 'This sign-in was not started in this browser, or it took too long. Start again.');
     }
-    if (!(await this.sessions.claimAuthorizationCode(code))) {
-      throw new LoginError(403, 'code_replayed', 'Sign-in link already used', 'This sign-in response was already used. Start again from the sign-in page.');
-    }
+    await this.login.refuseReplayedCode(code);
     const outcome = await runAuth0(strategy, req, res, {});
     switch (outcome.kind) {
       case 'success':
@@ -133,15 +132,22 @@ export class LoginController {
     let auth: SessionAuth;
     try {
       const person = await this.login.admit(outcome.identity);
-      const started = await this.sessions.startSignedIn(req, person);
+      // A new session id at sign-in: the one the browser came with (and its login state) is destroyed.
+      await regenerateSession(req.session);
+      const client = { ip: req.ip ?? '', userAgent: String(req.headers['user-agent'] ?? '') };
+      const started = await this.sessions.startSignedIn(req.sessionID, { ...req.session }, person, client);
       // Banned since admit() looked: the store refused the session in the same step that checks the ban.
       if (started === null) throw await this.login.bannedDuringLogin(person.email);
       auth = started;
+      req.session.auth = auth;
     } catch (err) {
       // A banned person lands on / with a ban notice instead of a session: the page shows the ban
       // (GET /api/me answers 403 user_banned with it) and offers no sign-in that would loop back here.
       if (!(err instanceof LoginError) || err.bannedEmail === undefined || err.bannedUntil === undefined) throw err;
-      await this.sessions.keepBanNotice(req, { email: err.bannedEmail, until: err.bannedUntil.getTime() });
+      // The ban notice rides on a new session id, like a sign-in.
+      await regenerateSession(req.session);
+      req.session.banNotice = { email: err.bannedEmail, until: err.bannedUntil.getTime() };
+      await saveSession(req.session);
       res.setHeader('cache-control', 'no-store');
       res.redirect(302, '/');
       return;
@@ -175,7 +181,7 @@ export class LoginController {
 
   private async logout(req: Request, res: Response): Promise<void> {
     const auth = sessionAuthOf(req);
-    await this.sessions.endCurrent(req);
+    await destroySession(req.session as Request['session'] | undefined);
     const { cookieName, secureCookie } = this.config.session;
     res.clearCookie(cookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: secureCookie });
     res.setHeader('cache-control', 'no-store');

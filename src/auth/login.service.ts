@@ -8,7 +8,7 @@ import { ActiveUsersService } from '../active-users/active-users.service.js';
 import { describeDuration } from '../common/domain-errors.js';
 import { canonicalEmail } from '../common/email.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import type { SignedInPerson } from '../sessions/sessions.service.js';
+import { type SignedInPerson, SessionsService } from '../sessions/sessions.service.js';
 import type { IdpIdentity } from './auth0.strategy.js';
 import { LoginError, loginDisabled } from './login-error.js';
 
@@ -17,6 +17,7 @@ export class LoginService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly activeUsers: ActiveUsersService,
+    private readonly sessions: SessionsService,
   ) {}
 
   get enabled(): boolean {
@@ -44,6 +45,13 @@ export class LoginService {
     const ban = await this.activeUsers.findBan(email);
     if (ban !== null && ban.until > Date.now()) throw bannedError(email, ban.until);
     return { email, name: identity.name };
+  }
+
+  /** Refuses an authorization code that was used before (a replayed callback); claims it otherwise. */
+  async refuseReplayedCode(code: string): Promise<void> {
+    if (!(await this.sessions.claimAuthorizationCode(code))) {
+      throw new LoginError(403, 'code_replayed', 'Sign-in link already used', 'This sign-in response was already used. Start again from the sign-in page.');
+    }
   }
 
   /**

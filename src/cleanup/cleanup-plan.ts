@@ -1,4 +1,5 @@
-/** What a cleanup finds and removes: stale entries, grouped by category, each with its removal steps. */
+/** What a cleanup reports: stale entries, grouped by category, in this order. */
+import type { EndedEntry } from '../redis/ended-entries.js';
 
 export type CleanupCategory =
   | 'tokens'
@@ -21,29 +22,8 @@ export const CATEGORY_DESCRIPTIONS: Readonly<Record<CleanupCategory, string>> = 
 
 export const CATEGORIES = Object.keys(CATEGORY_DESCRIPTIONS) as CleanupCategory[];
 
-/**
- * One removal step. `phase` orders them: per-user keys (1), then global indexes (2), then the
- * token catalog (3), so an interrupted run leaves entries the next run still finds.
- */
-export type RemovalOp =
-  | { readonly phase: 1 | 2 | 3; readonly type: 'zrem'; readonly key: string; readonly member: string }
-  /** Removes the member only while its score is unchanged (the entry was not refreshed meanwhile). */
-  | { readonly phase: 1 | 2 | 3; readonly type: 'zrem-if-score'; readonly key: string; readonly member: string; readonly score: number }
-  | { readonly phase: 1 | 2 | 3; readonly type: 'hdel'; readonly key: string; readonly field: string }
-  /** Trims a stream below an id; removes `count` entries. */
-  | { readonly phase: 1 | 2 | 3; readonly type: 'xtrim'; readonly key: string; readonly minId: string; readonly count: number };
-
-export interface CleanupItem {
-  readonly category: CleanupCategory;
-  /** The key the stale entry is in. */
-  readonly key: string;
-  /** The stale member, field or token id; null for a whole range (audit). */
-  readonly member: string | null;
-  readonly reason: string;
-  /** Entries this item stands for (1, or the number of audit entries). */
-  readonly count: number;
-  readonly ops: readonly RemovalOp[];
-}
+/** A stale entry as its owner found it, with its removal steps (see redis/ended-entries.ts). */
+export type CleanupItem = EndedEntry;
 
 export interface CategoryResult {
   readonly category: CleanupCategory;

@@ -1,10 +1,11 @@
-import type { CategoryResult, CleanupCategory } from './cleanup-plan.js';
+import type { CategoryResult } from './cleanup-plan.js';
 
 export type CleanupTrigger = 'manual' | 'scheduled';
 
 /** An item as reports and logs show it (without its removal steps). */
 export interface CleanupItemView {
-  readonly category: CleanupCategory;
+  /** One of CATEGORIES (the owner that found it names it). */
+  readonly category: string;
   readonly key: string;
   readonly member: string | null;
   readonly reason: string;

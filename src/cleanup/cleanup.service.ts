@@ -9,10 +9,12 @@ import { SlackNotifier } from '../alerts/slack-notifier.service.js';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '../common/domain-errors.js';
 import type { ListPosition } from '../common/list-cursor.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { CATEGORIES, CATEGORY_DESCRIPTIONS, type CategoryResult, type CleanupCategory, type CleanupItem } from './cleanup-plan.js';
+import { CATEGORIES, CATEGORY_DESCRIPTIONS, type CategoryResult, type CleanupItem } from './cleanup-plan.js';
 import { type CleanupJob, type CleanupJobPhase, type CleanupJobState, jobToHash } from './cleanup-job.js';
 import type { CleanupItemView, CleanupReport, CleanupRun, CleanupRunSummary, CleanupTrigger } from './cleanup-run.js';
 import { CleanupRepository, type KeyMeasure } from './cleanup.repository.js';
+import { type EndedEntriesOwner, EndedEntriesRegistry } from '../redis/ended-entries.js';
+import { CLEANUP_RUN_ID } from '../common/ids.js';
 
 /** The lock outlives a stalled process by at most this long; a live run renews it before every batch. */
 export const LOCK_TTL_MS = 60_000;
@@ -42,11 +44,14 @@ export class CleanupService implements BeforeApplicationShutdown {
   /** Runs of this process still going. */
   private readonly inFlight = new Set<Promise<CleanupRun>>();
   private stopping = false;
+  /** Which owner found each item (it removes it). */
+  private readonly ownerOf = new WeakMap<CleanupItem, EndedEntriesOwner>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: CleanupRepository,
     private readonly alerts: SlackNotifier,
+    private readonly owners: EndedEntriesRegistry,
   ) {}
 
   get logRetentionMs(): number {
@@ -94,7 +99,7 @@ export class CleanupService implements BeforeApplicationShutdown {
 
   /** A job's progress by id; 404 once it is older than an hour. */
   async job(jobId: string): Promise<CleanupJob> {
-    const job = /^\d{13}-[0-9a-f]{8}$/.test(jobId) ? await this.repository.findJob(jobId) : null;
+    const job = CLEANUP_RUN_ID.test(jobId) ? await this.repository.findJob(jobId) : null;
     if (job === null) throw new NotFoundError('no cleanup job with this id (progress is kept for an hour after a run ends; see the logs)');
     return job;
   }
@@ -159,7 +164,7 @@ export class CleanupService implements BeforeApplicationShutdown {
       before = await this.repository.measure(items);
       const estimated = itemShares(items, removalsByKey(items), (key) => estimateFreed(removalsByKey(items).get(key) ?? 0, before.get(key)));
       await progress.phase('removing');
-      await this.repository.apply(items, removed, async () => {
+      await this.remove(items, removed, async () => {
         await progress.removing(items, removed, estimated);
         if (!(await this.repository.renewLock(lock, LOCK_TTL_MS))) throw new Error('the cleanup lock was lost');
       });
@@ -217,13 +222,48 @@ export class CleanupService implements BeforeApplicationShutdown {
   }
 
   async run(runId: string): Promise<CleanupRun> {
-    const run = /^\d{13}-[0-9a-f]{8}$/.test(runId) ? await this.repository.findRun(runId) : null;
+    const run = CLEANUP_RUN_ID.test(runId) ? await this.repository.findRun(runId) : null;
     if (run === null) throw new NotFoundError('no cleanup run with this id (logs are kept CLEANUP_LOG_RETENTION_DAYS)');
     return run;
   }
 
-  private findStale(nowMs: number, onScanned?: (n: number) => void): Promise<CleanupItem[]> {
-    return this.repository.findStale(nowMs, nowMs - this.config.audit.retentionDays * 86400 * 1000, onScanned);
+  /**
+   * Everything stale now, from every owner of keys: first what has ended (a score range), then, as
+   * a separate pass, orphans (records deleted by hand). Owners search side by side. Read-only.
+   */
+  private async findStale(nowMs: number, onScanned: (n: number) => void = () => undefined): Promise<CleanupItem[]> {
+    const found = await Promise.all(
+      this.owners.owners().map(async (owner) => {
+        const ended = await owner.findEnded(nowMs, onScanned);
+        const orphans = await owner.findOrphans(nowMs, ended, onScanned);
+        const items = [...ended, ...orphans];
+        for (const item of items) this.ownerOf.set(item, owner);
+        return items;
+      }),
+    );
+    const order = new Map<string, number>(CATEGORIES.map((c, i) => [c, i]));
+    return found.flat().sort((a, b) => (order.get(a.category) ?? CATEGORIES.length) - (order.get(b.category) ?? CATEGORIES.length));
+  }
+
+  /** Has each owner remove its items; marks in `removed`, per item, whether anything was removed, as it goes. */
+  private async remove(items: readonly CleanupItem[], removed: boolean[], beforeBatch: () => Promise<void>): Promise<void> {
+    const byOwner = new Map<EndedEntriesOwner, number[]>();
+    items.forEach((item, i) => {
+      const owner = this.ownerOf.get(item);
+      if (owner === undefined) throw new Error(`no owner found ${item.key}`);
+      const list = byOwner.get(owner) ?? [];
+      list.push(i);
+      byOwner.set(owner, list);
+    });
+    for (const [owner, indexes] of byOwner) {
+      await owner.removeEnded(
+        indexes.map((i) => items[i]),
+        (k) => {
+          removed[indexes[k]] = true;
+        },
+        beforeBatch,
+      );
+    }
   }
 }
 
@@ -319,7 +359,7 @@ function itemShares(items: readonly CleanupItem[], removals: ReadonlyMap<string,
 }
 
 function summarise(items: readonly CleanupItem[], shares: readonly number[]): CategoryResult[] {
-  const counts = new Map<CleanupCategory, { count: number; bytes: number }>();
+  const counts = new Map<string, { count: number; bytes: number }>();
   items.forEach((item, i) => {
     const c = counts.get(item.category) ?? { count: 0, bytes: 0 };
     c.count += item.count;

@@ -12,7 +12,7 @@ import { HealthService } from './health.service.js';
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 
-  /** Readiness (kept at /health for existing probes): 200 when Redis answers, takes writes, persists and holds the gateway's data; 503 with a fixed reason otherwise. */
+  /** Readiness (kept at /health for existing probes): the same check as /health/ready. */
   @Public()
   @ServesDuringStoreReset()
   @Get()
@@ -22,14 +22,17 @@ export class HealthController {
     return this.ready(res);
   }
 
-  /** Readiness, by its own name: the same check as /health. */
+  /**
+   * Readiness: 200 when Redis answers, takes writes, persists and holds the gateway's data (and, with
+   * READY_CHECKS_UPSTREAM=true, the upstream answers HTTP); 503 with fixed reasons otherwise.
+   */
   @Public()
   @ServesDuringStoreReset()
   @Get('ready')
   @ApiOkResponse({ type: HealthStatusDto })
   @ApiServiceUnavailableResponse({ type: HealthStatusDto })
   async ready(@Res({ passthrough: true }) res: Response): Promise<HealthStatusDto> {
-    const status = await this.health.check();
+    const status = await this.health.readiness();
     if (status.status !== 'ok') res.status(HttpStatus.SERVICE_UNAVAILABLE);
     return status;
   }
@@ -40,6 +43,6 @@ export class HealthController {
   @Get('live')
   @ApiOkResponse({ type: LivenessDto })
   live(): LivenessDto {
-    return { status: 'ok', uptime_seconds: Math.floor(process.uptime()) };
+    return this.health.liveness();
   }
 }

@@ -1,43 +1,63 @@
 /**
- * Readiness: the gateway can serve when Redis answers, takes writes, persists its data (unless
- * REDIS_ALLOW_EPHEMERAL) and has not lost it. Callers are anonymous, so the answer says which of
- * these failed in fixed words, never the Redis client's error text (addresses, key names).
+ * Readiness through @nestjs/terminus: the checks run in parallel (Redis always, the upstream when
+ * READY_CHECKS_UPSTREAM=true), and terminus's result becomes the gateway's compact answer, the
+ * same for every caller: up or down per check, and why in fixed words.
  */
-import { Injectable, Logger } from '@nestjs/common';
-import { RateLimitedLog } from '../common/rate-limited-log.js';
-import { RedisDurabilityService } from '../redis/redis-durability.service.js';
-import { classifyRedisError } from '../redis/redis-errors.js';
+import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { type HealthCheckResult, HealthCheckService, type HealthIndicatorFunction } from '@nestjs/terminus';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { HealthStatusDto } from './dto/health-status.dto.js';
-import { HealthRepository } from './health.repository.js';
+import type { LivenessDto } from './dto/liveness.dto.js';
+import { RedisHealthIndicator } from './redis.health-indicator.js';
+import { UpstreamHealthIndicator } from './upstream.health-indicator.js';
 
-const REASONS = {
-  unavailable: 'Redis does not answer',
-  'refusing-writes': 'Redis refuses writes',
-  other: 'Redis answered with an error',
-} as const;
+const SHUTTING_DOWN = 'The gateway is shutting down';
 
 @Injectable()
 export class HealthService {
-  private readonly logger = new Logger('Health');
-  /** Probes run as often as a load balancer likes; their failures are logged a few times a minute. */
-  private readonly failures = new RateLimitedLog(this.logger, 0.1, (kind, suppressed) => `Readiness: ${suppressed} more failed Redis probes (${kind})`);
+  private readonly checks: HealthIndicatorFunction[];
 
   constructor(
-    private readonly repository: HealthRepository,
-    private readonly durability: RedisDurabilityService,
-  ) {}
-
-  async check(): Promise<HealthStatusDto> {
-    let latency: number;
-    try {
-      [latency] = await Promise.all([this.repository.probeWrite(), this.durability.check()]);
-    } catch (err) {
-      const kind = classifyRedisError(err);
-      this.failures.write(kind, 'warn', () => `Readiness: Redis probe failed (${kind}): ${(err as Error)?.message}`);
-      return { status: 'unavailable', redis: 'down', reason: REASONS[kind] };
-    }
-    const problem = this.durability.problem;
-    if (problem !== null) return { status: 'unavailable', redis: 'down', reason: problem };
-    return { status: 'ok', redis: 'up', redis_latency_ms: latency };
+    private readonly health: HealthCheckService,
+    redis: RedisHealthIndicator,
+    upstream: UpstreamHealthIndicator,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.checks = [() => redis.check('redis')];
+    if (config.observability.readyChecksUpstream) this.checks.push(() => upstream.check('upstream'));
   }
+
+  async readiness(): Promise<HealthStatusDto> {
+    let result: HealthCheckResult;
+    try {
+      result = await this.health.check(this.checks);
+    } catch (err) {
+      // terminus answers "not ready" (a check down, or the app shutting down) by throwing the result.
+      if (!(err instanceof ServiceUnavailableException)) throw err;
+      result = err.getResponse() as HealthCheckResult;
+    }
+    return toStatus(result);
+  }
+
+  /** The process answers: no dependency is touched, so a Redis outage never gets a replica restarted. */
+  liveness(): LivenessDto {
+    return { status: 'ok', uptime_seconds: Math.floor(process.uptime()) };
+  }
+}
+
+function toStatus(result: HealthCheckResult): HealthStatusDto {
+  const details = result.details ?? {};
+  const redis = details.redis;
+  const upstream = details.upstream;
+  const reasons: string[] = [];
+  if (result.status === 'shutting_down') reasons.push(SHUTTING_DOWN);
+  for (const check of [redis, upstream]) {
+    if (check?.status === 'down' && typeof check.reason === 'string') reasons.push(check.reason);
+  }
+  const ready = result.status === 'ok' && reasons.length === 0;
+  const status: HealthStatusDto = { status: ready ? 'ok' : 'unavailable', redis: redis?.status === 'up' ? 'up' : 'down' };
+  if (redis?.status === 'up' && typeof redis.latency_ms === 'number') status.redis_latency_ms = redis.latency_ms;
+  if (upstream !== undefined) status.upstream = upstream.status === 'up' ? 'up' : 'down';
+  if (reasons.length > 0) status.reason = reasons.join('; ');
+  return status;
 }

@@ -1,11 +1,12 @@
 /**
  * The gateway's Prometheus instruments, in one registry of its own: requests, upstream timings,
- * refused authentications, live streams, gauges the features compute at scrape time, and Node's
- * process defaults. Hot-path instruments use label children bound once and kept, so a /v1 call
+ * refused authentications, live streams, Redis command timings and errors, gauges the features
+ * compute at scrape time, and Node's process defaults. Hot-path instruments use label children bound once and kept, so a /v1 call
  * costs a few increments and no allocation.
  */
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RedisErrorKind } from '../redis/redis-errors.js';
 
 export type RouteFamily = 'v1' | 'api' | 'auth' | 'health' | 'other';
 export type RequestAuth = 'jwt' | 'oauth2' | 'none';
@@ -14,8 +15,12 @@ const FAMILIES: readonly RouteFamily[] = ['v1', 'api', 'auth', 'health', 'other'
 const AUTHS: readonly RequestAuth[] = ['jwt', 'oauth2', 'none'];
 /** Seconds: LLM calls run from tens of milliseconds (errors, cache hits) to minutes (long streams). */
 const UPSTREAM_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+/** Seconds: a Redis command on a healthy LAN takes well under a millisecond; REDIS_COMMAND_TIMEOUT_MS caps it (1 s by default). */
+const REDIS_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const REDIS_ERROR_KINDS: readonly RedisErrorKind[] = ['unavailable', 'refusing-writes', 'other'];
 
 type CounterChild = ReturnType<Counter['labels']>;
+export type HistogramChild = ReturnType<Histogram['labels']>;
 
 @Injectable()
 export class GatewayMetrics {
@@ -51,12 +56,30 @@ export class GatewayMetrics {
     help: 'Server-sent event answers being streamed to clients now',
     registers: [this.registry],
   });
+  /** Every command of the shared client (src/metrics/redis-command-metrics.ts), by command name; scripts by their name. */
+  private readonly redisCommands = new Histogram({
+    name: 'llmgw_redis_command_duration_seconds',
+    help: 'Redis commands of the shared client, from send to reply (or failure), by command; Lua scripts by name',
+    labelNames: ['command'] as const,
+    buckets: REDIS_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly redisErrors = new Counter({
+    name: 'llmgw_redis_command_errors_total',
+    help: 'Failed Redis commands by kind: unavailable (no connection, timeout), refusing-writes (OOM, READONLY), other',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  private readonly redisCommandChildren = new Map<string, HistogramChild>();
+  /** Bound once, and set to 0 at start so every kind is exported before its first error. */
+  private readonly redisErrorChildren = new Map<RedisErrorKind, CounterChild>(REDIS_ERROR_KINDS.map((kind) => [kind, this.redisErrors.labels(kind)]));
   /** requestChildren[family][auth] maps a status code to its bound child. */
   private readonly requestChildren: Array<Array<Map<number, CounterChild>>> = FAMILIES.map(() => AUTHS.map(() => new Map()));
   private readonly refusalChildren = new Map<string, CounterChild>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    for (const child of this.redisErrorChildren.values()) child.inc(0);
   }
 
   countRequest(family: RouteFamily, status: number, auth: RequestAuth): void {
@@ -77,6 +100,20 @@ export class GatewayMetrics {
       this.refusalChildren.set(key, child);
     }
     child.inc();
+  }
+
+  /** The timer of one Redis command name, bound once per name. */
+  redisCommand(command: string): HistogramChild {
+    let child = this.redisCommandChildren.get(command);
+    if (child === undefined) {
+      child = this.redisCommands.labels(command);
+      this.redisCommandChildren.set(command, child);
+    }
+    return child;
+  }
+
+  countRedisError(kind: RedisErrorKind): void {
+    this.redisErrorChildren.get(kind)?.inc();
   }
 
   /**

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { AppConfig } from '../config/app-config.js';
 import { defineScripts } from './redis-scripts.js';
+import { redisTopologyOf } from './redis-topology.js';
 
 const logger = new Logger('Redis');
 
@@ -27,7 +28,7 @@ export async function createRedisClient(config: AppConfig, purpose: 'shared' | '
     if (lastError !== '') logger.log('Redis connection restored');
     lastError = '';
   });
-  if (config.redis.topology.kind === 'sentinel') {
+  if (redisTopologyOf(config.redis).kind === 'sentinel') {
     client.on('+switch-master', () => logger.warn('Sentinel switched the Redis master: following the new one'));
   }
   try {
@@ -64,7 +65,7 @@ function connectionOptions(config: AppConfig): RedisOptions {
 const retryStrategy = (attempt: number): number => Math.min(100 * attempt, 2000);
 
 function buildClient(config: AppConfig): Redis {
-  const topology = config.redis.topology;
+  const topology = redisTopologyOf(config.redis);
   const shared: RedisOptions = {
     lazyConnect: true,
     enableOfflineQueue: false,

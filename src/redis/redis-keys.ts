@@ -173,17 +173,4 @@ export class RedisKeys {
   healthProbe(): string {
     return `${this.prefix}health:probe`;
   }
-
-  /**
-   * A SCAN MATCH pattern for every key of this gateway. ioredis's keyPrefix is not applied to
-   * patterns, and the prefix may hold glob characters, so it is escaped here.
-   */
-  scanAllPattern(): string {
-    return `${escapeGlob(this.prefix)}*`;
-  }
-}
-
-/** Escapes Redis glob metacharacters so user input matches literally in MATCH patterns. */
-export function escapeGlob(input: string): string {
-  return input.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }

@@ -4,7 +4,7 @@
  * let the gateway list, count and end sessions. Ids are stored hashed (see sessionIdOf).
  */
 import { Injectable } from '@nestjs/common';
-import session, { type SessionData } from 'express-session';
+import session, { type Session, type SessionData } from 'express-session';
 import { SessionsService } from './sessions.service.js';
 
 type Callback = (err?: unknown) => void;
@@ -40,4 +40,26 @@ function settle(work: Promise<void>, callback: Callback | undefined): void {
     () => callback?.(),
     (err: unknown) => callback?.(err),
   );
+}
+
+// ---- operations on a request's session (express-session's callbacks as promises) ----
+
+/** Gives the request a new session id; the old session, and anything on it, is destroyed. Read req.session again afterwards. */
+export function regenerateSession(current: Session): Promise<void> {
+  return new Promise<void>((resolve, reject) => current.regenerate((err: unknown) => (err ? reject(toError(err)) : resolve())));
+}
+
+/** Writes the request's session now (instead of when the answer ends), so a store failure can still be answered. */
+export function saveSession(current: Session): Promise<void> {
+  return new Promise<void>((resolve, reject) => current.save((err: unknown) => (err ? reject(toError(err)) : resolve())));
+}
+
+/** Ends the request's session, if it has one. */
+export async function destroySession(current: Session | undefined): Promise<void> {
+  if (!current) return;
+  await new Promise<void>((resolve, reject) => current.destroy((err: unknown) => (err ? reject(toError(err)) : resolve())));
+}
+
+function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }

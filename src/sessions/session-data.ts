@@ -3,6 +3,7 @@
  * saves it as one JSON string. Times are epoch milliseconds.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { SESSION_ID } from '../common/ids.js';
 
 /** The signed-in person, set once at login on a freshly generated session id. */
 export interface SessionAuth {
@@ -56,8 +57,6 @@ export interface SessionView {
   readonly ip: string;
   readonly userAgent: string;
 }
-
-const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 
 /** A new cookie session id: 256 random bits. */
 export function newCookieSessionId(): string {

@@ -9,11 +9,12 @@ import { SessionMiddleware } from './session.middleware.js';
 import { SessionsAdminController } from './sessions-admin.controller.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService } from './sessions.service.js';
+import { SessionCleanupRepository } from './session-cleanup.repository.js';
 
 @Module({
   imports: [AdminsModule],
   controllers: [SessionsAdminController],
-  providers: [SessionsService, SessionsRepository, RedisSessionStore, SessionMiddleware],
+  providers: [SessionsService, SessionsRepository, RedisSessionStore, SessionMiddleware, SessionCleanupRepository],
   exports: [SessionsService, SessionMiddleware],
 })
 export class SessionsModule {}

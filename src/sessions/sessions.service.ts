@@ -6,7 +6,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { BackgroundIndexBuild } from '../redis/lex-index.js';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Request } from 'express';
 import type { SessionData } from 'express-session';
 import { AdminsService } from '../admins/admins.service.js';
 import { lexCursor, type ListPosition, type Search } from '../common/list-cursor.js';
@@ -139,50 +138,27 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
   // ---- login and logout on the current request ----
 
   /**
-   * Signs the person in on this request: a new session id (the one the browser came with, and any
-   * login state on it, is destroyed, so a planted id is worthless), then the new session is stored
-   * in the same step that checks the person's ban. Null when they are banned: nothing was stored.
+   * Stores a signed-in session under a freshly generated cookie session id (the caller has
+   * regenerated it, so a planted id is worthless), in the same step that checks the person's ban.
+   * `sessionData` is the rest of the session (cookie settings). Null when they are banned: nothing
+   * was stored.
    */
-  async startSignedIn(req: Request, person: SignedInPerson): Promise<SessionAuth | null> {
-    await new Promise<void>((resolve, reject) => req.session.regenerate((err: unknown) => (err ? reject(toError(err)) : resolve())));
+  async startSignedIn(cookieSessionId: string, sessionData: object, person: SignedInPerson, client: { ip: string; userAgent: string }): Promise<SessionAuth | null> {
     const now = Date.now();
     const auth: SessionAuth = {
       email: person.email,
       name: person.name,
       createdAt: now,
       lastSeenAt: now,
-      ip: req.ip ?? '',
-      userAgent: String(req.headers['user-agent'] ?? '').slice(0, MAX_USER_AGENT),
+      ip: client.ip,
+      userAgent: client.userAgent.slice(0, MAX_USER_AGENT),
       csrfToken: randomBytes(32).toString('base64url'),
     };
-    const json = JSON.stringify({ ...req.session, auth });
-    const outcome = await this.repository.writeSignedIn('create', sessionIdOf(req.sessionID), auth.email, json, this.expiresAt(auth), now);
+    const json = JSON.stringify({ ...sessionData, auth });
+    const outcome = await this.repository.writeSignedIn('create', sessionIdOf(cookieSessionId), auth.email, json, this.expiresAt(auth), now);
     if (outcome === 'banned') return null;
     if (outcome === 'refused') throw new Error('a freshly generated session id was already taken');
-    req.session.auth = auth;
     return auth;
-  }
-
-  /**
-   * Leaves a ban notice instead of a sign-in on this request's session (a banned person's login
-   * attempt), on a new session id like a sign-in, so the browser is told about the ban.
-   */
-  async keepBanNotice(req: Request, banNotice: BanNoticeState): Promise<void> {
-    await new Promise<void>((resolve, reject) => req.session.regenerate((err: unknown) => (err ? reject(toError(err)) : resolve())));
-    req.session.banNotice = banNotice;
-    await this.saveCurrent(req);
-  }
-
-  /** Writes the request's session now (instead of when the answer ends), so a store failure can still be answered. */
-  async saveCurrent(req: Request): Promise<void> {
-    await new Promise<void>((resolve, reject) => req.session.save((err: unknown) => (err ? reject(toError(err)) : resolve())));
-  }
-
-  /** Ends the request's session, if it has one. */
-  async endCurrent(req: Request): Promise<void> {
-    const session = req.session as Request['session'] | undefined;
-    if (!session) return;
-    await new Promise<void>((resolve, reject) => session.destroy((err: unknown) => (err ? reject(toError(err)) : resolve())));
   }
 
   // ---- OAuth2 authorization codes ----
@@ -245,8 +221,10 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
     return this.repository.countLiveOfUser(email, Date.now());
   }
 
-  idsOfUser(email: string): Promise<string[]> {
-    return this.repository.liveIdsOfUser(email, Date.now());
+  /** A user's live sessions. */
+  async liveOfUser(email: string): Promise<SessionView[]> {
+    const views = await this.views(await this.repository.liveIdsOfUser(email, Date.now()));
+    return views.filter((v): v is SessionView => v !== null);
   }
 
   countLive(): Promise<number> {
@@ -352,8 +330,4 @@ function isSessionAuth(value: unknown): value is SessionAuth {
     typeof a.lastSeenAt === 'number' &&
     typeof a.csrfToken === 'string'
   );
-}
-
-function toError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
 }

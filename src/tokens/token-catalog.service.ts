@@ -135,6 +135,11 @@ export class TokenCatalogService implements OnApplicationBootstrap, BeforeApplic
     return token ?? null;
   }
 
+  /** Tokens neither expired nor revoked, a banned owner's included (the llmgw_tokens_live gauge). */
+  countLive(): Promise<number> {
+    return this.repository.countLive(Date.now());
+  }
+
   /** Whole-gateway token counts by state; `banned` as in list(). */
   summary(banned: ReadonlySet<string>): Promise<TokenSummary> {
     return this.gatewaySummary(Date.now(), banned);

@@ -6,10 +6,10 @@
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { isCanonicalEmail } from '../common/email.js';
 import { parseScopes, type TokenClaims } from './token-claims.js';
+import { TOKEN_ID } from '../common/ids.js';
 
 const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
 const B64URL = /^[A-Za-z0-9_-]+$/;
-const TOKEN_ID = /^[A-Za-z0-9_-]{16,64}$/;
 /** Clock skew tolerated on iat. */
 const SKEW_SECONDS = 60;
 

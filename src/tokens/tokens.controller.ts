@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -9,13 +9,10 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { AdminsService } from '../admins/admins.service.js';
 import { Audited } from '../common/audited.decorator.js';
 import { Authenticated, CurrentUser } from '../common/auth-metadata.decorators.js';
 import type { AuthenticatedUser, RequestWithUser } from '../common/authenticated-user.js';
-import { ForbiddenError, InvalidInputError } from '../common/domain-errors.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { GenerateTokenDto } from './dto/generate-token.dto.js';
 import { IssuedTokenDto } from './dto/issued-token.dto.js';
 import { RotateTokenDto } from './dto/rotate-token.dto.js';
@@ -34,11 +31,7 @@ import { TokensService } from './tokens.service.js';
 @Authenticated()
 @Controller('api/token')
 export class TokensController {
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly tokens: TokensService,
-    private readonly admins: AdminsService,
-  ) {}
+  constructor(private readonly tokens: TokensService) {}
 
   @Post('generate')
   @ApiOperation({ summary: 'Creates an API token for the caller; the token is shown only in this answer' })
@@ -47,20 +40,7 @@ export class TokensController {
   @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'The admin scope was asked for without an admin browser session, or the CSRF check failed' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The caller already holds TOKENS_PER_USER_MAX tokens' })
   async generateToken(@CurrentUser() user: AuthenticatedUser, @Body() body: GenerateTokenDto): Promise<IssuedTokenDto> {
-    if (body.expires_in !== undefined && body.expires_in > this.tokens.maxLifetimeSeconds) {
-      throw new InvalidInputError(`expires_in must not be greater than ${this.tokens.maxLifetimeSeconds} (TOKEN_MAX_DAYS is ${this.config.tokens.maxDays} days)`);
-    }
-    const scopes = body.scopes ?? ['llm'];
-    if (scopes.includes('admin')) await this.requireAdminSession(user);
-    const issued = await this.tokens.create({
-      email: user.email,
-      name: body.token_name,
-      lifetimeSeconds: body.expires_in,
-      scopes,
-      createdVia: user.method === 'oauth2' ? 'oauth2' : 'jwt',
-      parentTokenId: user.method === 'jwt' ? user.tokenId : undefined,
-    });
-    return IssuedTokenDto.from(issued);
+    return this.tokens.issueForCaller(user, { name: body.token_name, lifetimeSeconds: body.expires_in, scopes: body.scopes });
   }
 
   @Post('rotate')
@@ -75,25 +55,14 @@ export class TokensController {
   @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Called with a browser session, not a token' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The token was rotated already (token_already_rotated)' })
   async rotateToken(@CurrentUser() user: AuthenticatedUser, @Body() body: RotateTokenDto): Promise<RotatedTokenDto> {
-    if (user.method !== 'jwt' || user.tokenId === undefined) {
-      throw new ForbiddenError('Rotate is called with the token to rotate (Authorization: Bearer); a browser session creates tokens with /api/token/generate', 'token_required');
-    }
-    const rotated = await this.tokens.rotate({
-      email: user.email,
-      tokenId: user.tokenId,
-      lifetimeSeconds: body?.days === undefined ? undefined : body.days * 86400,
-      rotatedBy: user.email,
-      createdVia: 'jwt',
-    });
-    return RotatedTokenDto.from(rotated);
+    return this.tokens.rotateCallerToken(user, body?.days);
   }
 
   @Get('list')
   @ApiOperation({ summary: "The caller's active tokens" })
   @ApiOkResponse({ type: TokenListDto })
   async listTokens(@CurrentUser() user: AuthenticatedUser): Promise<TokenListDto> {
-    const records = await this.tokens.list(user.email);
-    return { items: records.map((r) => TokenDto.from(r)), next_cursor: null, total: records.length, max_tokens: this.config.tokens.perUserMax };
+    return this.tokens.listOfCaller(user.email);
   }
 
   @Get('info')
@@ -101,7 +70,7 @@ export class TokensController {
   @ApiOkResponse({ type: TokenDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such token of the caller' })
   async tokenInfo(@CurrentUser() user: AuthenticatedUser, @Query() query: TokenIdDto): Promise<TokenDto> {
-    return TokenDto.from(await this.tokens.get(user.email, query.token_id));
+    return this.tokens.infoOfCaller(user.email, query.token_id);
   }
 
   @Post('revoke')
@@ -110,15 +79,6 @@ export class TokensController {
   @ApiOkResponse({ type: TokenRevokedDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such active token of the caller' })
   async revokeToken(@CurrentUser() user: AuthenticatedUser, @Body() body: TokenIdDto): Promise<TokenRevokedDto> {
-    await this.tokens.revoke(user.email, body.token_id, user.email, 'revoked by owner');
-    return { token_id: body.token_id, revoked: true, revoked_at: new Date().toISOString() };
-  }
-
-  /** An admin token is minted only for an admin who signed in through the browser, never by another token. */
-  private async requireAdminSession(user: AuthenticatedUser): Promise<void> {
-    if (user.method !== 'oauth2') {
-      throw new ForbiddenError('An API token cannot create an admin token; sign in through the browser as an admin', 'admin_scope_forbidden');
-    }
-    if (!(await this.admins.isAdmin(user.email))) throw new ForbiddenError('Only admins may create admin tokens', 'not_admin');
+    return this.tokens.revokeByOwner(user.email, body.token_id);
   }
 }

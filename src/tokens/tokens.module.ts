@@ -7,11 +7,12 @@ import { TokenRepository } from './token.repository.js';
 import { TokensAdminController } from './tokens-admin.controller.js';
 import { TokensController } from './tokens.controller.js';
 import { TokensService } from './tokens.service.js';
+import { TokenCleanupRepository } from './token-cleanup.repository.js';
 
 @Module({
   imports: [AdminsModule],
   controllers: [TokensController, TokensAdminController],
-  providers: [TokensService, TokenRepository, TokenCatalogService, TokenCatalogRepository],
+  providers: [TokensService, TokenRepository, TokenCatalogService, TokenCatalogRepository, TokenCleanupRepository],
   exports: [TokensService, TokenCatalogService],
 })
 export class TokensModule {}

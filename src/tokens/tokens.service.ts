@@ -2,10 +2,15 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AdminsService } from '../admins/admins.service.js';
-import type { TokenScope } from '../common/authenticated-user.js';
-import { ConflictError, InvalidCredentialsError, InvalidInputError, LimitReachedError, NotFoundError } from '../common/domain-errors.js';
+import type { AuthenticatedUser, TokenScope } from '../common/authenticated-user.js';
+import { ConflictError, ForbiddenError, InvalidCredentialsError, InvalidInputError, LimitReachedError, NotFoundError } from '../common/domain-errors.js';
 import { canonicalEmail } from '../common/email.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { IssuedTokenDto } from './dto/issued-token.dto.js';
+import { RotatedTokenDto } from './dto/rotated-token.dto.js';
+import type { TokenListDto } from './dto/token-list.dto.js';
+import type { TokenRevokedDto } from './dto/token-revoked.dto.js';
+import { TokenDto } from './dto/token.dto.js';
 import type { TokenClaims } from './token-claims.js';
 import { TokenCodec } from './token-codec.js';
 import type { TokenCreatedVia, TokenRecord } from './token-record.js';
@@ -254,6 +259,65 @@ export class TokensService {
   /** Number of live tokens of a user. */
   async countLive(email: string): Promise<number> {
     return (await this.repository.liveIds(email, Date.now())).length;
+  }
+
+  // ---- self-service (/api/token): the caller's own tokens ----
+
+  /**
+   * Creates a token for the caller: a lifetime within TOKEN_MAX_DAYS, and the admin scope only for
+   * an admin signed in through the browser (never minted by another token).
+   */
+  async issueForCaller(caller: AuthenticatedUser, request: { name: string; lifetimeSeconds?: number; scopes?: TokenScope[] }): Promise<IssuedTokenDto> {
+    if (request.lifetimeSeconds !== undefined && request.lifetimeSeconds > this.maxLifetimeSeconds) {
+      throw new InvalidInputError(`expires_in must not be greater than ${this.maxLifetimeSeconds} (TOKEN_MAX_DAYS is ${this.config.tokens.maxDays} days)`);
+    }
+    const scopes = request.scopes ?? ['llm'];
+    if (scopes.includes('admin')) await this.requireAdminSession(caller);
+    const issued = await this.create({
+      email: caller.email,
+      name: request.name,
+      lifetimeSeconds: request.lifetimeSeconds,
+      scopes,
+      createdVia: caller.method === 'oauth2' ? 'oauth2' : 'jwt',
+      parentTokenId: caller.method === 'jwt' ? caller.tokenId : undefined,
+    });
+    return IssuedTokenDto.from(issued);
+  }
+
+  /** Replaces the token the caller authenticated with; refused for a browser session. */
+  async rotateCallerToken(caller: AuthenticatedUser, days?: number): Promise<RotatedTokenDto> {
+    if (caller.method !== 'jwt' || caller.tokenId === undefined) {
+      throw new ForbiddenError('Rotate is called with the token to rotate (Authorization: Bearer); a browser session creates tokens with /api/token/generate', 'token_required');
+    }
+    const rotated = await this.rotate({
+      email: caller.email,
+      tokenId: caller.tokenId,
+      lifetimeSeconds: days === undefined ? undefined : days * 86400,
+      rotatedBy: caller.email,
+      createdVia: 'jwt',
+    });
+    return RotatedTokenDto.from(rotated);
+  }
+
+  async listOfCaller(email: string): Promise<TokenListDto> {
+    const records = await this.list(email);
+    return { items: records.map((r) => TokenDto.from(r)), next_cursor: null, total: records.length, max_tokens: this.config.tokens.perUserMax };
+  }
+
+  async infoOfCaller(email: string, tokenId: string): Promise<TokenDto> {
+    return TokenDto.from(await this.get(email, tokenId));
+  }
+
+  async revokeByOwner(email: string, tokenId: string): Promise<TokenRevokedDto> {
+    await this.revoke(email, tokenId, email, 'revoked by owner');
+    return { token_id: tokenId, revoked: true, revoked_at: new Date().toISOString() };
+  }
+
+  private async requireAdminSession(caller: AuthenticatedUser): Promise<void> {
+    if (caller.method !== 'oauth2') {
+      throw new ForbiddenError('An API token cannot create an admin token; sign in through the browser as an admin', 'admin_scope_forbidden');
+    }
+    if (!(await this.admins.isAdmin(caller.email))) throw new ForbiddenError('Only admins may create admin tokens', 'not_admin');
   }
 }
 

@@ -73,22 +73,21 @@ export const userCommands: CliCommand[] = [
       const person = email(flags);
       const sessions = app.get(SessionsService);
       const tokens = app.get(TokensService);
-      const [activity, ban, live, expiring, sessionIds] = await Promise.all([
+      const [activity, ban, live, expiring, views] = await Promise.all([
         app.get(UserDirectoryService).findUser(person),
         app.get(ActiveUsersService).findBan(person),
         tokens.list(person),
         tokens.expiringSoon(person),
-        sessions.idsOfUser(person),
+        sessions.liveOfUser(person),
       ]);
       const now = Date.now();
-      const views = await sessions.views(sessionIds);
       return {
         email: person,
         active_user: activity === null ? null : ActiveUserDto.from(activity, now),
         ban: ban === null ? null : BanItemDto.from({ ...ban, remainingMs: Math.max(0, ban.until - now) }),
         tokens: live.map((r) => TokenDto.from(r)),
         tokens_expiring_soon: expiring.map((r) => ExpiringTokenDto.from(r)),
-        sessions: views.flatMap((v) => (v === null ? [] : [SessionItemDto.from(v, now)])),
+        sessions: views.map((v) => SessionItemDto.from(v, now)),
       };
     },
   },
