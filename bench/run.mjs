@@ -17,6 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { summariseProfile } from './profile-summary.mjs';
+import { measurePropagation } from './propagation.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
@@ -40,12 +41,20 @@ const PLAN = {
   concurrent: { connections: 50, warmupSeconds: QUICK ? 1 : 2, seconds: QUICK ? 3 : 5 },
   stream: { warmup: 3, count: QUICK ? 10 : 30, events: 20, gapMs: 2 },
   // Concurrent SSE streams held open (BENCH_HELD=1000,5000 to choose); each must get its first event within the timeout.
-  held: { counts: (process.env.BENCH_HELD ?? (QUICK ? '1000' : '1000,5000')).split(',').map(Number).filter((n) => n > 0), firstEventTimeoutMs: 15_000 },
+  held: { counts: (process.env.BENCH_HELD ?? (QUICK ? '100,1000' : '100,1000,5000')).split(',').map(Number).filter((n) => n > 0), firstEventTimeoutMs: 15_000 },
+  // How the cost grows with concurrent connections (bare pipe and gateway).
+  scaling: { connections: [1, 10, 50, 200], seconds: QUICK ? 2 : 3 },
+  // Revocation propagation between two replicas: trials of revoke, and as many of ban.
+  propagation: { trials: 100 },
 };
 const DEADLINE_MS = 300_000;
 const TARGETS = { addedP50Ms: 0.5, throughputVsBare: 0.5 };
 /** Issue #10: the gateway against the bare pipe, as ratios measured in the same run. */
 const PIPE_TARGETS = { cpuPerRequest: 1.3, throughput: 0.8, addedP50: 1.2 };
+/** Issue #10: a revoke or ban through one replica is refused by another within this, p99. */
+const PROPAGATION_TARGET_MS = 50;
+const BENCH_ADMIN = 'admin@bench.example';
+const BENCH_BANNED = 'banned@bench.example';
 
 const children = [];
 let stopping = false;
@@ -156,9 +165,9 @@ function redisPing(port) {
   });
 }
 
-async function startGateway(env, cwd, dist) {
+async function startGateway(env, cwd, dist, name = 'gateway') {
   const child = spawn(process.execPath, ['--import', GUARD, join(dist, 'main.js')], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const entry = track('gateway', child);
+  const entry = track(name, child);
   const base = `http://127.0.0.1:${env.PORT}`;
   for (let i = 0; i < 600; i++) {
     const res = await httpCall(`${base}/health`).catch(() => null);
@@ -398,6 +407,7 @@ async function main() {
     JWT_SECRET: randomBytes(32).toString('base64url'),
     UPSTREAM_URL: upstreamUrl,
     LOG_LEVEL: 'warn',
+    ADMIN_EMAILS: BENCH_ADMIN,
     // BENCH_UPSTREAM_MAX_SOCKETS=512 reproduces the old default (streams past it queued in silence).
     ...(process.env.BENCH_UPSTREAM_MAX_SOCKETS ? { UPSTREAM_MAX_SOCKETS: process.env.BENCH_UPSTREAM_MAX_SOCKETS } : {}),
     ...(CPU_PROF ? { BENCH_PROFILE_FILE: PROFILE_FILE } : {}),
@@ -491,6 +501,25 @@ async function main() {
     results[t.key].errorsAllRounds =
       rounds.sequential.reduce((n, r) => n + r.errors, 0) + rounds.concurrent.reduce((n, r) => n + r.errors + r.timeouts + r.non2xx, 0);
   }
+  // Cost against connections: the pipe and the gateway at 1, 10, 50 and 200 connections.
+  const scaling = [];
+  for (const connections of PLAN.scaling.connections) {
+    const row = { connections };
+    for (const t of targets.filter((x) => x.key !== 'direct')) {
+      const before = cpuSnapshot(cpuPids);
+      const r = await send({ ...concJob(t, PLAN.scaling.seconds), connections });
+      const after = cpuSnapshot(cpuPids);
+      row[t.key] = {
+        reqPerSec: r.reqPerSec,
+        latencyMs: r.latencyMs,
+        errors: r.errors + r.timeouts + r.non2xx,
+        cpuUsPerRequest: cpuPerRequest(before, after, r.requests)[t.key],
+        redisCpuUsPerRequest: t.key === 'gateway' ? cpuPerRequest(before, after, r.requests).redis : null,
+        otherLoadCores: otherLoad(before, after),
+      };
+    }
+    scaling.push(row);
+  }
   for (const t of targets) {
     results[t.key].stream = await send({
       kind: 'stream',
@@ -517,6 +546,20 @@ async function main() {
       held[t.key].push({ ...r, rssBeforeKb, rssHeldKb, rssPerStreamKb: (rssHeldKb - rssBeforeKb) / count });
     }
   }
+  // Revocation propagation: a second replica (B) on the same Redis; revokes and bans go through B's
+  // REST API while A, which has just admitted the token, is polled with it (bench/propagation.mjs).
+  const replicaB = await startGateway({ ...gatewayEnv, PORT: String(await freePort()), BENCH_PROFILE_FILE: '' }, cwd, dist, 'gateway B');
+  const cliToken = async (email, scopes) =>
+    JSON.parse(await run(join(dist, 'cli.js'), ['token', 'create', '--email', email, '--name', 'propagation', '--scopes', scopes], gatewayEnv, cwd)).token;
+  const propagation = await measurePropagation({
+    a: gateway.url,
+    b: replicaB.url,
+    owner: await cliToken('owner@bench.example', 'llm'),
+    admin: await cliToken(BENCH_ADMIN, 'llm,admin'),
+    banned: await cliToken(BENCH_BANNED, 'llm'),
+    bannedEmail: BENCH_BANNED,
+    trials: PLAN.propagation.trials,
+  });
   await stopAll();
 
   const seq = (k) => results[k].sequential.latencyUs;
@@ -642,6 +685,40 @@ async function main() {
     ),
   );
   out.push('');
+  out.push(
+    table(
+      `Cost against connections: the same 1 KB POST for ${PLAN.scaling.seconds}s at each count (autocannon), pipe and gateway`,
+      ['connections', 'pipe req/s', 'gateway req/s', 'gw/pipe', 'pipe p99 ms', 'gw p99 ms', 'pipe CPU us/req', 'gw CPU us/req', 'gw/pipe CPU', 'redis us/req', 'gw errors', 'other cores'],
+      scaling.map((row) => [
+        row.connections,
+        num(row.bare.reqPerSec),
+        num(row.gateway.reqPerSec),
+        `${num(row.gateway.reqPerSec / row.bare.reqPerSec, 2)}x`,
+        num(row.bare.latencyMs.p99, 1),
+        num(row.gateway.latencyMs.p99, 1),
+        num(row.bare.cpuUsPerRequest),
+        num(row.gateway.cpuUsPerRequest),
+        `${num(row.gateway.cpuUsPerRequest / row.bare.cpuUsPerRequest, 2)}x`,
+        num(row.gateway.redisCpuUsPerRequest),
+        row.gateway.errors,
+        num(Math.max(row.bare.otherLoadCores, row.gateway.otherLoadCores), 2),
+      ]),
+    ),
+  );
+  out.push('');
+  const pr = propagation;
+  out.push(
+    table(
+      `Revocation propagation between two replicas: ${pr.trials} revokes and ${pr.trials} bans through replica B, replica A polled with the token (cached) until it refuses; ms from B's answer`,
+      ['action', 'trials', 'p50', 'p99', 'max', 'admitted after B answered'],
+      [
+        ['revoke', pr.revoke.n, num(pr.revoke.p50, 2), num(pr.revoke.p99, 2), num(pr.revoke.max, 2), pr.revoke.staleAfterAnswer],
+        ['ban', pr.ban.n, num(pr.ban.p50, 2), num(pr.ban.p99, 2), num(pr.ban.max, 2), pr.ban.staleAfterAnswer],
+        ['all', pr.all.n, num(pr.all.p50, 2), num(pr.all.p99, 2), num(pr.all.max, 2), pr.revoke.staleAfterAnswer + pr.ban.staleAfterAnswer],
+      ],
+    ),
+  );
+  out.push('');
   out.push(`Targets (issue 2):`);
   out.push(`  ${verdict(targetsMet.addedP50.pass)}  ${targetsMet.addedP50.target}: ${signedMs(addedP50VsDirect)} ms`);
   out.push(`  ${verdict(targetsMet.addedP50VsBare.pass)}  ${targetsMet.addedP50VsBare.target}: ${signedMs(addedP50VsBare)} ms`);
@@ -695,7 +772,8 @@ async function main() {
   const summaryLine =
     `SUMMARY gateway/pipe: CPU/req ${num(cpuRatio, 2)}x (<= ${PIPE_TARGETS.cpuPerRequest} ${verdict(pipeRatios.pass.cpuPerRequest)}; +${num(pipeRatios.redisCpuUsPerRequest)} us in redis), ` +
     `throughput@${PLAN.concurrent.connections} ${num(ratioVsBare, 2)}x (>= ${PIPE_TARGETS.throughput} ${verdict(pipeRatios.pass.throughput)}, ${gatewayErrors} errors), ` +
-    `added p50 ${num(addedP50Ratio, 2)}x (<= ${PIPE_TARGETS.addedP50} ${verdict(pipeRatios.pass.addedP50)}); ${heldLine}`;
+    `added p50 ${num(addedP50Ratio, 2)}x (<= ${PIPE_TARGETS.addedP50} ${verdict(pipeRatios.pass.addedP50)}); ${heldLine}; ` +
+    `propagation p99 ${num(propagation.all.p99, 1)} ms (<= ${PROPAGATION_TARGET_MS} ${verdict(propagation.all.p99 <= PROPAGATION_TARGET_MS)}, max ${num(propagation.all.max, 1)})`;
   process.stdout.write(`\n${out.join('\n')}\n`);
 
   const report = {
@@ -718,6 +796,8 @@ async function main() {
     targets: targetsMet,
     pipeRatios,
     held,
+    scaling,
+    propagation,
     profiles: CPU_PROF ? profiles : undefined,
   };
   writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import { ActiveUsersService } from '../src/active-users/active-users.service.js';
+import { ActivityWriteBehind } from '../src/active-users/activity-write-behind.js';
 import { CleanupScheduler } from '../src/cleanup/cleanup.scheduler.js';
 import { RedisKeys } from '../src/redis/redis-keys.js';
 import { TokensService } from '../src/tokens/tokens.service.js';
@@ -125,6 +126,7 @@ describe('admin Redis cleanup', () => {
     const live = await tokens.create({ email: 'live@example.com', name: 'live', createdVia: 'cli' });
     liveToken = live.token;
     await activeUsers.admitToken('live@example.com', live.record.tokenId, 'live');
+    await gw.get<ActivityWriteBehind>(ActivityWriteBehind).flush(); // activity is written behind
     const revoked = await tokens.create({ email: 'live@example.com', name: 'revoked', createdVia: 'cli' });
     revokedId = revoked.record.tokenId;
     await tokens.revoke('live@example.com', revokedId, 'admin@example.com');
@@ -135,6 +137,7 @@ describe('admin Redis cleanup', () => {
     // Someone whose activity record has expired (last-access and jwt index entries remain).
     const lapsed = await tokens.create({ email: 'lapsed@example.com', name: 'x', createdVia: 'cli' });
     await activeUsers.admitToken('lapsed@example.com', lapsed.record.tokenId, 'x');
+    await gw.get<ActivityWriteBehind>(ActivityWriteBehind).flush(); // activity is written behind
     await r.del(keys.activeUser('lapsed@example.com'));
 
     // A ban that has ended, and one still running.
@@ -274,10 +277,12 @@ describe('admin Redis cleanup', () => {
   it('keeps an entry that came back to life between the preview and the run', async () => {
     const { record } = await gw.get<TokensService>(TokensService).create({ email: 'phoenix@example.com', name: 'p', createdVia: 'cli' });
     await gw.get<ActiveUsersService>(ActiveUsersService).admitToken('phoenix@example.com', record.tokenId, 'p');
+    await gw.get<ActivityWriteBehind>(ActivityWriteBehind).flush(); // activity is written behind
     await r.del(keys.activeUser('phoenix@example.com'));
     const res = await call<Preview>(gw, 'GET', '/api/admin/redis/cleanup/preview', { token: adminToken });
     expect(res.body.items.map((i) => i.member)).toContain('phoenix@example.com');
     await gw.get<ActiveUsersService>(ActiveUsersService).admitToken('phoenix@example.com', record.tokenId, 'p');
+    await gw.get<ActivityWriteBehind>(ActivityWriteBehind).flush(); // activity is written behind
     const { run } = await executeAndWait(gw, adminToken);
     expect(run.items.map((i) => i.member)).not.toContain('phoenix@example.com');
     expect(await r.zscore(keys.usersByLastAccess(), 'phoenix@example.com')).not.toBeNull();

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Test, type TestingModule } from '@nestjs/testing';
 import OpenAI from 'openai';
+import { ActivityWriteBehind } from '../src/active-users/activity-write-behind.js';
 import { CLI_ACTOR } from '../src/cli/cli-command.js';
 import { COMMANDS, runCli } from '../src/cli/cli-runner.js';
 import { CliModule } from '../src/cli/cli.module.js';
@@ -207,6 +208,8 @@ describe('ops CLI', () => {
       const email = person();
       const { token, token_id: tokenId } = ok(await cli('token', 'create', '--email', email, '--name', 'short', '--days', '3')).json as Record<string, string>;
       await chat(token);
+      // The gateway writes activity behind, within a second; the CLI reads Redis: the flush it would run, now.
+      await stack.gw.get<ActivityWriteBehind>(ActivityWriteBehind).flush();
       const u: DemoOidcUser = { email, password: 'pw', name: 'Shown Person' };
       provider.setUser(u);
       const browser = provider.newBrowser();

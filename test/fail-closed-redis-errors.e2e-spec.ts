@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RedisKeys } from '../src/redis/redis-keys.js';
+import { TokenAdmissionCache } from '../src/tokens/token-admission-cache.js';
 import { startGatewayStack, type GatewayStack } from './support/gateway-stack.js';
 
 async function get(url: string, headers: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -32,6 +33,13 @@ for (const mode of ['open', 'closed'] as const) {
       // A string where the record's hash should be: every read of it is a WRONGTYPE error.
       const key = stack.gw.get<RedisKeys>(RedisKeys).token(record.email, record.tokenId);
       await stack.redis.client().set(key, 'not-a-hash');
+      // A hand edit publishes like the gateway's own scripts do, or the verified-token cache keeps the token's admission for its TTL.
+      await stack.redis.client().publish(stack.keys.tokenInvalidations(), record.email);
+      const cache = stack.gw.get<TokenAdmissionCache>(TokenAdmissionCache);
+      for (let i = 0; cache.has(record.email, record.tokenId); i++) {
+        if (i > 200) throw new Error('the invalidation never arrived');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       const before = stack.upstream.requests.length;
 
       const v1 = await get(`${stack.gw.url}/v1/models`, { authorization: `Bearer ${token}`, 'x-request-id': `wrongtype-${randomUUID()}` });

@@ -2,6 +2,7 @@
  * GET /api/me: what every page starts from. Who is calling, their role (user, admin, super
  * admin), and a summary of their own tokens; the form's lifetime limits.
  */
+import { ActivityWriteBehind } from '../src/active-users/activity-write-behind.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { call } from './support/admin-client.js';
 import { startGatewayStack, type GatewayStack } from './support/gateway-stack.js';
@@ -46,6 +47,8 @@ describe('GET /api/me', () => {
     const revoked = await stack.mint(email, { name: 'gone', lifetimeSeconds: 3600 });
     await stack.tokens.revoke(email, revoked.record.tokenId, email);
     expect((await fetch(`${stack.gw.url}/v1/models`, { headers: { authorization: `Bearer ${soon.token}` } })).status).toBe(200);
+    // last_used_at is written behind, within a second; the flush it would run is run now.
+    await stack.gw.get<ActivityWriteBehind>(ActivityWriteBehind).flush();
 
     const res = await call<Me>(stack.gw, 'GET', '/api/me', { token: soon.token });
     expect(res.body.tokens).toMatchObject({ active: 2, max_tokens: 5, next_expiry: new Date(soon.record.expiresAt).toISOString() });

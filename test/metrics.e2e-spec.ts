@@ -157,9 +157,11 @@ describe('/metrics', () => {
     expect(sample(afterCall, 'llmgw_redis_command_duration_seconds_bucket{le="+Inf",command="gwAdmitToken"}')).toBe(sample(afterCall, admit));
 
     // A frozen Redis: the admission times out (REDIS_COMMAND_TIMEOUT_MS), the call is refused with 503.
+    // A token never seen before, so the verified-token cache cannot answer for it.
+    const uncached = (await stack.mint('frozen@example.com')).token;
     stack.redis.pause();
     try {
-      const refused = await fetch(`${gwUrl}/v1/models`, { headers: { authorization: `Bearer ${userToken}` }, signal: AbortSignal.timeout(10_000) });
+      const refused = await fetch(`${gwUrl}/v1/models`, { headers: { authorization: `Bearer ${uncached}` }, signal: AbortSignal.timeout(10_000) });
       expect(refused.status).toBe(503);
       await refused.text();
     } finally {

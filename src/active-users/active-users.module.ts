@@ -8,6 +8,7 @@ import { ActiveUsersAdminController } from './active-users-admin.controller.js';
 import { AdminTokenListController } from './admin-token-list.controller.js';
 import { ActiveUsersRepository } from './active-users.repository.js';
 import { ActiveUsersService } from './active-users.service.js';
+import { ActivityWriteBehind } from './activity-write-behind.js';
 import { HourlyUsageRepository } from './hourly-usage.repository.js';
 import { HourlyUsageService } from './hourly-usage.service.js';
 import { UserDirectoryRepository } from './user-directory.repository.js';
@@ -17,7 +18,7 @@ import { ActivityCleanupRepository } from './activity-cleanup.repository.js';
 @Module({
   imports: [SessionsModule, TokensModule, AdminsModule, AlertsModule],
   controllers: [ActiveUsersAdminController, AdminTokenListController],
-  providers: [ActiveUsersService, ActiveUsersRepository, UserDirectoryService, UserDirectoryRepository, HourlyUsageService, HourlyUsageRepository, ActivityCleanupRepository],
+  providers: [ActiveUsersService, ActiveUsersRepository, ActivityWriteBehind, UserDirectoryService, UserDirectoryRepository, HourlyUsageService, HourlyUsageRepository, ActivityCleanupRepository],
   exports: [ActiveUsersService],
 })
 export class ActiveUsersModule {}

@@ -6,6 +6,7 @@ import { RateLimitedLog } from '../common/rate-limited-log.js';
 import { UnexpectedRedisReplyError } from '../redis/redis-errors.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
+import { TokenAdmissionCache } from '../tokens/token-admission-cache.js';
 import { type Admission, type Ban, banFromHash, type SessionAdmission } from './ban.js';
 import { redisBatch } from '../redis/redis-batch.js';
 import { ReplicaAcknowledgement } from '../redis/replica-acknowledgement.js';
@@ -32,32 +33,53 @@ export class ActiveUsersRepository {
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly replicas: ReplicaAcknowledgement,
+    private readonly admissions: TokenAdmissionCache,
   ) {}
 
   /**
-   * Ban check, allowlist check and activity update for a JWT call: one per-user script, one round
-   * trip. The checks decide; the activity writes are best effort inside the script, so a Redis
-   * that refuses writes still admits valid calls. The global indexes are touched only once the
-   * call is admitted (a revoked token or a banned user must not look active) and are not waited
-   * for: they are slot-crossing writes that the request does not depend on, and ioredis keeps
-   * them in order behind the script.
+   * Ban check and allowlist check for a JWT call: one per-user read-only script, one round trip.
+   * The activity is not written here: the caller hands it to ActivityWriteBehind, which writes it
+   * with `writeTokenActivity`, batched per user.
    */
-  async admitToken(email: string, tokenId: string, tokenName: string, nowMs: number, activeTtlSeconds: number): Promise<Admission> {
-    const reply = await this.redis.gwAdmitToken(
-      this.keys.ban(email),
-      this.keys.token(email, tokenId),
-      this.keys.activeUser(email),
-      nowMs,
-      activeTtlSeconds,
-      email,
-      tokenName,
-    );
-    const [status, remainingMs, writeFailed, reason] = admissionReply(reply, 'admit-token');
-    if (status === 2) return { kind: 'banned', remainingMs, reason: reason ?? '' };
+  async admitToken(email: string, tokenId: string): Promise<Admission> {
+    const reply = await this.redis.gwAdmitToken(this.keys.ban(email), this.keys.token(email, tokenId));
+    const [status, value, , reason] = admissionReply(reply, 'admit-token');
+    if (status === 2) return { kind: 'banned', remainingMs: value, reason: reason ?? '' };
     if (status === 1) return { kind: 'not-allowlisted' };
-    if (writeFailed === 1) this.onActivityError('a write in the admission script failed');
-    this.touchActivityIndexes(email, 'jwt', nowMs);
-    return { kind: 'admitted' };
+    return { kind: 'admitted', recordTtlMs: value };
+  }
+
+  /**
+   * Writes the JWT activity gathered since the last flush: one script per user (record, counts,
+   * each token's last_used_at; activity-flush.lua.ts) and one write per activity index for the
+   * whole batch (GT: a late flush never moves a user back). Commands go out together (ioredis
+   * auto-pipelining); best effort: failures are counted and logged here, then thrown to say so.
+   */
+  async writeTokenActivity(batch: readonly TokenActivity[], activeTtlSeconds: number): Promise<void> {
+    if (batch.length === 0) return;
+    const writes: Array<Promise<unknown>> = [];
+    const byLastAccess: Array<number | string> = [];
+    const byEmail: Array<number | string> = [];
+    for (const a of batch) {
+      const keys = [this.keys.activeUser(a.email)];
+      const usedAt: number[] = [];
+      for (const [tokenId, at] of a.tokens) {
+        keys.push(this.keys.token(a.email, tokenId));
+        usedAt.push(at);
+      }
+      writes.push(this.redis.gwActivityFlush(keys.length, ...keys, a.lastMs, a.firstMs, a.count, activeTtlSeconds, a.email, a.lastTokenName, ...usedAt));
+      byLastAccess.push(a.lastMs, a.email);
+      byEmail.push(0, a.email);
+    }
+    writes.push(this.redis.zadd(this.keys.usersByLastAccess(), 'GT', ...byLastAccess));
+    writes.push(this.redis.zadd(this.keys.usersByMethod('jwt'), 'GT', ...byLastAccess));
+    writes.push(this.redis.zadd(this.keys.usersByEmail(), ...byEmail));
+    const results = await Promise.allSettled(writes);
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed.length === 0) return;
+    const first = (failed[0].reason as Error)?.message ?? String(failed[0].reason);
+    this.onActivityError(`${failed.length} of ${writes.length} activity writes for ${batch.length} users failed: ${first}`);
+    throw new Error(first);
   }
 
   /** Ban check and activity update for a browser-session request (the script also counts live sessions). */
@@ -116,7 +138,13 @@ export class ActiveUsersRepository {
   async setBan(ban: Ban): Promise<void> {
     // The index first: an entry without its record is a ban that ended (lists skip it, cleanup removes it).
     await this.redis.zadd(this.keys.bans(), ban.until, ban.email);
-    await this.redis.gwBanSet(this.keys.ban(ban.email), ban.email, ban.bannedAt, ban.until, ban.bannedBy, ban.reason);
+    try {
+      // The script publishes the user: every gateway drops their cached admissions.
+      await this.redis.gwBanSet(this.keys.ban(ban.email), ban.email, ban.bannedAt, ban.until, ban.bannedBy, ban.reason, this.keys.tokenInvalidations());
+    } finally {
+      // This one at once, without waiting for the message (also if the reply was lost).
+      this.admissions.invalidateUser(ban.email);
+    }
     await this.replicas.confirm(ban.email, `ban of ${ban.email}`);
   }
 
@@ -137,6 +165,18 @@ export class ActiveUsersRepository {
   async findBan(email: string): Promise<Ban | null> {
     return banFromHash(await this.redis.hgetall(this.keys.ban(email)));
   }
+}
+
+/** One user's JWT calls since the last flush (active-users/activity-write-behind.ts). */
+export interface TokenActivity {
+  readonly email: string;
+  readonly firstMs: number;
+  readonly lastMs: number;
+  readonly count: number;
+  /** The name of the token of the latest call. */
+  readonly lastTokenName: string;
+  /** [token id, last use ms] of each token used. */
+  readonly tokens: ReadonlyArray<readonly [string, number]>;
 }
 
 /** The admission scripts' reply, {status, value, writeFailed}, checked: a reply of another shape fails the admission. */

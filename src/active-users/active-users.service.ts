@@ -8,6 +8,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { TokensService } from '../tokens/tokens.service.js';
 import { ActiveUsersRepository } from './active-users.repository.js';
+import { ActivityWriteBehind } from './activity-write-behind.js';
 import { HourlyUsageService } from './hourly-usage.service.js';
 import type { Admission, Ban, SessionAdmission } from './ban.js';
 
@@ -33,6 +34,7 @@ export class ActiveUsersService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: ActiveUsersRepository,
     private readonly usage: HourlyUsageService,
+    private readonly activity: ActivityWriteBehind,
     private readonly sessions: SessionsService,
     private readonly tokens: TokensService,
     private readonly admins: AdminsService,
@@ -40,14 +42,23 @@ export class ActiveUsersService {
   ) {}
 
   /**
-   * Checks the ban and the token's allowlist record, and records the activity (and, in memory, the
-   * hourly usage). Throws on Redis failure.
+   * Checks the ban and the token's allowlist record (one read), and records an admitted call's
+   * activity in memory (written behind, see recordTokenUse). Throws on Redis failure.
    */
   async admitToken(email: string, tokenId: string, tokenName: string): Promise<Admission> {
-    const now = Date.now();
-    const admission = await this.repository.admitToken(email, tokenId, tokenName, now, this.config.activeUserTtlSeconds);
-    if (admission.kind === 'admitted') this.usage.record(email, 'jwt', now);
+    const admission = await this.repository.admitToken(email, tokenId);
+    if (admission.kind === 'admitted') this.recordTokenUse(email, tokenId, tokenName);
     return admission;
+  }
+
+  /**
+   * A JWT call admitted (by Redis or by the verified-token cache): its activity and hourly usage,
+   * in memory, written to Redis within about a second (activity-write-behind.ts).
+   */
+  recordTokenUse(email: string, tokenId: string, tokenName: string): void {
+    const now = Date.now();
+    this.activity.record(email, tokenId, tokenName, now);
+    this.usage.record(email, 'jwt', now);
   }
 
   /** Checks the ban of a signed-in browser user and records the activity (method oauth2). Throws on Redis failure. */

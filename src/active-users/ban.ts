@@ -21,7 +21,8 @@ export function banFromHash(fields: Record<string, string>): Ban | null {
 
 /** Outcome of the admission check on one request. */
 export type Admission =
-  | { readonly kind: 'admitted' }
+  /** `recordTtlMs`: the token record's remaining life in ms (-1: none); a cached admission never outlives it. */
+  | { readonly kind: 'admitted'; readonly recordTtlMs: number }
   | { readonly kind: 'not-allowlisted' }
   /** `reason` is the admin's, empty when the ban has none. */
   | { readonly kind: 'banned'; readonly remainingMs: number; readonly reason: string };

@@ -12,6 +12,7 @@ import { JwtStrategy } from './jwt.strategy.js';
 import { LoginController } from './login.controller.js';
 import { LoginService } from './login.service.js';
 import { MeController } from './me.controller.js';
+import { TokenInvalidations } from './token-invalidations.service.js';
 import { TokenVerifier } from './token-verifier.service.js';
 
 @Module({
@@ -19,6 +20,7 @@ import { TokenVerifier } from './token-verifier.service.js';
   controllers: [LoginController, MeController],
   providers: [
     TokenVerifier,
+    TokenInvalidations,
     AuthRefusalLog,
     JwtStrategy,
     LoginService,

@@ -70,6 +70,11 @@ export const CONFIG_SCHEMA = {
   },
   banTtlSeconds: env.int('BAN_TTL_SECONDS', 604800, 60, 31536000),
   activeUserTtlSeconds: env.int('ACTIVE_USER_TTL_SECONDS', 86400, 60, 31536000),
+  /** The verified-token cache (tokens/token-admission-cache.ts): TOKEN_CACHE_TTL_MS (0 turns it off), TOKEN_CACHE_MAX_ENTRIES. */
+  tokenCache: {
+    ttlMs: env.int('TOKEN_CACHE_TTL_MS', 5000, 0, 60000),
+    maxEntries: env.int('TOKEN_CACHE_MAX_ENTRIES', 10000, 1, 1000000),
+  },
   authFailMode: env.oneOf('AUTH_FAIL_MODE', ['closed', 'open'], 'closed'),
   bodyLimitBytes: env.bytes('BODY_LIMIT', '10mb'),
   auth0: {

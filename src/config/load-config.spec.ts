@@ -26,6 +26,8 @@ describe('loadConfig', () => {
     expect(config.alerts).toEqual({ slackWebhookUrl: undefined, cleanupThreshold: 10000, timeoutMs: 5000 });
     expect(config.banTtlSeconds).toBe(604800);
     expect(config.activeUserTtlSeconds).toBe(86400);
+    expect(config.tokenCache).toEqual({ ttlMs: 5000, maxEntries: 10000 });
+    expect(loadConfig({ JWT_SECRET: SECRET, TOKEN_CACHE_TTL_MS: '0' }).tokenCache.ttlMs).toBe(0);
     expect(config.authFailMode).toBe('closed');
     expect(config.bodyLimitBytes).toBe(10 * 1024 * 1024);
     expect(config.redis.keyPrefix).toBe('llmgw:');

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { AppConfig } from '../config/app-config.js';
-import { defineScripts } from './redis-scripts.js';
+import { defineScripts, VARIABLE_KEY_SCRIPTS } from './redis-scripts.js';
 import { redisTopologyOf } from './redis-topology.js';
 
 const logger = new Logger('Redis');
@@ -103,6 +103,9 @@ function buildClient(config: AppConfig): Redis {
         // Redirections (MOVED/ASK) after a resharding are followed a few times, then the command fails.
         maxRedirections: 8,
         slotsRefreshTimeout: config.redis.connectTimeoutMs,
+        // Auto-pipelining groups commands by the slot of their first argument; these scripts take
+        // their key count first, so they go out on their own, routed by their keys.
+        autoPipeliningIgnoredCommands: VARIABLE_KEY_SCRIPTS,
       };
       // One client type for every feature: a Cluster answers the same commands, routed by key.
       return new Cluster(topology.nodes.map(({ host, port }) => ({ host, port })), options) as unknown as Redis;

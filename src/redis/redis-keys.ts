@@ -154,6 +154,16 @@ export class RedisKeys {
     return `${this.prefix}cleanup:run:${runId}`;
   }
 
+  // ---- verified-token cache ----
+  /**
+   * Pub/sub channel (not a key): every script that ends or suspends a token's validity (revoke,
+   * rotate, ban) publishes the user's email on it, and every gateway drops that user's cached
+   * admissions (auth/token-invalidations.service.ts).
+   */
+  tokenInvalidations(): string {
+    return `${this.prefix}auth:invalidate`;
+  }
+
   // ---- store integrity ----
   /**
    * String: written once when the gateway first meets this Redis (and rewritten by

@@ -6,6 +6,7 @@
  * ordered so that a crash between them leaves only what cleanup removes or what expires by itself.
  */
 import type { Redis, Result } from 'ioredis';
+import { ACTIVITY_FLUSH_LUA } from './scripts/activity-flush.lua.js';
 import { ADMIT_SESSION_LUA } from './scripts/admit-session.lua.js';
 import { ADMIT_TOKEN_LUA } from './scripts/admit-token.lua.js';
 import { BAN_SET_LUA } from './scripts/ban-set.lua.js';
@@ -26,7 +27,8 @@ declare module 'ioredis' {
     gwTokenCreate(k1: string, k2: string, k3: string, ...args: Arg[]): Result<number, Context>;
     gwTokenRevoke(numKeys: number, ...keysAndArgs: Arg[]): Result<Array<number | string>, Context>;
     gwTokenRotate(k1: string, k2: string, k3: string, k4: string, k5: string, ...args: Arg[]): Result<Array<number | string>, Context>;
-    gwAdmitToken(k1: string, k2: string, k3: string, ...args: Arg[]): Result<[number, number, number], Context>;
+    gwAdmitToken(k1: string, k2: string): Result<[number, number, number], Context>;
+    gwActivityFlush(numKeys: number, ...keysAndArgs: Arg[]): Result<number, Context>;
     gwBanSet(k1: string, ...args: Arg[]): Result<number, Context>;
     gwZsetPage(k1: string, ...args: Arg[]): Result<string[], Context>;
     gwSessionWrite(k1: string, ...args: Arg[]): Result<number, Context>;
@@ -43,7 +45,8 @@ const SCRIPTS: Record<string, { lua: string; numberOfKeys?: number }> = {
   gwTokenCreate: { lua: TOKEN_CREATE_LUA, numberOfKeys: 3 },
   gwTokenRevoke: { lua: TOKEN_REVOKE_LUA },
   gwTokenRotate: { lua: TOKEN_ROTATE_LUA, numberOfKeys: 5 },
-  gwAdmitToken: { lua: ADMIT_TOKEN_LUA, numberOfKeys: 3 },
+  gwAdmitToken: { lua: ADMIT_TOKEN_LUA, numberOfKeys: 2 },
+  gwActivityFlush: { lua: ACTIVITY_FLUSH_LUA },
   gwBanSet: { lua: BAN_SET_LUA, numberOfKeys: 1 },
   gwZsetPage: { lua: ZSET_PAGE_LUA, numberOfKeys: 1 },
   gwSessionWrite: { lua: SESSION_WRITE_LUA, numberOfKeys: 1 },
@@ -53,6 +56,11 @@ const SCRIPTS: Record<string, { lua: string; numberOfKeys?: number }> = {
   gwZremIfScore: { lua: ZREM_IF_SCORE_LUA, numberOfKeys: 1 },
   gwOwnedLock: { lua: OWNED_LOCK_LUA, numberOfKeys: 1 },
 };
+
+/** The scripts whose callers pass the key count first (see SCRIPTS). */
+export const VARIABLE_KEY_SCRIPTS: string[] = Object.entries(SCRIPTS)
+  .filter(([, script]) => script.numberOfKeys === undefined)
+  .map(([name]) => name);
 
 export function defineScripts(client: Redis): void {
   for (const [name, { lua, numberOfKeys }] of Object.entries(SCRIPTS)) {

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { TokenScope } from '../common/authenticated-user.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
+import { TokenAdmissionCache } from './token-admission-cache.js';
 import { encodeCatalogEntry, parseCatalogEntry, type TokenCatalogEntry } from './token-catalog-entry.js';
 import type { TokenCreatedVia, TokenRecord } from './token-record.js';
 import { tokenSearchMembers } from './token-search.js';
@@ -31,6 +32,7 @@ export class TokenRepository {
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly replicas: ReplicaAcknowledgement,
+    private readonly admissions: TokenAdmissionCache,
   ) {}
 
   /**
@@ -77,10 +79,14 @@ export class TokenRepository {
       perUserMax,
       graceMs,
       rotatedBy,
+      this.keys.tokenInvalidations(),
+      email,
       ...recordFields(successor),
       'rotated_from', oldTokenId,
     );
     const outcome = ROTATION_OUTCOMES[Number(code)] ?? 'not-live';
+    // The script published the user for every gateway; this one need not wait for the message.
+    if (outcome === 'rotated') this.admissions.invalidateUser(email);
     if (outcome !== 'rotated') await this.unindexNew(successor);
     else if (Number(tombstoneEnd) > 0) await this.redis.zadd(this.keys.revokedTokens(), Number(tombstoneEnd), oldTokenId);
     return outcome;
@@ -144,14 +150,22 @@ export class TokenRepository {
   }
 
   /**
-   * Revokes the given tokens of one user atomically (one script on the user's slot); returns how
-   * many were live. The tombstones join the global index of revoked tokens afterwards.
+   * Revokes the given tokens of one user atomically (one script on the user's slot, which tells
+   * every gateway's token cache); returns how many were live. The tombstones join the global index
+   * of revoked tokens afterwards, then a replica is asked to acknowledge the revocation.
    */
   async revoke(email: string, tokenIds: readonly string[], nowMs: number, revokedBy: string, reason: string): Promise<number> {
     if (tokenIds.length === 0) return 0;
     const keys: string[] = [this.keys.userTokens(email)];
     for (const id of tokenIds) keys.push(this.keys.token(email, id), this.keys.revokedToken(email, id));
-    const [revoked, ...tombstones] = await this.redis.gwTokenRevoke(keys.length, ...keys, nowMs, revokedBy, reason, ...tokenIds);
+    let reply: Array<number | string>;
+    try {
+      reply = await this.redis.gwTokenRevoke(keys.length, ...keys, nowMs, revokedBy, reason, this.keys.tokenInvalidations(), email, ...tokenIds);
+    } finally {
+      // Published for every gateway by the script; this one drops its entries now (also if the reply was lost).
+      this.admissions.invalidateUser(email);
+    }
+    const [revoked, ...tombstones] = reply;
     if (tombstones.length > 0) {
       const entries: Array<string | number> = [];
       for (let i = 0; i < tombstones.length; i += 2) entries.push(Number(tombstones[i + 1]), String(tombstones[i]));

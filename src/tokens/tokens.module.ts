@@ -1,6 +1,8 @@
 /** Owns API tokens: the JWT format, the Redis allowlist and the per-user index, the self-service and admin token APIs. */
 import { Module } from '@nestjs/common';
 import { AdminsModule } from '../admins/admins.module.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { TokenAdmissionCache } from './token-admission-cache.js';
 import { TokenCatalogRepository } from './token-catalog.repository.js';
 import { TokenCatalogService } from './token-catalog.service.js';
 import { TokenRepository } from './token.repository.js';
@@ -12,7 +14,15 @@ import { TokenCleanupRepository } from './token-cleanup.repository.js';
 @Module({
   imports: [AdminsModule],
   controllers: [TokensController, TokensAdminController],
-  providers: [TokensService, TokenRepository, TokenCatalogService, TokenCatalogRepository, TokenCleanupRepository],
-  exports: [TokensService, TokenCatalogService],
+  providers: [
+    TokensService,
+    TokenRepository,
+    TokenCatalogService,
+    TokenCatalogRepository,
+    TokenCleanupRepository,
+    // One per process: the verifier reads it, the revoke/rotate/ban paths and the invalidation subscriber empty it.
+    { provide: TokenAdmissionCache, inject: [APP_CONFIG], useFactory: (c: AppConfig) => new TokenAdmissionCache(c.tokenCache.ttlMs, c.tokenCache.maxEntries) },
+  ],
+  exports: [TokensService, TokenCatalogService, TokenAdmissionCache],
 })
 export class TokensModule {}

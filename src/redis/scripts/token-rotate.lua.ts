@@ -6,8 +6,11 @@
  * Every key is the user's (one Cluster slot): the repository writes the successor's global index
  * entries before (and takes them back on a refusal) and the old token's tombstone index entry after.
  * KEYS: old record, old tombstone, userTokens, new record, userTokenHistory
- * ARGV: oldId, newId, nowMs, newExpiresAtMs, perUserMax, graceMs, rotatedBy,
- *       then the new record's field1, value1, ...
+ * ARGV: oldId, newId, nowMs, newExpiresAtMs, perUserMax, graceMs, rotatedBy, invalidation channel,
+ *       email, then the new record's field1, value1, ...
+ * A rotation shortens the old token's life (to the grace, or ends it now): it publishes the email on
+ * the invalidation channel, so cached admissions of the old token are read again (and then kept no
+ * longer than the record's new TTL).
  * Returns {1, tombstoneEndMs or 0} rotated, {0} the user is at the cap, {-1} the old token is not
  * live, {-2} it was rotated already.
  */
@@ -21,7 +24,7 @@ if redis.call('ZSCORE', KEYS[3], ARGV[1]) then live = live - 1 end
 if live >= tonumber(ARGV[5]) then return {0} end
 
 local fields = {}
-for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 10, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[4], unpack(fields))
 redis.call('PEXPIREAT', KEYS[4], ARGV[4])
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2])
@@ -46,5 +49,6 @@ if pttl > grace then
 end
 local last = redis.call('ZRANGE', KEYS[3], -1, -1, 'WITHSCORES')
 redis.call('PEXPIREAT', KEYS[3], last[2])
+redis.call('PUBLISH', ARGV[8], ARGV[9])
 return {1, tostring(tombstoneEnd)}
 `;
