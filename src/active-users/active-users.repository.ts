@@ -8,6 +8,8 @@ import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
 import { TokenAdmissionCache } from '../tokens/token-admission-cache.js';
 import { type Admission, type Ban, banFromHash, type SessionAdmission } from './ban.js';
+import { redisBatch } from '../redis/redis-batch.js';
+import { ReplicaAcknowledgement } from '../redis/replica-acknowledgement.js';
 
 /** Resolution of the activity indexes per user, in ms. */
 const INDEX_RESOLUTION_MS = 1000;
@@ -30,6 +32,7 @@ export class ActiveUsersRepository {
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly keys: RedisKeys,
+    private readonly replicas: ReplicaAcknowledgement,
     private readonly admissions: TokenAdmissionCache,
   ) {}
 
@@ -109,8 +112,7 @@ export class ActiveUsersRepository {
     if (last !== undefined && nowMs - last < INDEX_RESOLUTION_MS) return;
     if (this.lastIndexed.size >= MAX_REMEMBERED) this.forgetIndexedBefore(nowMs - INDEX_RESOLUTION_MS);
     this.lastIndexed.set(key, nowMs);
-    this.redis
-      .pipeline()
+    redisBatch(this.redis)
       .zadd(this.keys.usersByLastAccess(), 'GT', nowMs, email)
       .zadd(this.keys.usersByMethod(method), 'GT', nowMs, email)
       .zadd(this.keys.usersByEmail(), 0, email)
@@ -134,13 +136,16 @@ export class ActiveUsersRepository {
   }
 
   async setBan(ban: Ban): Promise<void> {
+    // The index first: an entry without its record is a ban that ended (lists skip it, cleanup removes it).
+    await this.redis.zadd(this.keys.bans(), ban.until, ban.email);
     try {
       // The script publishes the user: every gateway drops their cached admissions.
-      await this.redis.gwBanSet(this.keys.ban(ban.email), this.keys.bans(), ban.email, ban.bannedAt, ban.until, ban.bannedBy, ban.reason, this.keys.tokenInvalidations());
+      await this.redis.gwBanSet(this.keys.ban(ban.email), ban.email, ban.bannedAt, ban.until, ban.bannedBy, ban.reason, this.keys.tokenInvalidations());
     } finally {
       // This one at once, without waiting for the message (also if the reply was lost).
       this.admissions.invalidateUser(ban.email);
     }
+    await this.replicas.confirm(ban.email, `ban of ${ban.email}`);
   }
 
   /** Bans running now, from the index scored by each ban's end (O(log n)). */
@@ -150,9 +155,10 @@ export class ActiveUsersRepository {
 
   /** Lifts a ban; false when there was none. */
   async deleteBan(email: string): Promise<boolean> {
-    const results = await this.redis.multi().del(this.keys.ban(email)).zrem(this.keys.bans(), email).exec();
+    const results = await redisBatch(this.redis).del(this.keys.ban(email)).zrem(this.keys.bans(), email).exec();
     const [err, deleted] = results?.[0] ?? [new Error('empty transaction reply'), 0];
     if (err) throw err;
+    if (deleted === 1) await this.replicas.confirm(email, `unban of ${email}`);
     return deleted === 1;
   }
 

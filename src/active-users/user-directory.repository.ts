@@ -10,6 +10,7 @@ import { RedisKeys } from '../redis/redis-keys.js';
 import { buildIndexOnce, type LexPage, lexMemberId, walkLexIndex } from '../redis/lex-index.js';
 import { type SortedSetPage, type SortedSetPosition, walkSortedSet } from '../redis/sorted-set-walker.js';
 import { type Ban, banFromHash } from './ban.js';
+import { redisBatch } from '../redis/redis-batch.js';
 
 /** A person's activity record as stored, with its remaining life and their ban's. */
 export interface ActivityRecord {
@@ -80,7 +81,7 @@ export class UserDirectoryRepository {
 
   async activity(emails: readonly string[]): Promise<Array<ActivityRecord | null>> {
     if (emails.length === 0) return [];
-    const pipeline = this.redis.pipeline();
+    const pipeline = redisBatch(this.redis);
     for (const email of emails) {
       pipeline.hgetall(this.keys.activeUser(email));
       pipeline.pttl(this.keys.activeUser(email));
@@ -110,8 +111,7 @@ export class UserDirectoryRepository {
 
   /** Counts from the indexes (O(log n)): users active in the window, current bans, users per method. */
   async totals(nowMs: number, windowStartMs: number): Promise<UserTotals> {
-    const results = await this.redis
-      .pipeline()
+    const results = await redisBatch(this.redis)
       .zcount(this.keys.usersByLastAccess(), windowStartMs, '+inf')
       .zcount(this.keys.bans(), `(${nowMs}`, '+inf')
       .zcount(this.keys.usersByMethod('jwt'), windowStartMs, '+inf')
@@ -144,7 +144,7 @@ export class UserDirectoryRepository {
       limit: walk.limit,
       match: walk.match,
       load: async (entries) => {
-        const pipeline = this.redis.pipeline();
+        const pipeline = redisBatch(this.redis);
         for (const e of entries) pipeline.hgetall(this.keys.ban(e.member)).pttl(this.keys.ban(e.member));
         const results = (await pipeline.exec()) ?? [];
         return entries.map((e, i) => {

@@ -7,11 +7,12 @@ import { type CallHandler, type ExecutionContext, HttpException, HttpStatus, Inj
 import { HTTP_CODE_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { type Observable, catchError, from, mergeMap, throwError } from 'rxjs';
+import { Observable, catchError, from, mergeMap, throwError } from 'rxjs';
 import { AUDITED, type AuditedOptions } from '../common/audited.decorator.js';
 import type { RequestWithUser } from '../common/authenticated-user.js';
 import { DomainError } from '../common/domain-errors.js';
 import { statusOfDomainError } from '../common/error-shapes.js';
+import { acknowledgementNotes } from '../redis/replica-acknowledgement.js';
 import { AuditService } from './audit.service.js';
 import { requestIdOf } from './request-id.js';
 import { auditedCallOf } from './audited-call.js';
@@ -31,9 +32,12 @@ export class AuditInterceptor implements NestInterceptor {
     const options = this.reflector.get<AuditedOptions | undefined>(AUDITED, context.getHandler());
     if (options === undefined) return next.handle();
     const handler = context.getHandler();
-    return next.handle().pipe(
+    // Security writes the handler makes note here when no Redis replica acknowledged them in time.
+    const notes: string[] = [];
+    const handled = new Observable<unknown>((subscriber) => acknowledgementNotes.run(notes, () => next.handle().subscribe(subscriber)));
+    return handled.pipe(
       mergeMap((value: unknown) =>
-        from(this.audit.recordCall(auditedCallOf(req, options), req.user, 'success', successStatus(handler)).then(() => value)),
+        from(this.audit.recordCall(auditedCallOf(req, options), req.user, 'success', successStatus(handler), notes.join('; ')).then(() => value)),
       ),
       catchError((err: unknown) => {
         const { status, message } = describeError(err);

@@ -11,6 +11,7 @@ import { type EndedEntriesOwner, EndedEntriesRegistry, type EndedEntry, type OnS
 import { IndexSweep, zremIfScore } from '../redis/index-sweep.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
+import { redisBatch } from '../redis/redis-batch.js';
 import { type SortedSetPage, type SortedSetPosition, walkSortedSet } from '../redis/sorted-set-walker.js';
 import { type CleanupJob, JOB_KEEP_MS, jobFromHash } from './cleanup-job.js';
 import type { CleanupRun, CleanupRunSummary } from './cleanup-run.js';
@@ -123,7 +124,7 @@ export class CleanupRepository implements EndedEntriesOwner {
   /** Writes (part of) a job's progress and keeps it JOB_KEEP_MS from now; `current` also makes it the latest job. */
   async saveJob(jobId: string, fields: Record<string, string>, current = false): Promise<void> {
     const key = this.keys.cleanupJob(jobId);
-    const tx = this.redis.multi().hset(key, fields).pexpire(key, JOB_KEEP_MS);
+    const tx = redisBatch(this.redis).hset(key, fields).pexpire(key, JOB_KEEP_MS);
     if (current) tx.set(this.keys.cleanupCurrentJob(), jobId, 'PX', JOB_KEEP_MS);
     else tx.pexpire(this.keys.cleanupCurrentJob(), JOB_KEEP_MS);
     const results = await tx.exec();
@@ -143,8 +144,7 @@ export class CleanupRepository implements EndedEntriesOwner {
 
   /** Stores a run's log for the retention and indexes it; index entries past the retention go. */
   async saveRun(run: CleanupRun, retentionMs: number, nowMs: number): Promise<void> {
-    const results = await this.redis
-      .multi()
+    const results = await redisBatch(this.redis)
       .set(this.keys.cleanupRun(run.runId), JSON.stringify(run), 'PX', retentionMs)
       .zadd(this.keys.cleanupRuns(), run.startedAt, run.runId)
       .zremrangebyscore(this.keys.cleanupRuns(), '-inf', nowMs - retentionMs)

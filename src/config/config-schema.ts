@@ -39,6 +39,14 @@ export const CONFIG_SCHEMA = {
     keyPrefix: env.keyPrefix('REDIS_KEY_PREFIX', 'llmgw:'),
     connectTimeoutMs: env.int('REDIS_CONNECT_TIMEOUT_MS', 2000, 100, 60000),
     commandTimeoutMs: env.int('REDIS_COMMAND_TIMEOUT_MS', 1000, 50, 60000),
+    /** How long a ban, an unban or a revocation waits for a replica's acknowledgement (WAIT); 0: not at all. */
+    replicaWaitMs: env.int('REDIS_REPLICA_WAIT_MS', 500, 0, 10000),
+    /** A Redis Cluster's nodes (src/redis/redis-topology.ts reads the topology from these). */
+    clusterNodes: env.nodeList('REDIS_CLUSTER_NODES'),
+    /** Sentinels watching the master named sentinelName. */
+    sentinels: env.nodeList('REDIS_SENTINELS'),
+    sentinelName: env.plainName('REDIS_SENTINEL_NAME'),
+    sentinelPassword: env.optional('REDIS_SENTINEL_PASSWORD'),
   },
   jwt: {
     secret: env.secret('JWT_SECRET', () => true),
@@ -134,6 +142,15 @@ export const CONFIG_SCHEMA = {
 
 /** Rules across variables, checked once every variable passed its own. */
 export const CROSS_RULES: ReadonlyArray<(config: AppConfig, raw: RawEnv) => string | null> = [
+  (c) =>
+    c.redis.clusterNodes !== undefined && c.redis.sentinels !== undefined
+      ? 'REDIS_CLUSTER_NODES and REDIS_SENTINELS must not both be set: Redis is either a Cluster or watched by Sentinel'
+      : null,
+  (c) =>
+    c.redis.sentinels !== undefined && c.redis.sentinelName === undefined
+      ? 'REDIS_SENTINEL_NAME is required with REDIS_SENTINELS: the master name the sentinels monitor'
+      : null,
+  (c) => (c.redis.sentinels === undefined && c.redis.sentinelName !== undefined ? 'REDIS_SENTINEL_NAME is set without REDIS_SENTINELS' : null),
   (c) => (c.tokens.defaultDays > c.tokens.maxDays ? 'TOKEN_DEFAULT_DAYS must not exceed TOKEN_MAX_DAYS' : null),
   (c) => (c.requests.headersTimeoutMs > c.requests.requestTimeoutMs ? 'CLIENT_HEADERS_TIMEOUT_MS must not exceed CLIENT_REQUEST_TIMEOUT_MS' : null),
   // Replaced by CLEANUP_CRON: refused rather than ignored, so an upgrade cannot silently stop scheduled cleanups.

@@ -22,6 +22,12 @@ export class RawEnv {
   }
 }
 
+/** A `host:port` of REDIS_SENTINELS or REDIS_CLUSTER_NODES. */
+export interface RedisNodeAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
 export interface Field<T> {
   /** The variable it reads; undefined for a value derived from others. */
   readonly variable: string | undefined;
@@ -127,6 +133,33 @@ export const env = {
   optionalUrl(name: string): Field<string | undefined> {
     return field(name, (value, _raw, problems) => {
       if (value !== undefined && !isHttpUrl(value)) problems.push(`${name} must be an http(s) URL`);
+      return value;
+    });
+  },
+
+  /** A comma-separated `host:port` list (REDIS_CLUSTER_NODES, REDIS_SENTINELS); undefined when not set. */
+  nodeList(name: string): Field<readonly RedisNodeAddress[] | undefined> {
+    return field(name, (value, _raw, problems) => {
+      if (value === undefined) return undefined;
+      const nodes: RedisNodeAddress[] = [];
+      for (const item of list(value)) {
+        const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(item);
+        const port = match ? Number(match[2]) : 0;
+        if (!match || port < 1 || port > 65535) {
+          problems.push(`${name} must be a comma-separated list of host:port`);
+          return [];
+        }
+        nodes.push({ host: match[1].replace(/^\[|\]$/g, ''), port });
+      }
+      if (nodes.length === 0) problems.push(`${name} must be a comma-separated list of host:port`);
+      return nodes;
+    });
+  },
+
+  /** A name of letters, digits and _ . - (a Sentinel master name); undefined when not set. */
+  plainName(name: string): Field<string | undefined> {
+    return field(name, (value, _raw, problems) => {
+      if (value !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(value)) problems.push(`${name} may only hold letters, digits and _ . - (at most 64)`);
       return value;
     });
   },

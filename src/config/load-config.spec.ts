@@ -34,6 +34,19 @@ describe('loadConfig', () => {
     expect(config.auth0.enabled).toBe(false);
   });
 
+  it('refuses a Redis topology it cannot use, naming the variables and never echoing the value', () => {
+    expect(problemsOf({ JWT_SECRET: SECRET, REDIS_SENTINELS: 's1:26379' })).toEqual([
+      'REDIS_SENTINEL_NAME is required with REDIS_SENTINELS: the master name the sentinels monitor',
+    ]);
+    expect(problemsOf({ JWT_SECRET: SECRET, REDIS_SENTINEL_NAME: 'gateway' })).toEqual(['REDIS_SENTINEL_NAME is set without REDIS_SENTINELS']);
+    expect(problemsOf({ JWT_SECRET: SECRET, REDIS_CLUSTER_NODES: 'a:1', REDIS_SENTINELS: 'b:2', REDIS_SENTINEL_NAME: 'x' })).toEqual([
+      'REDIS_CLUSTER_NODES and REDIS_SENTINELS must not both be set: Redis is either a Cluster or watched by Sentinel',
+    ]);
+    const bad = problemsOf({ JWT_SECRET: SECRET, REDIS_CLUSTER_NODES: 'secret-host-without-port,x:99999' });
+    expect(bad).toEqual(['REDIS_CLUSTER_NODES must be a comma-separated list of host:port']);
+    expect(bad.join(' ')).not.toContain('secret-host');
+  });
+
   it('refuses a missing, short or placeholder JWT_SECRET without printing it', () => {
     expect(problemsOf({})).toEqual(['JWT_SECRET is required (at least 32 bytes of random data)']);
     expect(problemsOf({ JWT_SECRET: 'short-secret' })).toEqual(['JWT_SECRET must be at least 32 bytes long']);

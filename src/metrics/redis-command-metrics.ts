@@ -31,11 +31,13 @@ export function instrumentRedisClient(client: Redis, metrics: GatewayMetrics): v
     const name = command.name === 'evalsha' ? (scriptNames.get(String(command.args[0])) ?? 'evalsha') : command.name;
     return metrics.redisCommand(name);
   };
-  client.sendCommand = function (this: Redis, command: TimedCommand, stream) {
-    if (command[TIMED] === true) return send.call(this, command, stream);
+  // Every argument passes through: a Cluster's sendCommand takes a third (the node a redirection or a pipeline chose).
+  client.sendCommand = function (this: Redis, command: TimedCommand, ...rest: unknown[]) {
+    const forward = (): ReturnType<SendCommand> => (send as (...args: unknown[]) => ReturnType<SendCommand>).call(this, command, ...rest);
+    if (command[TIMED] === true) return forward();
     command[TIMED] = true;
     const started = performance.now();
-    const result = send.call(this, command, stream);
+    const result = forward();
     const timer = timerOf(command);
     command.promise.then(
       () => timer.observe((performance.now() - started) / 1000),

@@ -1,9 +1,10 @@
 /**
- * The incremental reads and removals every owner's cleanup uses on its own keys: pipelines of at
- * most BATCH commands, SCAN steps of SCAN_COUNT, so Redis is never blocked for long.
+ * The incremental reads and removals every owner's cleanup uses on its own keys: batches of at
+ * most BATCH commands (redis-batch.ts: Cluster-safe), SCAN steps of SCAN_COUNT, so Redis is never blocked for long.
  */
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { EndedEntry, RemovalOp } from './ended-entries.js';
+import { redisBatch } from './redis-batch.js';
 
 /** Commands per pipeline. */
 export const BATCH = 1000;
@@ -68,33 +69,28 @@ export class IndexSweep {
   }
 
   /**
-   * The items none of whose keys exist, for items of which at most one key exists. One EXISTS
-   * over a whole batch answers "all there" in one command; a batch with gaps is split in halves
-   * down to the missing items, or checked key by key when gaps are many. (On Redis Cluster the
-   * batches would have to be grouped by slot first.)
+   * The items none of whose keys exist. One EXISTS per key (keys of different items live in
+   * different Cluster slots), sent a batch at a time: one round trip per node for each batch.
    */
   async absent<T>(list: readonly T[], keysOf: (item: T) => string[]): Promise<T[]> {
     const out: T[] = [];
-    const check = async (part: readonly T[]): Promise<void> => {
-      if (part.length === 0) return;
-      const present = await this.redis.exists(...part.flatMap(keysOf));
-      const missing = part.length - present;
-      if (missing <= 0) return;
-      if (missing === part.length) {
-        out.push(...part);
-        return;
-      }
-      if (part.length <= 8 || missing * 64 > part.length) {
-        const counts = await this.inBatches(part, (p, item) => p.exists(...keysOf(item)));
-        part.forEach((item, i) => {
-          if (counts[i] === 0) out.push(item);
-        });
-        return;
-      }
-      const half = Math.ceil(part.length / 2);
-      await Promise.all([check(part.slice(0, half)), check(part.slice(half))]);
-    };
-    for (let start = 0; start < list.length; start += BATCH) await check(list.slice(start, start + BATCH));
+    for (let start = 0; start < list.length; start += BATCH) {
+      const part = list.slice(start, start + BATCH);
+      const keys = part.map(keysOf);
+      const batch = redisBatch(this.redis);
+      for (const key of keys.flat()) batch.exists(key);
+      const replies = (await batch.exec()) ?? [];
+      let at = 0;
+      part.forEach((item, i) => {
+        let present = 0;
+        for (let k = 0; k < keys[i].length; k++, at++) {
+          const [err, n] = replies[at];
+          if (err) throw err;
+          present += Number(n);
+        }
+        if (present === 0) out.push(item);
+      });
+    }
     return out;
   }
 
@@ -106,7 +102,7 @@ export class IndexSweep {
     const out: unknown[] = [];
     let start = 0;
     while (start < list.length) {
-      const pipeline = this.redis.pipeline();
+      const pipeline = redisBatch(this.redis);
       const sizes: number[] = [];
       let queued = 0;
       let end = start;
@@ -142,7 +138,7 @@ export class IndexSweep {
       for (let start = 0; start < steps.length; start += BATCH) {
         await beforeBatch();
         const chunk = steps.slice(start, start + BATCH);
-        const pipeline = this.redis.pipeline();
+        const pipeline = redisBatch(this.redis);
         for (const { op } of chunk) queueRemoval(pipeline, op);
         const results = (await pipeline.exec()) ?? [];
         chunk.forEach(({ entry }, k) => {

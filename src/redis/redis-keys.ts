@@ -84,8 +84,8 @@ export class RedisKeys {
   usageHour(hourStartMs: number): string {
     return `${this.prefix}usage:hour:${hourStartMs}`;
   }
-  /** HyperLogLog: the distinct people seen in one UTC hour with one auth method, kept USAGE_BUCKET_TTL. */
-  usageHourUsers(hourStartMs: number, method: 'jwt' | 'oauth2'): string {
+  /** HyperLogLog: the distinct people seen in one UTC hour with one auth method (or with 'any'), kept USAGE_BUCKET_TTL. */
+  usageHourUsers(hourStartMs: number, method: 'jwt' | 'oauth2' | 'any'): string {
     return `${this.prefix}usage:hour:${hourStartMs}:users:${method}`;
   }
 
@@ -171,6 +171,13 @@ export class RedisKeys {
    */
   storeMarker(): string {
     return `${this.prefix}store:marker`;
+  }
+  /**
+   * String: written after a user's security write (ban, unban, revocation), with a short TTL, on the
+   * connection that then WAITs for a replica: in the user's slot, so on the same master.
+   */
+  replicationProbe(email: string): string {
+    return this.user(email, 'replication-probe');
   }
   /** String: written by every readiness check, with a short TTL, to learn whether Redis takes writes. */
   healthProbe(): string {

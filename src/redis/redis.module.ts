@@ -1,4 +1,7 @@
-/** The one shared Redis client, the key schema, the store marker and the registry of key owners (for the cleanup), available to every feature. */
+/**
+ * The one shared Redis client, the key schema, the store marker, replica acknowledgements and the
+ * registry of key owners (for the cleanup), available to every feature.
+ */
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -7,6 +10,7 @@ import { REDIS_CLIENT } from './redis.constants.js';
 import { EndedEntriesRegistry } from './ended-entries.js';
 import { RedisKeys } from './redis-keys.js';
 import { RedisStoreMarker } from './redis-store-marker.js';
+import { ReplicaAcknowledgement } from './replica-acknowledgement.js';
 
 @Global()
 @Module({
@@ -14,9 +18,10 @@ import { RedisStoreMarker } from './redis-store-marker.js';
     { provide: REDIS_CLIENT, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedisClient(config) },
     { provide: RedisKeys, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new RedisKeys(config.redis.keyPrefix) },
     RedisStoreMarker,
+    ReplicaAcknowledgement,
     EndedEntriesRegistry,
   ],
-  exports: [REDIS_CLIENT, RedisKeys, RedisStoreMarker, EndedEntriesRegistry],
+  exports: [REDIS_CLIENT, RedisKeys, RedisStoreMarker, ReplicaAcknowledgement, EndedEntriesRegistry],
 })
 export class RedisModule implements OnApplicationShutdown {
   constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}

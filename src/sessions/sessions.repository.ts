@@ -10,6 +10,7 @@ import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
 import { buildIndexOnce, type LexPage, lexMember, lexMemberId, walkLexIndex } from '../redis/lex-index.js';
 import { type SortedSetPage, type SortedSetPosition, walkSortedSet } from '../redis/sorted-set-walker.js';
+import { redisBatch } from '../redis/redis-batch.js';
 
 export type SessionWrite = 'written' | 'refused' | 'banned';
 
@@ -32,7 +33,7 @@ export class SessionsRepository {
   /** Records of many sessions, in order; null where a record is gone. */
   async readMany(sessionIds: readonly string[]): Promise<Array<string | null>> {
     if (sessionIds.length === 0) return [];
-    const pipeline = this.redis.pipeline();
+    const pipeline = redisBatch(this.redis);
     for (const id of sessionIds) pipeline.get(this.keys.session(id));
     const results = (await pipeline.exec()) ?? [];
     return results.map(([err, value]) => {
@@ -42,25 +43,27 @@ export class SessionsRepository {
   }
 
   /**
-   * Writes a signed-in session with its index entries (see session-write.lua): 'refused' when the id
-   * is taken (create) or gone (update), 'banned' when a new session's user is banned.
+   * Writes a signed-in session with its index entries: 'refused' when the id is taken (create) or
+   * gone (update), 'banned' when a new session's user is banned. Three steps, each on one Cluster
+   * slot: the record (session-write), the user's index with the ban check (session-enroll: a ban
+   * refused here deletes the record just written), then the global indexes. A crash between them
+   * leaves a record its user's index or the admin lists miss until it expires by itself.
    */
   async writeSignedIn(mode: 'create' | 'update', sessionId: string, email: string, json: string, expiresAt: number, nowMs: number): Promise<SessionWrite> {
     const ttlMs = Math.max(1, expiresAt - nowMs);
-    const outcome = await this.redis.gwSessionWrite(
-      this.keys.session(sessionId),
-      this.keys.userSessions(email),
-      this.keys.sessionsByExpiry(),
-      this.keys.ban(email),
-      this.keys.sessionsByEmail(),
-      mode,
-      json,
-      ttlMs,
-      expiresAt,
-      sessionId,
-      lexMember(email, sessionId),
-    );
-    return outcome === 1 ? 'written' : outcome === 2 ? 'banned' : 'refused';
+    const written = await this.redis.gwSessionWrite(this.keys.session(sessionId), mode, json, ttlMs);
+    if (written !== 1) return 'refused';
+    const enrolled = await this.redis.gwSessionEnroll(this.keys.userSessions(email), this.keys.ban(email), expiresAt, sessionId, mode === 'create' ? '1' : '0');
+    if (enrolled === 2) {
+      await this.redis.del(this.keys.session(sessionId));
+      return 'banned';
+    }
+    const results = await redisBatch(this.redis)
+      .zadd(this.keys.sessionsByExpiry(), expiresAt, sessionId)
+      .zadd(this.keys.sessionsByEmail(), 0, lexMember(email, sessionId))
+      .exec();
+    for (const [err] of results ?? []) if (err) throw err;
+    return 'written';
   }
 
   /** A session that only holds login state: a plain key with a short TTL, never indexed. */
@@ -68,27 +71,49 @@ export class SessionsRepository {
     await this.redis.set(this.keys.session(sessionId), json, 'PX', ttlMs);
   }
 
-  /** Ends sessions of one user atomically; returns how many records existed. */
+  /**
+   * Ends sessions of one user: deletes each record (its own slot) and its entries in the user's
+   * index and the global ones; returns how many records existed.
+   */
   async end(email: string, sessionIds: readonly string[]): Promise<number> {
     if (sessionIds.length === 0) return 0;
-    const keys = [this.keys.sessionsByExpiry(), this.keys.userSessions(email), this.keys.sessionsByEmail(), ...sessionIds.map((id) => this.keys.session(id))];
-    return this.redis.gwSessionEnd(keys.length, ...keys, email, ...sessionIds);
+    const batch = redisBatch(this.redis);
+    for (const id of sessionIds) batch.del(this.keys.session(id));
+    const results = (await batch.exec()) ?? [];
+    await this.unindex(email, sessionIds);
+    let ended = 0;
+    for (const [err, deleted] of results) {
+      if (err) throw err;
+      ended += Number(deleted);
+    }
+    return ended;
   }
 
   /**
-   * Ends sessions of a banned user: each record becomes its notice (see session-ban-notice.lua),
-   * atomically with the index removals; returns how many signed-in records existed.
+   * Ends sessions of a banned user: each record becomes its notice (see session-ban-notice.lua,
+   * one script per session key), then the index entries go; returns how many signed-in records existed.
    */
   async endForBan(email: string, notices: ReadonlyArray<{ sessionId: string; notice: string }>, banRemainingMs: number): Promise<number> {
     if (notices.length === 0) return 0;
-    const keys = [this.keys.sessionsByExpiry(), this.keys.userSessions(email), this.keys.sessionsByEmail(), ...notices.map((n) => this.keys.session(n.sessionId))];
-    const args = notices.flatMap((n) => [n.sessionId, n.notice]);
-    return this.redis.gwSessionBanNotice(keys.length, ...keys, Math.max(0, Math.floor(banRemainingMs)), email, ...args);
+    const banMs = Math.max(0, Math.floor(banRemainingMs));
+    const ended = await Promise.all(notices.map((n) => this.redis.gwSessionBanNotice(this.keys.session(n.sessionId), banMs, n.notice)));
+    await this.unindex(email, notices.map((n) => n.sessionId));
+    return ended.reduce((sum, n) => sum + Number(n), 0);
+  }
+
+  /** Removes sessions from the user's index and the global ones. */
+  private async unindex(email: string, sessionIds: readonly string[]): Promise<void> {
+    const results = await redisBatch(this.redis)
+      .zrem(this.keys.userSessions(email), ...sessionIds)
+      .zrem(this.keys.sessionsByExpiry(), ...sessionIds)
+      .zrem(this.keys.sessionsByEmail(), ...sessionIds.map((id) => lexMember(email, id)))
+      .exec();
+    for (const [err] of results ?? []) if (err) throw err;
   }
 
   /** Ends a session whose owner is unknown (its record is gone or unreadable). */
   async endOrphan(sessionId: string): Promise<number> {
-    const results = await this.redis.multi().del(this.keys.session(sessionId)).zrem(this.keys.sessionsByExpiry(), sessionId).exec();
+    const results = await redisBatch(this.redis).del(this.keys.session(sessionId)).zrem(this.keys.sessionsByExpiry(), sessionId).exec();
     const [err, deleted] = results?.[0] ?? [new Error('empty transaction reply'), 0];
     if (err) throw err;
     return deleted as number;

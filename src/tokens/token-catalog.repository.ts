@@ -12,6 +12,7 @@ import { buildIndexOnce, type LexPage, lexMemberId, lexMemberTerm, walkLexIndex 
 import { type SortedSetPage, type SortedSetPosition, walkSortedSet } from '../redis/sorted-set-walker.js';
 import type { TokenListing } from './token-listing.js';
 import { tokenSearchMembers } from './token-search.js';
+import { redisBatch } from '../redis/redis-batch.js';
 
 /** Which index a list walks: all tokens by creation, by expiry, the revoked ones, or one user's. */
 export type TokenIndex =
@@ -86,8 +87,7 @@ export class TokenCatalogRepository {
 
   /** Whole-gateway counts from the indexes: O(log n), whatever the number of tokens. */
   async counts(nowMs: number): Promise<{ total: number; expired: number; revoked: number }> {
-    const results = await this.redis
-      .pipeline()
+    const results = await redisBatch(this.redis)
       .zcard(this.keys.tokensByCreated())
       .zcount(this.keys.tokensByExpiry(), '-inf', nowMs)
       .zcount(this.keys.revokedTokens(), `(${nowMs}`, '+inf')
@@ -101,8 +101,7 @@ export class TokenCatalogRepository {
 
   /** Tokens neither expired nor revoked, from the expiry-scored indexes (O(log n)); a revoked token is scored by its expiry. */
   async countLive(nowMs: number): Promise<number> {
-    const results = await this.redis
-      .pipeline()
+    const results = await redisBatch(this.redis)
       .zcount(this.keys.tokensByExpiry(), `(${nowMs}`, '+inf')
       .zcount(this.keys.revokedTokens(), `(${nowMs}`, '+inf')
       .exec();
@@ -149,7 +148,7 @@ export class TokenCatalogRepository {
     if (ids.length === 0) return [];
     const entries = await this.entries(ids);
     const wanted = entries.map((e) => e !== null && (matches === undefined || matches(e.e, e.n)));
-    const pipeline = this.redis.pipeline();
+    const pipeline = redisBatch(this.redis);
     ids.forEach((id, i) => {
       const entry = entries[i];
       if (!wanted[i] || entry === null || entry.x <= nowMs) return;

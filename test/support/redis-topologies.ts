@@ -117,6 +117,9 @@ export interface TestRedisSentinel {
   readonly dataPorts: readonly number[];
   /** The port of the current master, as the sentinels report it. */
   masterPort(): Promise<number>;
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the data node on a port: connections stay open, nothing is answered. */
+  pause(port: number): void;
+  resume(port: number): void;
   /** Asks the sentinels for a failover and resolves once they report a new master that answers as one. */
   failover(): Promise<number>;
   close(): Promise<void>;
@@ -175,6 +178,8 @@ export async function startTestRedisSentinel(name = 'gateway'): Promise<TestRedi
     name,
     dataPorts: data.map((d) => d.port),
     masterPort,
+    pause: (port) => data.find((d) => d.port === port)?.process.kill('SIGSTOP'),
+    resume: (port) => data.find((d) => d.port === port)?.process.kill('SIGCONT'),
     failover: async () => {
       const before = await masterPort();
       await ask(sentinels[0].port, 'SENTINEL', 'FAILOVER', name);
