@@ -32,8 +32,7 @@ import { adviseRetry } from './retry-advice.js';
 import { SteeringFields } from './steering-fields.js';
 import { UpstreamConcurrency } from './upstream-concurrency.js';
 import { type RelayedAnswer, UpstreamAnswers } from './upstream-response.js';
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+import { REQUEST_ID } from '../common/ids.js';
 
 /** What the middleware works out before handing the request to http-proxy. */
 interface ProxyState {
