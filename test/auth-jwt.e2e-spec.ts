@@ -211,12 +211,20 @@ describe('JWT authentication', () => {
       expect((await manage(bearer(rootToken))).status).toBe(200);
     });
 
-    it('refuses bad tokens with one indistinct 401 in the REST shape', async () => {
+    it('refuses bad tokens with one indistinct 401 in the REST shape; a validly signed expired one is told when, as on /v1', async () => {
       const base = decodeJwt(rootToken).payload;
       const now = Math.floor(Date.now() / 1000);
       const resign = (changes: JwtPart, header: JwtPart = HS256): string => signJwt(header, { ...base, ...changes }, TEST_JWT_SECRET);
+      // One verifier for /v1 and the REST API: the same refusal, word for word.
+      const expiredAt = new Date((now - 60) * 1000).toISOString();
+      expect(await manage(bearer(resign({ iat: now - 7200, exp: now - 60 })))).toEqual({
+        status: 401,
+        body: rest(`This token expired at ${expiredAt}; create a new one`, 'token_expired'),
+      });
+      // Not before its nbf, on both paths alike.
+      expect(await manage(bearer(resign({ nbf: now + 3600 })))).toEqual({ status: 401, body: rest('Invalid or missing credentials') });
       const bad = [
-        resign({ iat: now - 7200, exp: now - 60 }),
+        resign({ iat: now - 7200, exp: now - 60, aud: 'another-api' }),
         resign({}, { alg: 'none', typ: 'JWT' }),
         `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(base)}.`,
         signJwt({ alg: 'HS512', typ: 'JWT' }, base, TEST_JWT_SECRET, 'sha512'),

@@ -15,7 +15,7 @@ import { statusOfDomainError } from '../common/error-shapes.js';
 import { RateLimitedLog } from '../common/rate-limited-log.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import { TokensService } from '../tokens/tokens.service.js';
+import { TokenCodec } from '../tokens/token-codec.js';
 import type { RequestCredentials } from './request-credentials.js';
 
 export type RefusalReason =
@@ -65,7 +65,7 @@ export class AuthRefusalLog implements OnApplicationShutdown {
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
-    private readonly tokens: TokensService,
+    private readonly codec: TokenCodec,
     private readonly metrics: GatewayMetrics,
   ) {
     this.lines = new RateLimitedLog(this.logger, config.failClosed.authRefusalLogPerSecond, (reason, suppressed) => ({
@@ -129,7 +129,7 @@ export class AuthRefusalLog implements OnApplicationShutdown {
     if (credentials.kind === 'none') return err === undefined || err instanceof InvalidCredentialsError ? { reason: 'missing_credentials' } : null;
     // A token refused before the verifier saw its claims (passport-jwt on the REST API).
     if (err === undefined || err instanceof InvalidCredentialsError) {
-      const diagnosis = this.tokens.codec.diagnose(credentials.token);
+      const diagnosis = this.codec.diagnose(credentials.token);
       return { reason: diagnosis.problem ?? 'invalid_claims', user: diagnosis.sub, tokenId: diagnosis.jti };
     }
     if (err instanceof UserBannedError) return { reason: 'banned' };

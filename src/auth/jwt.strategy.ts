@@ -1,7 +1,10 @@
 /**
- * passport-jwt for the REST API (/api/*): Bearer or x-api-key, HS256 only, issuer and audience
- * checked by jsonwebtoken; then the gateway's own claim rules, ban and allowlist.
- * The /v1 proxy does not use passport: it calls TokenVerifier directly (see docs/ARCHITECTURE.md).
+ * The passport strategy of the REST API (/api/*): a passport-jwt strategy whose verification is the
+ * gateway's own, the same as /v1's. The token comes from Bearer or x-api-key (readCredentials, as on
+ * /v1); TokenVerifier checks it with the one TokenCodec (HS256 only, issuer, audience, expiry, nbf,
+ * lifetime, subject and id rules), then the ban and the allowlist. passport-jwt's own jsonwebtoken
+ * check is not used: one verifier, one claims check, one answer for each refusal on both paths.
+ * The /v1 proxy does not go through passport: it calls TokenVerifier directly (docs/ARCHITECTURE.md).
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
@@ -20,20 +23,27 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly verifier: TokenVerifier,
   ) {
-    super({
-      jwtFromRequest: (req: Request) => {
-        const credentials = readCredentials(req);
-        return credentials.kind === 'token' ? credentials.token : null;
-      },
-      secretOrKey: config.jwt.secret,
-      algorithms: ['HS256'],
-      issuer: config.jwt.issuer,
-      audience: config.jwt.audience,
-      ignoreExpiration: false,
-    });
+    // passport-jwt wants a key and an extractor; authenticate() below does the work with the codec.
+    super({ jwtFromRequest: tokenOf, secretOrKey: config.jwt.secret, algorithms: ['HS256'] });
   }
 
-  validate(payload: Record<string, unknown>): Promise<AuthenticatedUser> {
-    return this.verifier.admitVerifiedClaims(payload);
+  /** passport's entry point: succeed with the admitted user, fail without a token, error with the verifier's refusal. */
+  override authenticate(req: Request): void {
+    const token = tokenOf(req);
+    if (token === null) return this.fail(401);
+    this.verifier.authenticate(token).then(
+      (user: AuthenticatedUser) => this.success(user),
+      (err: unknown) => this.error(err instanceof Error ? err : new Error(String(err))),
+    );
   }
+
+  /** Never called (authenticate does not hand over to passport-jwt); kept for the mixin's contract. */
+  validate(): never {
+    throw new Error('JwtStrategy verifies tokens in authenticate()');
+  }
+}
+
+function tokenOf(req: Request): string | null {
+  const credentials = readCredentials(req);
+  return credentials.kind === 'token' ? credentials.token : null;
 }

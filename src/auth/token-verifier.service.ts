@@ -18,7 +18,7 @@ import { isRedisUnavailableError } from '../redis/redis-errors.js';
 import type { TokenClaims } from '../tokens/token-claims.js';
 import { parseScopes } from '../tokens/token-claims.js';
 import { TokenAdmissionCache } from '../tokens/token-admission-cache.js';
-import { TokensService } from '../tokens/tokens.service.js';
+import { TokenCodec } from '../tokens/token-codec.js';
 import { admitsUnchecked } from './auth-fail-mode.js';
 import { type Refusal, type RefusalReason, withRefusal } from './auth-refusal-log.js';
 
@@ -36,7 +36,7 @@ export class TokenVerifier {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly tokens: TokensService,
+    private readonly codec: TokenCodec,
     private readonly activeUsers: ActiveUsersService,
     private readonly durability: RedisDurabilityService,
     private readonly cache: TokenAdmissionCache,
@@ -54,7 +54,7 @@ export class TokenVerifier {
    * expired error naming when for a token whose signature is valid.
    */
   verifySignature(rawToken: string): TokenClaims {
-    const checked = this.tokens.codec.check(rawToken);
+    const checked = this.codec.check(rawToken);
     if (checked === null) throw new InvalidCredentialsError();
     if (checked.kind === 'expired') throw expiredError(checked.claims);
     return checked.claims;
@@ -63,12 +63,6 @@ export class TokenVerifier {
   /** The Redis half of `authenticate`, for claims `verifySignature` returned. */
   async admitSigned(claims: TokenClaims): Promise<AuthenticatedUser> {
     return this.admit(claims);
-  }
-
-  /** Claims whose signature another verifier has checked: applies the claim rules, then the Redis checks. */
-  async admitVerifiedClaims(claims: Record<string, unknown>): Promise<AuthenticatedUser> {
-    if (!this.tokens.codec.claimsAreValid(claims, Math.floor(Date.now() / 1000))) throw new InvalidCredentialsError();
-    return this.admit(claims as unknown as TokenClaims);
   }
 
   private async admit(claims: TokenClaims): Promise<AuthenticatedUser> {

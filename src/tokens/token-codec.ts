@@ -5,6 +5,7 @@
  */
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { isCanonicalEmail } from '../common/email.js';
+import type { AppConfig } from '../config/app-config.js';
 import { parseScopes, type TokenClaims } from './token-claims.js';
 import { TOKEN_ID } from '../common/ids.js';
 
@@ -33,6 +34,16 @@ export interface TokenDiagnosis {
  * every other claim hold, so its expiry may be told to the client), or refused (null).
  */
 export type TokenCheck = { readonly kind: 'valid'; readonly claims: TokenClaims } | { readonly kind: 'expired'; readonly claims: TokenClaims };
+
+/** The one codec of a gateway, from its configuration (TokensModule provides it). */
+export function tokenCodecOf(config: AppConfig): TokenCodec {
+  return new TokenCodec({
+    secret: config.jwt.secret,
+    issuer: config.jwt.issuer,
+    audience: config.jwt.audience,
+    maxLifetimeSeconds: config.tokens.maxDays * 86400,
+  });
+}
 
 export class TokenCodec {
   private readonly key: KeyObject;

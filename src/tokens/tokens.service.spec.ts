@@ -3,15 +3,19 @@ import { Test } from '@nestjs/testing';
 import { AdminsService } from '../admins/admins.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import { loadConfig } from '../config/load-config.js';
+import { TokenCodec, tokenCodecOf } from './token-codec.js';
 import { TokenRepository } from './token.repository.js';
 import { TokensService } from './tokens.service.js';
 
 /** A repository that accepts every record: these specs are about what the service mints. */
 const acceptingRepository = { create: () => Promise.resolve(true) };
 
+const config = loadConfig({ JWT_SECRET: 'unit-test-secret-that-is-long-enough-for-hs256' });
+const codec = tokenCodecOf(config);
+
 async function makeSut(): Promise<TokensService> {
   const moduleRef = await Test.createTestingModule({
-    providers: [TokensService, { provide: APP_CONFIG, useValue: loadConfig({ JWT_SECRET: 'unit-test-secret-that-is-long-enough-for-hs256' }) }, TokenRepository, { provide: AdminsService, useValue: {} }],
+    providers: [TokensService, { provide: APP_CONFIG, useValue: config }, { provide: TokenCodec, useValue: codec }, TokenRepository, { provide: AdminsService, useValue: {} }],
   })
     .overrideProvider(TokenRepository)
     .useValue(acceptingRepository)
@@ -30,7 +34,7 @@ describe('TokensService.create', () => {
   it('signs a token its own codec accepts, with the canonical email and the llm scope', async () => {
     const sut = await makeSut();
     const { token, record } = await sut.create({ email: ' Bob@Example.com ', name: 'laptop', lifetimeSeconds: 7200, createdVia: 'cli' });
-    expect(sut.codec.verify(token)).toMatchObject({ sub: 'bob@example.com', email: 'bob@example.com', jti: record.tokenId, name: 'laptop', scope: 'llm' });
+    expect(codec.verify(token)).toMatchObject({ sub: 'bob@example.com', email: 'bob@example.com', jti: record.tokenId, name: 'laptop', scope: 'llm' });
     expect(record.expiresAt - record.createdAt).toBe(7200_000);
   });
 

@@ -67,20 +67,12 @@ export const EXPIRING_SOON_MS = 7 * 86400_000;
 
 @Injectable()
 export class TokensService {
-  readonly codec: TokenCodec;
-
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: TokenRepository,
     private readonly admins: AdminsService,
-  ) {
-    this.codec = new TokenCodec({
-      secret: config.jwt.secret,
-      issuer: config.jwt.issuer,
-      audience: config.jwt.audience,
-      maxLifetimeSeconds: this.maxLifetimeSeconds,
-    });
-  }
+    private readonly codec: TokenCodec,
+  ) {}
 
   get maxLifetimeSeconds(): number {
     return this.config.tokens.maxDays * 86400;

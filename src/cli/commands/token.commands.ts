@@ -9,6 +9,7 @@ import { ExpiringTokenDto } from '../../tokens/dto/expiring-token.dto.js';
 import { IssuedTokenDto } from '../../tokens/dto/issued-token.dto.js';
 import { RotatedTokenDto } from '../../tokens/dto/rotated-token.dto.js';
 import { TokenDto } from '../../tokens/dto/token.dto.js';
+import { TokenCodec } from '../../tokens/token-codec.js';
 import { TokensService } from '../../tokens/tokens.service.js';
 import { CLI_ACTOR, type CliCommand, type Column, LIST_FLAGS, pick, str } from '../cli-command.js';
 import { validated } from '../cli-validation.js';
@@ -81,7 +82,7 @@ export const tokenCommands: CliCommand[] = [
       token: { type: 'string', value: 'JWT', description: 'the token itself (or --id)' },
       days: { type: 'string', value: 'D', description: 'lifetime of the new token in days (default TOKEN_DEFAULT_DAYS)' },
     },
-    audit: { action: 'token.rotate', target: (flags, app) => str(flags, 'id') ?? tokenIdOf(app.get(TokensService), str(flags, 'token')) },
+    audit: { action: 'token.rotate', target: (flags, app) => str(flags, 'id') ?? tokenIdOf(app.get(TokenCodec), str(flags, 'token')) },
     async run(app, flags) {
       const tokens = app.get(TokensService);
       const [id, token] = [str(flags, 'id'), str(flags, 'token')];
@@ -89,7 +90,7 @@ export const tokenCommands: CliCommand[] = [
       const lifetime = days(flags, 'days');
       const input = { lifetimeSeconds: lifetime === undefined ? undefined : Math.round(lifetime * 86400), rotatedBy: CLI_ACTOR, createdVia: 'cli' as const };
       if (id !== undefined) return RotatedTokenDto.from(await tokens.rotateById(id, input));
-      const claims = tokens.codec.verify(token ?? '');
+      const claims = app.get(TokenCodec).verify(token ?? '');
       if (claims === null) throw new InvalidInputError('--token is not a valid token of this gateway (signature, issuer, audience or expiry)');
       return RotatedTokenDto.from(await tokens.rotate({ ...input, email: claims.sub, tokenId: claims.jti }));
     },
@@ -128,7 +129,7 @@ export const tokenCommands: CliCommand[] = [
 ];
 
 /** The id (jti) of a token whose signature checks out, for the audit trail; undefined otherwise. */
-function tokenIdOf(tokens: TokensService, token: string | undefined): string | undefined {
-  return token === undefined ? undefined : (tokens.codec.verify(token)?.jti ?? undefined);
+function tokenIdOf(codec: TokenCodec, token: string | undefined): string | undefined {
+  return token === undefined ? undefined : (codec.verify(token)?.jti ?? undefined);
 }
 
