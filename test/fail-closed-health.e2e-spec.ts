@@ -56,9 +56,18 @@ describe('readiness and a full Redis', () => {
     expect(health.status).toBe(503);
     expect(JSON.parse(health.text)).toEqual({ status: 'unavailable', redis: 'down', reason: 'Redis refuses writes' });
 
+    // A new token cannot be stored: a clear 503, not a 500, and nothing of it is left behind.
+    const minted = await fetch(`${stack.gw.url}/api/token/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ token_name: 'while-full' }),
+    });
+    expect(minted.status).toBe(503);
+    await minted.text();
+
     // Revocation and bans are still read: the door stays closed to them.
-    const revoked = await stack.mint('gone@example.com');
     await stack.redis.client().config('SET', 'maxmemory', '0');
+    const revoked = await stack.mint('gone@example.com');
     await stack.tokens.revokeById(revoked.record.tokenId, 'admin@example.com');
     await fillRedis();
     expect((await get(`${stack.gw.url}/v1/models`, revoked.token)).status).toBe(401);

@@ -4,7 +4,7 @@
  */
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { isRedisUnavailableError } from '../redis/redis-errors.js';
+import { classifyRedisError, isRedisUnavailableError } from '../redis/redis-errors.js';
 import { type BanNotice, DomainError, SessionBannedError, UserBannedError } from './domain-errors.js';
 import { type ErrorPageView, errorPage } from './error-page.js';
 import { restErrorBody, sdkErrorBody, statusOfDomainError } from './error-shapes.js';
@@ -75,6 +75,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (isRedisUnavailableError(exception)) {
       this.logger.warn(`Redis unavailable on ${request.method} ${request.path}: ${(exception as Error).message}`);
       return { status: 503, message: 'The gateway store is temporarily unavailable; try again shortly', code: 'service_unavailable' };
+    }
+    // Full (OOM under noeviction), read-only after a failover, or a failed snapshot: nothing was stored.
+    if (classifyRedisError(exception) === 'refusing-writes') {
+      this.logger.warn(`Redis refuses writes on ${request.method} ${request.path}: ${(exception as Error).message}`);
+      return { status: 503, message: 'The gateway store cannot take changes right now; try again shortly', code: 'service_unavailable' };
     }
     this.logger.error(`Unhandled error on ${request.method} ${request.path}`, (exception as Error)?.stack ?? String(exception));
     return { status: 500, message: 'Internal server error', code: 'internal_error' };
