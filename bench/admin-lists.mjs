@@ -48,7 +48,9 @@ function freePort() {
 
 async function startRedis() {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
   children.push(child);
   return { port, url: `redis://127.0.0.1:${port}` };
 }
@@ -98,7 +100,8 @@ async function seed(dist, env) {
   const ids = new Array(USERS);
   await inBatches(USERS, 2000, async (i) => {
     const mine = [];
-    for (let k = 0; k < TOKENS_PER_USER; k++) mine.push((await tokens.create({ email: email(i), name: `t${k}`, createdVia: 'cli' })).record);
+    for (let k = 0; k < TOKENS_PER_USER; k++)
+      mine.push((await tokens.create({ email: email(i), name: `t${k}`, createdVia: 'cli' })).record);
     ids[i] = mine;
     await activeUsers.admitToken(email(i), mine[0].tokenId, mine[0].name);
   });
@@ -109,11 +112,28 @@ async function seed(dist, env) {
   await inBatches(SESSION_USERS, 2000, async (i) => {
     const user = email(i * 5);
     const sessionId = createHash('sha256').update(randomBytes(24)).digest('base64url');
-    const auth = { email: user, name: user, createdAt: now, lastSeenAt: now, ip: '127.0.0.1', userAgent: 'bench', csrfToken: randomBytes(32).toString('base64url') };
+    const auth = {
+      email: user,
+      name: user,
+      createdAt: now,
+      lastSeenAt: now,
+      ip: '127.0.0.1',
+      userAgent: 'bench',
+      csrfToken: randomBytes(32).toString('base64url'),
+    };
     const json = JSON.stringify({ cookie: { path: '/', httpOnly: true, sameSite: 'lax' }, auth });
     const written = await redis.gwSessionWrite(
-      keys.session(sessionId), keys.userSessions(user), keys.sessionsByExpiry(), keys.ban(user), keys.sessionsByEmail(),
-      'create', json, 3600_000, now + 3600_000, sessionId, `${user}\0${sessionId}`,
+      keys.session(sessionId),
+      keys.userSessions(user),
+      keys.sessionsByExpiry(),
+      keys.ban(user),
+      keys.sessionsByEmail(),
+      'create',
+      json,
+      3600_000,
+      now + 3600_000,
+      sessionId,
+      `${user}\0${sessionId}`,
     );
     if (written !== 1) throw new Error(`session of ${user} not written (${written})`);
     await activeUsers.admitSession(user);
@@ -127,7 +147,12 @@ async function seed(dist, env) {
     const u = i * 20 + 2;
     const record = ids[u][2];
     const entry = JSON.stringify({ e: email(u), n: record.name, c: record.createdAt, x: past, s: 'llm' });
-    await redis.pipeline().hset(keys.tokenCatalog(), record.tokenId, entry).zadd(keys.tokensByExpiry(), past, record.tokenId).del(keys.token(email(u), record.tokenId)).exec();
+    await redis
+      .pipeline()
+      .hset(keys.tokenCatalog(), record.tokenId, entry)
+      .zadd(keys.tokensByExpiry(), past, record.tokenId)
+      .del(keys.token(email(u), record.tokenId))
+      .exec();
   });
   await inBatches(USERS / 20, 1000, (i) => redis.del(keys.activeUser(email(i * 20 + 3))));
   await inBatches(BANS, 500, (i) => activeUsers.ban({ email: email(i * 100 + 4), bannedBy: ADMIN, reason: 'bench' }));
@@ -135,7 +160,12 @@ async function seed(dist, env) {
   const info = await redis.info('memory');
   const dbsize = await redis.dbsize();
   await app.close();
-  return { adminToken: admin.token, seedMs: Math.round(performance.now() - t0), dbsize, usedMemory: Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0) };
+  return {
+    adminToken: admin.token,
+    seedMs: Math.round(performance.now() - t0),
+    dbsize,
+    usedMemory: Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0),
+  };
 }
 
 async function timed(url, token) {
@@ -158,7 +188,10 @@ async function measure(base, token, path) {
 
 async function main() {
   for (const file of ['main.js', 'cli/cli.module.js']) {
-    if (!existsSync(join(DIST, file))) throw new Error(`${join(DIST, file)} is missing: build with \`npm run build -- --path bench/tsconfig.build.json\` (npm run bench does)`);
+    if (!existsSync(join(DIST, file)))
+      throw new Error(
+        `${join(DIST, file)} is missing: build with \`npm run build -- --path bench/tsconfig.build.json\` (npm run bench does)`,
+      );
   }
   mkdirSync(RESULTS_DIR, { recursive: true });
   const dist = join(RESULTS_DIR, `dist-admin-${process.pid}`);
@@ -217,13 +250,19 @@ async function main() {
   lists.push(...searches);
   // A running gateway is warm: one small call per list first, so "first" is the first full page
   // of the list, not the process's first JIT compilation of the route.
-  for (const path of lists) await timed(`${base}${path}${path.includes('?') ? '&' : '?'}limit=5`.replace(/limit=500&limit=5/, 'limit=5'), seeded.adminToken);
+  for (const path of lists)
+    await timed(`${base}${path}${path.includes('?') ? '&' : '?'}limit=5`.replace(/limit=500&limit=5/, 'limit=5'), seeded.adminToken);
   const results = [];
   for (const path of lists) results.push(await measure(base, seeded.adminToken, path));
   // A page deep in the list: follow next_cursor 20 pages of 500 (10,000 users) in.
   let cursor = results[1].body.next_cursor;
-  for (let i = 0; i < 19 && cursor; i++) cursor = (await timed(`${base}/api/admin/sessions/active-users?limit=500&cursor=${cursor}`, seeded.adminToken)).body.next_cursor;
-  if (cursor) results.push({ ...(await measure(base, seeded.adminToken, `/api/admin/sessions/active-users?limit=500&cursor=${cursor}`)), path: '/api/admin/sessions/active-users?limit=500 (page 21)' });
+  for (let i = 0; i < 19 && cursor; i++)
+    cursor = (await timed(`${base}/api/admin/sessions/active-users?limit=500&cursor=${cursor}`, seeded.adminToken)).body.next_cursor;
+  if (cursor)
+    results.push({
+      ...(await measure(base, seeded.adminToken, `/api/admin/sessions/active-users?limit=500&cursor=${cursor}`)),
+      path: '/api/admin/sessions/active-users?limit=500 (page 21)',
+    });
   const preview = await measure(base, seeded.adminToken, '/api/admin/redis/cleanup/preview');
 
   const pad = (s, n) => String(s).padEnd(n);
@@ -233,14 +272,21 @@ async function main() {
     `${pad('request', 66)} ${'first ms'.padStart(8)} ${'median'.padStart(8)} ${'max'.padStart(8)}  items`,
   ];
   for (const r of results) lines.push(`${pad(r.path, 66)} ${num(r.firstMs)} ${num(r.medianMs)} ${num(r.maxMs)}  ${r.items ?? ''}`);
-  lines.push(`${pad('GET /api/admin/redis/cleanup/preview', 66)} ${num(preview.firstMs)} ${num(preview.medianMs)} ${num(preview.maxMs)}  found ${preview.body.found}`);
+  lines.push(
+    `${pad('GET /api/admin/redis/cleanup/preview', 66)} ${num(preview.firstMs)} ${num(preview.medianMs)} ${num(preview.maxMs)}  found ${preview.body.found}`,
+  );
   const empty = results.filter((r) => searches.includes(r.path) && !(r.items > 0)).map((r) => r.path);
   lines.push(`searches that must find something: ${empty.length === 0 ? `all ${searches.length} did` : `EMPTY: ${empty.join(', ')}`}`);
   const slowest = Math.max(...results.map((r) => r.firstMs));
-  lines.push(`target: every first page well under ${TARGET_MS} ms: ${slowest < TARGET_MS ? 'met' : 'NOT met'} (slowest ${slowest.toFixed(1)} ms)`);
+  lines.push(
+    `target: every first page well under ${TARGET_MS} ms: ${slowest < TARGET_MS ? 'met' : 'NOT met'} (slowest ${slowest.toFixed(1)} ms)`,
+  );
   lines.push(
     `cleanup preview: ${preview.body.found} stale entries, ${preview.body.freeable_bytes} bytes freeable; ` +
-      preview.body.categories.filter((c) => c.count > 0).map((c) => `${c.category} ${c.count}`).join(', '),
+      preview.body.categories
+        .filter((c) => c.count > 0)
+        .map((c) => `${c.category} ${c.count}`)
+        .join(', '),
   );
   process.stdout.write(`${lines.join('\n')}\n`);
   const failed = empty.length > 0;
@@ -255,7 +301,13 @@ async function main() {
         seedMs: seeded.seedMs,
         lists: results.map((r) => ({ path: r.path, firstMs: r.firstMs, medianMs: r.medianMs, maxMs: r.maxMs, items: r.items })),
         emptySearches: empty,
-        cleanupPreview: { firstMs: preview.firstMs, medianMs: preview.medianMs, found: preview.body.found, freeableBytes: preview.body.freeable_bytes, categories: preview.body.categories },
+        cleanupPreview: {
+          firstMs: preview.firstMs,
+          medianMs: preview.medianMs,
+          found: preview.body.found,
+          freeableBytes: preview.body.freeable_bytes,
+          categories: preview.body.categories,
+        },
       },
       null,
       2,

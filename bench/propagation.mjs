@@ -76,10 +76,20 @@ export async function measurePropagation({ a, b, owner, admin, banned, bannedEma
   let revokeStale = 0;
   for (let i = 0; i < trials; i++) {
     const minted = JSON.parse(
-      (await expectStatus('token generate on B', call(`${b}/api/token/generate`, { method: 'POST', token: owner, body: { token_name: `prop-${i}` } }), [201])).body,
+      (
+        await expectStatus(
+          'token generate on B',
+          call(`${b}/api/token/generate`, { method: 'POST', token: owner, body: { token_name: `prop-${i}` } }),
+          [201],
+        )
+      ).body,
     );
     const r = await trial(a, minted.token, () =>
-      expectStatus('token revoke on B', call(`${b}/api/token/revoke`, { method: 'POST', token: owner, body: { token_id: minted.token_id } }), [200]),
+      expectStatus(
+        'token revoke on B',
+        call(`${b}/api/token/revoke`, { method: 'POST', token: owner, body: { token_id: minted.token_id } }),
+        [200],
+      ),
     );
     revoke.push(r.ms);
     revokeStale += r.stale;
@@ -88,11 +98,19 @@ export async function measurePropagation({ a, b, owner, admin, banned, bannedEma
   let banStale = 0;
   for (let i = 0; i < trials; i++) {
     const r = await trial(a, banned, () =>
-      expectStatus('ban on B', call(`${b}/api/admin/sessions/revoke-user`, { method: 'POST', token: admin, body: { user_email: bannedEmail, reason: 'bench' } }), [200]),
+      expectStatus(
+        'ban on B',
+        call(`${b}/api/admin/sessions/revoke-user`, { method: 'POST', token: admin, body: { user_email: bannedEmail, reason: 'bench' } }),
+        [200],
+      ),
     );
     ban.push(r.ms);
     banStale += r.stale;
-    await expectStatus('unban on B', call(`${b}/api/admin/sessions/unban/${encodeURIComponent(bannedEmail)}`, { method: 'DELETE', token: admin }), [200]);
+    await expectStatus(
+      'unban on B',
+      call(`${b}/api/admin/sessions/unban/${encodeURIComponent(bannedEmail)}`, { method: 'DELETE', token: admin }),
+      [200],
+    );
   }
   agent.destroy();
   return {

@@ -23,7 +23,9 @@ const port = await new Promise((resolve) => {
     server.close(() => resolve(p));
   });
 });
-const redisServer = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+const redisServer = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+  stdio: 'ignore',
+});
 try {
   const options = { enableAutoPipelining: true, enableOfflineQueue: true, maxRetriesPerRequest: 1 };
   const plain = new Redis(`redis://127.0.0.1:${port}`, options);
@@ -51,7 +53,10 @@ try {
   };
   const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-  for (const [label, run] of [['one at a time', sequential], [`${BATCH} at once`, pipelined]]) {
+  for (const [label, run] of [
+    ['one at a time', sequential],
+    [`${BATCH} at once`, pipelined],
+  ]) {
     await run(plain);
     await run(timed);
     const results = { plain: [], timed: [] };

@@ -41,7 +41,13 @@ const PLAN = {
   concurrent: { connections: 50, warmupSeconds: QUICK ? 1 : 2, seconds: QUICK ? 3 : 5 },
   stream: { warmup: 3, count: QUICK ? 10 : 30, events: 20, gapMs: 2 },
   // Concurrent SSE streams held open (BENCH_HELD=1000,5000 to choose); each must get its first event within the timeout.
-  held: { counts: (process.env.BENCH_HELD ?? (QUICK ? '100,1000' : '100,1000,5000')).split(',').map(Number).filter((n) => n > 0), firstEventTimeoutMs: 15_000 },
+  held: {
+    counts: (process.env.BENCH_HELD ?? (QUICK ? '100,1000' : '100,1000,5000'))
+      .split(',')
+      .map(Number)
+      .filter((n) => n > 0),
+    firstEventTimeoutMs: 15_000,
+  },
   // How the cost grows with concurrent connections (bare pipe and gateway).
   scaling: { connections: [1, 10, 50, 200], seconds: QUICK ? 2 : 3 },
   // Revocation propagation between two replicas: trials of revoke, and as many of ban.
@@ -252,7 +258,9 @@ function cpuUs(pid) {
 
 /** Resident set size of a process, in KB. */
 function rssKb(pid) {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
   return Number(line?.split(/\s+/)[1] ?? NaN);
 }
 
@@ -539,7 +547,14 @@ async function main() {
   for (const count of PLAN.held.counts) {
     for (const t of heldTargets) {
       const rssBeforeKb = rssKb(pidOf[t.key]);
-      const r = await send({ kind: 'heldOpen', url: `${t.url}${path}`, headers, body: heldBody, count, firstEventTimeoutMs: PLAN.held.firstEventTimeoutMs });
+      const r = await send({
+        kind: 'heldOpen',
+        url: `${t.url}${path}`,
+        headers,
+        body: heldBody,
+        count,
+        firstEventTimeoutMs: PLAN.held.firstEventTimeoutMs,
+      });
       const rssHeldKb = rssKb(pidOf[t.key]);
       await send({ kind: 'heldClose' });
       await sleep(1000);
@@ -550,7 +565,9 @@ async function main() {
   // REST API while A, which has just admitted the token, is polled with it (bench/propagation.mjs).
   const replicaB = await startGateway({ ...gatewayEnv, PORT: String(await freePort()), BENCH_PROFILE_FILE: '' }, cwd, dist, 'gateway B');
   const cliToken = async (email, scopes) =>
-    JSON.parse(await run(join(dist, 'cli.js'), ['token', 'create', '--email', email, '--name', 'propagation', '--scopes', scopes], gatewayEnv, cwd)).token;
+    JSON.parse(
+      await run(join(dist, 'cli.js'), ['token', 'create', '--email', email, '--name', 'propagation', '--scopes', scopes], gatewayEnv, cwd),
+    ).token;
   const propagation = await measurePropagation({
     a: gateway.url,
     b: replicaB.url,
@@ -688,7 +705,20 @@ async function main() {
   out.push(
     table(
       `Cost against connections: the same 1 KB POST for ${PLAN.scaling.seconds}s at each count (autocannon), pipe and gateway`,
-      ['connections', 'pipe req/s', 'gateway req/s', 'gw/pipe', 'pipe p99 ms', 'gw p99 ms', 'pipe CPU us/req', 'gw CPU us/req', 'gw/pipe CPU', 'redis us/req', 'gw errors', 'other cores'],
+      [
+        'connections',
+        'pipe req/s',
+        'gateway req/s',
+        'gw/pipe',
+        'pipe p99 ms',
+        'gw p99 ms',
+        'pipe CPU us/req',
+        'gw CPU us/req',
+        'gw/pipe CPU',
+        'redis us/req',
+        'gw errors',
+        'other cores',
+      ],
       scaling.map((row) => [
         row.connections,
         num(row.bare.reqPerSec),

@@ -36,9 +36,12 @@ function settings() {
   const base = (env.LLM_GATEWAY_URL || env.ANTHROPIC_BASE_URL || '').replace(/\/+$/, '');
   if (base === '') throw new HelperError('set LLM_GATEWAY_URL (or ANTHROPIC_BASE_URL) to the gateway, e.g. https://gateway.example.com');
   const rotateBeforeDays = Number(env.LLM_GATEWAY_ROTATE_BEFORE_DAYS ?? 7);
-  if (!Number.isFinite(rotateBeforeDays) || rotateBeforeDays < 0) throw new HelperError('LLM_GATEWAY_ROTATE_BEFORE_DAYS must be a number of days');
-  const days = env.LLM_GATEWAY_TOKEN_DAYS === undefined || env.LLM_GATEWAY_TOKEN_DAYS === '' ? undefined : Number(env.LLM_GATEWAY_TOKEN_DAYS);
-  if (days !== undefined && (!Number.isInteger(days) || days < 1)) throw new HelperError('LLM_GATEWAY_TOKEN_DAYS must be a whole number of days');
+  if (!Number.isFinite(rotateBeforeDays) || rotateBeforeDays < 0)
+    throw new HelperError('LLM_GATEWAY_ROTATE_BEFORE_DAYS must be a number of days');
+  const days =
+    env.LLM_GATEWAY_TOKEN_DAYS === undefined || env.LLM_GATEWAY_TOKEN_DAYS === '' ? undefined : Number(env.LLM_GATEWAY_TOKEN_DAYS);
+  if (days !== undefined && (!Number.isInteger(days) || days < 1))
+    throw new HelperError('LLM_GATEWAY_TOKEN_DAYS must be a whole number of days');
   return {
     base,
     file: env.LLM_GATEWAY_TOKEN_FILE || join(homedir(), '.config', 'llm-gateway', 'token'),
@@ -125,7 +128,9 @@ async function main() {
     try {
       answer = await rotate(base, current.token, days);
     } catch (err) {
-      process.stderr.write(`llm-gateway: could not rotate the token (${err?.name === 'TimeoutError' ? 'no answer' : err?.message}); using it until it expires\n`);
+      process.stderr.write(
+        `llm-gateway: could not rotate the token (${err?.name === 'TimeoutError' ? 'no answer' : err?.message}); using it until it expires\n`,
+      );
       return current.token;
     }
     if (answer.status === 201 && typeof answer.body.token === 'string') {

@@ -145,12 +145,21 @@ describe('admin API from a browser session, and the BAN of a browser user', () =
     const intercept = window.llmGatewayRequestInterceptor as (r: Req) => Req | Promise<Req>;
 
     const body = JSON.stringify({ user_email: 'swagger-target@example.com' });
-    const request = await intercept({ url: `${gwUrl}/api/admin/sessions/logout-user`, method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const request = await intercept({
+      url: `${gwUrl}/api/admin/sessions/logout-user`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     expect(request.headers['X-CSRF-Token']).toBe(await csrf(admin));
     const sent = await admin.request(request.url, { method: request.method, headers: request.headers, json: JSON.parse(body) as unknown });
     expect(sent.status).toBe(200);
     // Reads, and calls to another origin, go out untouched.
-    expect(await intercept({ url: `${gwUrl}/api/admin/bans`, method: 'GET', headers: {} })).toEqual({ url: `${gwUrl}/api/admin/bans`, method: 'GET', headers: {} });
+    expect(await intercept({ url: `${gwUrl}/api/admin/bans`, method: 'GET', headers: {} })).toEqual({
+      url: `${gwUrl}/api/admin/bans`,
+      method: 'GET',
+      headers: {},
+    });
     expect((await intercept({ url: 'https://elsewhere.example/api', method: 'POST', headers: {} })).headers).toEqual({});
   });
 

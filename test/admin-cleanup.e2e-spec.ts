@@ -44,7 +44,8 @@ interface Run {
 
 const DAY = 86400_000;
 const itemKey = (i: Item): string => `${i.category} ${i.key} ${i.member ?? ''}`;
-const counts = (cs: Category[]): Record<string, number> => Object.fromEntries(cs.filter((c) => c.count > 0).map((c) => [c.category, c.count]));
+const counts = (cs: Category[]): Record<string, number> =>
+  Object.fromEntries(cs.filter((c) => c.count > 0).map((c) => [c.category, c.count]));
 
 interface Job {
   job_id: string;
@@ -104,7 +105,8 @@ describe('admin Redis cleanup', () => {
 
     // Audit entries from three days ago (the stream takes explicit ids only in increasing order).
     const old = Date.now() - 3 * DAY;
-    for (let i = 0; i < 3; i++) await r.xadd(keys.auditLog(), `${old + i}-0`, 'ts', String(old + i), 'action', 'user.ban', 'actor', 'old@example.com');
+    for (let i = 0; i < 3; i++)
+      await r.xadd(keys.auditLog(), `${old + i}-0`, 'ts', String(old + i), 'action', 'user.ban', 'actor', 'old@example.com');
 
     adminToken = await mintToken(gw, 'admin@example.com');
 
@@ -147,7 +149,15 @@ describe('admin Redis cleanup', () => {
 
     // A browser session that has ended: its record expired, its index entries remain.
     await r.zadd(keys.usersByMethod('oauth2'), Date.now(), 'browser@example.com');
-    await r.hset(keys.activeUser('browser@example.com'), 'email', 'browser@example.com', 'last_access', Date.now(), 'method_oauth2', Date.now());
+    await r.hset(
+      keys.activeUser('browser@example.com'),
+      'email',
+      'browser@example.com',
+      'last_access',
+      Date.now(),
+      'method_oauth2',
+      Date.now(),
+    );
     await r.zadd(keys.sessionsByExpiry(), past, 'endedSessionId');
     await r.zadd(keys.userSessions('browser@example.com'), past, 'endedSessionId');
     await r.zadd(keys.sessionsByEmail(), 0, 'browser@example.com\0endedSessionId');
@@ -202,7 +212,9 @@ describe('admin Redis cleanup', () => {
     expect(preview.freeable_bytes).toBeGreaterThan(0);
     for (const c of preview.categories) if (c.count > 0) expect([c.category, c.bytes > 0]).toEqual([c.category, true]);
     const members = preview.items.map((i) => i.member);
-    expect(members).toEqual(expect.arrayContaining(['lapsed@example.com', 'was-banned@example.com', 'endedSessionId', 'orphanTokenIdAAAAAAAAAAAA']));
+    expect(members).toEqual(
+      expect.arrayContaining(['lapsed@example.com', 'was-banned@example.com', 'endedSessionId', 'orphanTokenIdAAAAAAAAAAAA']),
+    );
     expect(members).not.toContain('live@example.com');
     expect(members).not.toContain('banned@example.com');
     expect(members).not.toContain(revokedId);
@@ -216,14 +228,22 @@ describe('admin Redis cleanup', () => {
     // Progress only moves forward, phase by phase, and ends done with the run's figures.
     const phases = progress.map((p) => PHASES.indexOf(p.phase));
     expect(phases.every((p, i) => p >= 0 && (i === 0 || p >= phases[i - 1]))).toBe(true);
-    for (const field of ['scanned', 'deleted'] as const) expect(progress.every((p, i) => i === 0 || p[field] >= progress[i - 1][field])).toBe(true);
+    for (const field of ['scanned', 'deleted'] as const)
+      expect(progress.every((p, i) => i === 0 || p[field] >= progress[i - 1][field])).toBe(true);
     const end = progress.at(-1)!;
     expect(end).toMatchObject({ state: 'finished', phase: 'done', found: 18, deleted: 18, freed_bytes: run.freed_bytes, error: null });
     expect(end.scanned).toBeGreaterThan(18);
     const current = await call<{ job: Job }>(gw, 'GET', '/api/admin/redis/cleanup/jobs/current', { token: adminToken });
     expect(current.body.job).toMatchObject({ job_id: started.job_id, state: 'finished' });
 
-    expect(run).toMatchObject({ trigger: 'manual', actor: 'admin@example.com', found: 18, deleted: 18, error: null, items_truncated: false });
+    expect(run).toMatchObject({
+      trigger: 'manual',
+      actor: 'admin@example.com',
+      found: 18,
+      deleted: 18,
+      error: null,
+      items_truncated: false,
+    });
     expect(run.items.map(itemKey).sort()).toEqual(preview.items.map(itemKey).sort());
     expect(counts(run.categories)).toEqual(counts(preview.categories));
     expect(run.freed_bytes).toBeGreaterThan(0);
@@ -233,11 +253,18 @@ describe('admin Redis cleanup', () => {
 
     // What is live is untouched: the live token works, the revoked one is still listed, the ban holds.
     expect((await fetch(`${gw.url}/api/admin/bans`, { headers: { authorization: `Bearer ${liveToken}` } })).status).toBe(403);
-    const tokens = await call<{ items: Array<{ token_id: string; status: string }> }>(gw, 'GET', '/api/admin/tokens?email=live@example.com', { token: adminToken });
+    const tokens = await call<{ items: Array<{ token_id: string; status: string }> }>(
+      gw,
+      'GET',
+      '/api/admin/tokens?email=live@example.com',
+      { token: adminToken },
+    );
     expect(tokens.body.items.find((t) => t.token_id === revokedId)?.status).toBe('revoked');
     const bans = await call<{ items: Array<{ email: string }> }>(gw, 'GET', '/api/admin/bans', { token: adminToken });
     expect(bans.body.items.map((b) => b.email)).toEqual(['banned@example.com']);
-    const users = await call<{ items: Array<{ email: string }> }>(gw, 'GET', '/api/admin/sessions/active-users?q=live', { token: adminToken });
+    const users = await call<{ items: Array<{ email: string }> }>(gw, 'GET', '/api/admin/sessions/active-users?q=live', {
+      token: adminToken,
+    });
     expect(users.body.items.map((u) => u.email)).toEqual(['live@example.com']);
     expect(await r.zscore(keys.usersByLastAccess(), 'lapsed@example.com')).toBeNull();
     expect(await r.hexists(keys.tokenCatalog(), 'orphanTokenIdAAAAAAAAAAAA')).toBe(0);
@@ -252,7 +279,9 @@ describe('admin Redis cleanup', () => {
   });
 
   it('keeps the run in its log, with the removed items, and audits it', async () => {
-    const logs = await call<{ items: Run[]; total: number; retention_days: number }>(gw, 'GET', '/api/admin/redis/cleanup/logs', { token: adminToken });
+    const logs = await call<{ items: Run[]; total: number; retention_days: number }>(gw, 'GET', '/api/admin/redis/cleanup/logs', {
+      token: adminToken,
+    });
     expect(logs.status).toBe(200);
     expect(logs.body.total).toBe(1);
     expect(logs.body.retention_days).toBe(30);
@@ -264,9 +293,14 @@ describe('admin Redis cleanup', () => {
     expect(detail.body.items.map(itemKey).sort()).toEqual(preview.items.map(itemKey).sort());
     expect((await call(gw, 'GET', '/api/admin/redis/cleanup/logs/1764575000000-00000000', { token: adminToken })).status).toBe(404);
     expect((await call(gw, 'GET', '/api/admin/redis/cleanup/logs/not-a-run', { token: adminToken })).status).toBe(400);
-    const audit = await call<{ items: Array<{ actor: string; outcome: string; status: number }> }>(gw, 'GET', '/api/admin/audit?action=cleanup.execute', {
-      token: adminToken,
-    });
+    const audit = await call<{ items: Array<{ actor: string; outcome: string; status: number }> }>(
+      gw,
+      'GET',
+      '/api/admin/audit?action=cleanup.execute',
+      {
+        token: adminToken,
+      },
+    );
     // Newest first: the admin's run, then the non-admin's refused attempt from the first test.
     expect(audit.body.items.map((e) => [e.actor, e.outcome, e.status])).toEqual([
       ['admin@example.com', 'success', 202],
@@ -319,15 +353,30 @@ describe('admin Redis cleanup', () => {
     const tick = Date.now();
     await gw.get<CleanupScheduler>(CleanupScheduler).runTick(tick);
     const logs = await call<{ items: Run[] }>(gw, 'GET', '/api/admin/redis/cleanup/logs?limit=1', { token: adminToken });
-    expect(logs.body.items[0]).toMatchObject({ trigger: 'scheduled', scheduled_for: new Date(tick).toISOString(), actor: 'scheduler', deleted: 1 });
+    expect(logs.body.items[0]).toMatchObject({
+      trigger: 'scheduled',
+      scheduled_for: new Date(tick).toISOString(),
+      actor: 'scheduler',
+      deleted: 1,
+    });
   });
 
   it('pages through the logs', async () => {
-    const first = await call<{ items: Run[]; next_cursor: string | null; total: number }>(gw, 'GET', '/api/admin/redis/cleanup/logs?limit=2', { token: adminToken });
+    const first = await call<{ items: Run[]; next_cursor: string | null; total: number }>(
+      gw,
+      'GET',
+      '/api/admin/redis/cleanup/logs?limit=2',
+      { token: adminToken },
+    );
     expect(first.body.items).toHaveLength(2);
-    const rest = await call<{ items: Run[]; next_cursor: string | null }>(gw, 'GET', `/api/admin/redis/cleanup/logs?limit=10&cursor=${first.body.next_cursor}`, {
-      token: adminToken,
-    });
+    const rest = await call<{ items: Run[]; next_cursor: string | null }>(
+      gw,
+      'GET',
+      `/api/admin/redis/cleanup/logs?limit=10&cursor=${first.body.next_cursor}`,
+      {
+        token: adminToken,
+      },
+    );
     const ids = [...first.body.items, ...rest.body.items].map((x) => x.run_id);
     expect(new Set(ids).size).toBe(first.body.total);
     expect(rest.body.next_cursor).toBeNull();
@@ -348,7 +397,8 @@ describe('admin Redis cleanup', () => {
     expect(current.body.job).toMatchObject({ job_id: res.body.job_id, actor: 'admin@example.com' });
     // The page that started it is gone: nobody polls the job. Its run still ends in the logs.
     const deadline = Date.now() + 60_000;
-    while ((await r.zcard(keys.cleanupRuns())) === runsBefore && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while ((await r.zcard(keys.cleanupRuns())) === runsBefore && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     const run = await call<Run>(gw, 'GET', `/api/admin/redis/cleanup/logs/${res.body.run_id}`, { token: adminToken });
     expect(run.body).toMatchObject({ deleted: 20_000, error: null });
     expect(await r.zcard(keys.usersByLastAccess())).toBeLessThan(100);

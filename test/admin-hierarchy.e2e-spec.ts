@@ -36,7 +36,8 @@ describe('admin hierarchy', () => {
 
   /** A fresh admin-scoped token of `email`, so each test is independent of what others revoked. */
   const adminToken = (email: string): Promise<string> => mintToken(gw, email, ['llm', 'admin'], 'hierarchy');
-  const tokenIdOf = (token: string): string => (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { jti: string }).jti;
+  const tokenIdOf = (token: string): string =>
+    (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { jti: string }).jti;
   const works = async (token: string): Promise<boolean> => (await call(gw, 'GET', '/api/me', { token })).status === 200;
   const banned = async (email: string): Promise<boolean> => (await redis.client().exists(keys.ban(email))) === 1;
   const ban = async (actor: string, target: string): Promise<{ status: number; body: Record<string, unknown> }> =>
@@ -86,7 +87,12 @@ describe('admin hierarchy', () => {
       const rootToken = await adminToken(ROOT);
       const res = await ban(actor, ROOT);
       expect(res.status).toBe(403);
-      expect(res.body).toMatchObject({ statusCode: 403, error: 'Forbidden', code: 'target_is_super_admin', message: 'Nobody may ban the super admin or revoke their tokens or sessions' });
+      expect(res.body).toMatchObject({
+        statusCode: 403,
+        error: 'Forbidden',
+        code: 'target_is_super_admin',
+        message: 'Nobody may ban the super admin or revoke their tokens or sessions',
+      });
       expect(await banned(ROOT)).toBe(false);
       expect(await works(rootToken)).toBe(true);
     });
@@ -99,7 +105,10 @@ describe('admin hierarchy', () => {
     ])('an admin below the super admin cannot ban another admin: %s -> %s is 403', async (actor, target) => {
       const res = await ban(actor, target);
       expect(res.status).toBe(403);
-      expect(res.body).toMatchObject({ code: 'target_is_admin', message: `${target} is an admin: only the super admin may ban them or revoke their tokens or sessions` });
+      expect(res.body).toMatchObject({
+        code: 'target_is_admin',
+        message: `${target} is an admin: only the super admin may ban them or revoke their tokens or sessions`,
+      });
       expect(await banned(target)).toBe(false);
     });
 
@@ -118,7 +127,12 @@ describe('admin hierarchy', () => {
 
     it('records the refusal in the audit trail: actor, target, 403 and why', async () => {
       await ban(OPS, ROOT);
-      const res = await call<{ items: Array<Record<string, unknown>> }>(gw, 'GET', `/api/admin/audit?action=user.ban&target=${ROOT}&actor=${OPS}`, { token: await adminToken(ROOT) });
+      const res = await call<{ items: Array<Record<string, unknown>> }>(
+        gw,
+        'GET',
+        `/api/admin/audit?action=user.ban&target=${ROOT}&actor=${OPS}`,
+        { token: await adminToken(ROOT) },
+      );
       expect(res.status).toBe(200);
       expect(res.body.items[0]).toMatchObject({
         actor: OPS,
@@ -137,18 +151,24 @@ describe('admin hierarchy', () => {
       const one = await call(gw, 'DELETE', `/api/admin/tokens/${tokenIdOf(rootToken)}`, { token: await adminToken(OPS) });
       expect(one.status).toBe(403);
       expect(one.body).toMatchObject({ code: 'target_is_super_admin' });
-      const all = await call(gw, 'POST', '/api/admin/tokens/revoke-user', { token: await adminToken(RUNTIME_ADMIN), body: { user_email: ROOT } });
+      const all = await call(gw, 'POST', '/api/admin/tokens/revoke-user', {
+        token: await adminToken(RUNTIME_ADMIN),
+        body: { user_email: ROOT },
+      });
       expect(all.status).toBe(403);
       expect(all.body).toMatchObject({ code: 'target_is_super_admin' });
       expect(await works(rootToken)).toBe(true);
     });
 
-    it('only the super admin revokes an admin\'s tokens', async () => {
+    it("only the super admin revokes an admin's tokens", async () => {
       const opsToken = await adminToken(OPS);
       const byPeer = await call(gw, 'DELETE', `/api/admin/tokens/${tokenIdOf(opsToken)}`, { token: await adminToken(DOMAIN_ADMIN) });
       expect(byPeer.status).toBe(403);
       expect(byPeer.body).toMatchObject({ code: 'target_is_admin' });
-      const allByPeer = await call(gw, 'POST', '/api/admin/tokens/revoke-user', { token: await adminToken(OPS), body: { user_email: RUNTIME_ADMIN } });
+      const allByPeer = await call(gw, 'POST', '/api/admin/tokens/revoke-user', {
+        token: await adminToken(OPS),
+        body: { user_email: RUNTIME_ADMIN },
+      });
       expect(allByPeer.status).toBe(403);
       expect(await works(opsToken)).toBe(true);
 
@@ -156,12 +176,15 @@ describe('admin hierarchy', () => {
       expect(byRoot.status).toBe(200);
       expect(await works(opsToken)).toBe(false);
       const domToken = await adminToken(DOMAIN_ADMIN);
-      const allByRoot = await call(gw, 'POST', '/api/admin/tokens/revoke-user', { token: await adminToken(ROOT), body: { user_email: DOMAIN_ADMIN } });
+      const allByRoot = await call(gw, 'POST', '/api/admin/tokens/revoke-user', {
+        token: await adminToken(ROOT),
+        body: { user_email: DOMAIN_ADMIN },
+      });
       expect(allByRoot.status).toBe(200);
       expect(await works(domToken)).toBe(false);
     });
 
-    it('an admin revokes a person\'s token and their own', async () => {
+    it("an admin revokes a person's token and their own", async () => {
       const personToken = await mintToken(gw, PERSON, ['llm']);
       expect((await call(gw, 'DELETE', `/api/admin/tokens/${tokenIdOf(personToken)}`, { token: await adminToken(OPS) })).status).toBe(200);
       const own = await adminToken(OPS);
@@ -171,13 +194,17 @@ describe('admin hierarchy', () => {
   });
 
   describe('sessions (force logout)', () => {
-    it('nobody ends a session of the super admin; only the super admin ends an admin\'s', async () => {
+    it("nobody ends a session of the super admin; only the super admin ends an admin's", async () => {
       const rootBrowser = await signedIn(ROOT);
       const rtBrowser = await signedIn(RUNTIME_ADMIN);
-      const refusedRoot = await call(gw, 'DELETE', `/api/admin/sessions/${sessionIdOfBrowser(rootBrowser)}`, { token: await adminToken(OPS) });
+      const refusedRoot = await call(gw, 'DELETE', `/api/admin/sessions/${sessionIdOfBrowser(rootBrowser)}`, {
+        token: await adminToken(OPS),
+      });
       expect(refusedRoot.status).toBe(403);
       expect(refusedRoot.body).toMatchObject({ code: 'target_is_super_admin' });
-      const refusedAdmin = await call(gw, 'DELETE', `/api/admin/sessions/${sessionIdOfBrowser(rtBrowser)}`, { token: await adminToken(OPS) });
+      const refusedAdmin = await call(gw, 'DELETE', `/api/admin/sessions/${sessionIdOfBrowser(rtBrowser)}`, {
+        token: await adminToken(OPS),
+      });
       expect(refusedAdmin.status).toBe(403);
       expect(refusedAdmin.body).toMatchObject({ code: 'target_is_admin' });
       expect((await rootBrowser.get(`${gw.url}/api/me`)).status).toBe(200);
@@ -186,19 +213,26 @@ describe('admin hierarchy', () => {
       const ended = await call(gw, 'DELETE', `/api/admin/sessions/${sessionIdOfBrowser(rtBrowser)}`, { token: await adminToken(ROOT) });
       expect(ended.status).toBe(200);
       expect((await rtBrowser.get(`${gw.url}/api/me`)).status).toBe(401);
-      const audit = await call<{ items: Array<Record<string, unknown>> }>(gw, 'GET', `/api/admin/audit?action=session.delete&actor=${OPS}`, { token: await adminToken(ROOT) });
+      const audit = await call<{ items: Array<Record<string, unknown>> }>(
+        gw,
+        'GET',
+        `/api/admin/audit?action=session.delete&actor=${OPS}`,
+        { token: await adminToken(ROOT) },
+      );
       expect(audit.body.items.map((e) => e.status)).toEqual([403, 403]);
     });
 
-    it('an admin ends a person\'s session', async () => {
+    it("an admin ends a person's session", async () => {
       const browser = await signedIn(PERSON);
-      expect((await call(gw, 'DELETE', `/api/admin/sessions/${sessionIdOfBrowser(browser)}`, { token: await adminToken(OPS) })).status).toBe(200);
+      expect(
+        (await call(gw, 'DELETE', `/api/admin/sessions/${sessionIdOfBrowser(browser)}`, { token: await adminToken(OPS) })).status,
+      ).toBe(200);
       expect((await browser.get(`${gw.url}/api/me`)).status).toBe(401);
     });
   });
 
-  describe('the operator\'s CLI', () => {
-    it('is root on the host: it bans an admin and revokes the super admin\'s token', async () => {
+  describe("the operator's CLI", () => {
+    it("is root on the host: it bans an admin and revokes the super admin's token", async () => {
       expectSuccess(cli('ban', '--email', OPS));
       expect(await banned(OPS)).toBe(true);
       expectSuccess(cli('unban', '--email', OPS));

@@ -104,15 +104,33 @@ describe('admin list management (/api/admin/manage) and the admin guard', () => 
   });
 
   it('records admin list changes in the audit trail, refusals as denied', async () => {
-    await call(gw, 'POST', '/api/admin/manage', { token: superToken, body: { email: 'dave@example.com' }, headers: { 'x-request-id': 'req-add-dave' } });
+    await call(gw, 'POST', '/api/admin/manage', {
+      token: superToken,
+      body: { email: 'dave@example.com' },
+      headers: { 'x-request-id': 'req-add-dave' },
+    });
     const refused = await call(gw, 'POST', '/api/admin/manage', { token: envAdminToken, body: { email: 'eve@example.com' } });
     expect(refused.status).toBe(403);
-    const res = await call<{ items: Array<Record<string, unknown>>; total: number }>(gw, 'GET', '/api/admin/audit?action=admin.add', { token: envAdminToken });
+    const res = await call<{ items: Array<Record<string, unknown>>; total: number }>(gw, 'GET', '/api/admin/audit?action=admin.add', {
+      token: envAdminToken,
+    });
     expect(res.status).toBe(200);
     const dave = res.body.items.find((e) => e.target === 'dave@example.com');
-    expect(dave).toMatchObject({ actor: 'root@example.com', action: 'admin.add', outcome: 'success', status: 201, request_id: 'req-add-dave', actor_method: 'jwt' });
+    expect(dave).toMatchObject({
+      actor: 'root@example.com',
+      action: 'admin.add',
+      outcome: 'success',
+      status: 201,
+      request_id: 'req-add-dave',
+      actor_method: 'jwt',
+    });
     const eve = res.body.items.find((e) => e.target === 'eve@example.com');
-    expect(eve).toMatchObject({ actor: 'ops@example.com', outcome: 'denied', status: 403, request_id: refused.headers.get('x-request-id') });
+    expect(eve).toMatchObject({
+      actor: 'ops@example.com',
+      outcome: 'denied',
+      status: 403,
+      request_id: refused.headers.get('x-request-id'),
+    });
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

@@ -125,7 +125,10 @@ describe('admin tokens API (/api/admin/tokens)', () => {
   });
 
   it('revokes every live token of a user', async () => {
-    const res = await call(gw, 'POST', '/api/admin/tokens/revoke-user', { token: adminToken, body: { user_email: ' Alice@Example.com', reason: 'offboarded' } });
+    const res = await call(gw, 'POST', '/api/admin/tokens/revoke-user', {
+      token: adminToken,
+      body: { user_email: ' Alice@Example.com', reason: 'offboarded' },
+    });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ user_email: 'alice@example.com', tokens_revoked: 4 });
     const list = await call<TokenList>(gw, 'GET', '/api/admin/tokens?email=alice@example.com', { token: adminToken });
@@ -183,7 +186,17 @@ describe('admin tokens API (/api/admin/tokens)', () => {
   });
 
   it('refuses bad paging input with 400', async () => {
-    for (const q of ['limit=0', 'limit=501', 'limit=abc', 'limit=2.5', 'cursor=notbase64!', 'cursor=e30', 'status=gone', 'unknown=1', 'email=not-an-email']) {
+    for (const q of [
+      'limit=0',
+      'limit=501',
+      'limit=abc',
+      'limit=2.5',
+      'cursor=notbase64!',
+      'cursor=e30',
+      'status=gone',
+      'unknown=1',
+      'email=not-an-email',
+    ]) {
       const res = await call(gw, 'GET', `/api/admin/tokens?${q}`, { token: adminToken });
       expect([q, res.status]).toEqual([q, 400]);
     }
@@ -210,11 +223,19 @@ describe('admin tokens API (/api/admin/tokens)', () => {
     expect(blocked.body.items.map((t) => [t.token_id, t.status])).toEqual([[live.record.tokenId, 'blocked']]);
     const active = await call<TokenList>(gw, 'GET', '/api/admin/tokens?status=active&limit=500', { token: adminToken });
     expect(active.body.items.map((t) => t.token_id)).not.toContain(live.record.tokenId);
-    const own = await call<TokenList & { blocked: number }>(gw, 'GET', '/api/admin/tokens?email=mallory@example.com', { token: adminToken });
-    expect({ active: own.body.active, blocked: own.body.blocked, revoked: own.body.revoked }).toEqual({ active: 0, blocked: 1, revoked: 1 });
+    const own = await call<TokenList & { blocked: number }>(gw, 'GET', '/api/admin/tokens?email=mallory@example.com', {
+      token: adminToken,
+    });
+    expect({ active: own.body.active, blocked: own.body.blocked, revoked: own.body.revoked }).toEqual({
+      active: 0,
+      blocked: 1,
+      revoked: 1,
+    });
 
     await activeUsers.unban('mallory@example.com');
-    const after = await call<TokenList & { blocked: number }>(gw, 'GET', '/api/admin/tokens?email=mallory@example.com&status=active', { token: adminToken });
+    const after = await call<TokenList & { blocked: number }>(gw, 'GET', '/api/admin/tokens?email=mallory@example.com&status=active', {
+      token: adminToken,
+    });
     expect(after.body.items.map((t) => [t.token_id, t.status])).toEqual([[live.record.tokenId, 'active']]);
     expect(after.body.blocked).toBe(0);
   });

@@ -100,7 +100,13 @@ describe('admin users and bans API', () => {
       body: { user_email: 'Mallory@Example.com', reason: 'leaked a token' },
     });
     expect(ban.status).toBe(200);
-    expect(ban.body).toMatchObject({ user_email: 'mallory@example.com', sessions_ended: 0, tokens_blocked: 2, ban_seconds: 3600, reason: 'leaked a token' });
+    expect(ban.body).toMatchObject({
+      user_email: 'mallory@example.com',
+      sessions_ended: 0,
+      tokens_blocked: 2,
+      ban_seconds: 3600,
+      reason: 'leaked a token',
+    });
     const until = Date.parse((ban.body as { banned_until: string }).banned_until);
     expect(until).toBeGreaterThan(Date.now() + 3590_000);
 
@@ -146,16 +152,22 @@ describe('admin users and bans API', () => {
   });
 
   it('refuses a self-ban (409), an unknown unban (404) and bad emails (400)', async () => {
-    expect((await call(gw, 'POST', '/api/admin/sessions/revoke-user', { token: adminToken, body: { user_email: 'admin@example.com' } })).status).toBe(409);
+    expect(
+      (await call(gw, 'POST', '/api/admin/sessions/revoke-user', { token: adminToken, body: { user_email: 'admin@example.com' } })).status,
+    ).toBe(409);
     expect((await models(adminToken)).status).toBe(200);
     expect((await call(gw, 'DELETE', '/api/admin/sessions/unban/nobody@example.com', { token: adminToken })).status).toBe(404);
     expect((await call(gw, 'DELETE', '/api/admin/sessions/unban/not-an-email', { token: adminToken })).status).toBe(400);
-    expect((await call(gw, 'POST', '/api/admin/sessions/revoke-user', { token: adminToken, body: { user_email: 'a@b@c.com' } })).status).toBe(400);
+    expect(
+      (await call(gw, 'POST', '/api/admin/sessions/revoke-user', { token: adminToken, body: { user_email: 'a@b@c.com' } })).status,
+    ).toBe(400);
     expect((await call(gw, 'POST', '/api/admin/sessions/revoke-user', { token: adminToken, body: {} })).status).toBe(400);
   });
 
   it('records bans and unbans in the audit trail', async () => {
-    const res = await call<{ items: Array<Record<string, unknown>> }>(gw, 'GET', '/api/admin/audit?target=mallory%40example.com', { token: adminToken });
+    const res = await call<{ items: Array<Record<string, unknown>> }>(gw, 'GET', '/api/admin/audit?target=mallory%40example.com', {
+      token: adminToken,
+    });
     expect(res.body.items.map((e) => [e.action, e.outcome, e.actor])).toEqual([
       ['user.unban', 'success', 'admin@example.com'],
       ['user.ban', 'success', 'admin@example.com'],
@@ -244,16 +256,23 @@ describe('admin users and bans API', () => {
     });
 
     it('neither repeats nor skips when the user a cursor points at becomes active again', async () => {
-      const first = await call<UserList>(gw, 'GET', '/api/admin/sessions/active-users?limit=200&q=load.example&match=contains', { token: adminToken });
+      const first = await call<UserList>(gw, 'GET', '/api/admin/sessions/active-users?limit=200&q=load.example&match=contains', {
+        token: adminToken,
+      });
       const anchor = first.body.items.at(-1)!.email;
       const { record } = await gw.get<TokensService>(TokensService).create({ email: anchor, name: 'again', createdVia: 'cli' });
       await gw.get<ActiveUsersService>(ActiveUsersService).admitToken(anchor, record.tokenId, 'again');
       const seen = first.body.items.map((u) => u.email);
       let cursor = first.body.next_cursor;
       while (cursor !== null) {
-        const res: { body: UserList } = await call<UserList>(gw, 'GET', `/api/admin/sessions/active-users?limit=200&q=load.example&match=contains&cursor=${cursor}`, {
-          token: adminToken,
-        });
+        const res: { body: UserList } = await call<UserList>(
+          gw,
+          'GET',
+          `/api/admin/sessions/active-users?limit=200&q=load.example&match=contains&cursor=${cursor}`,
+          {
+            token: adminToken,
+          },
+        );
         seen.push(...res.body.items.map((u) => u.email));
         cursor = res.body.next_cursor;
       }
@@ -270,7 +289,9 @@ describe('admin users and bans API', () => {
     it('searches literally: glob characters match nothing here', async () => {
       for (const q of ['bulk-*', 'bulk-?000', '[b]ulk', 'bulk\\-0001']) {
         for (const match of ['prefix', 'contains']) {
-          const res = await call<UserList>(gw, 'GET', `/api/admin/sessions/active-users?q=${encodeURIComponent(q)}&match=${match}`, { token: adminToken });
+          const res = await call<UserList>(gw, 'GET', `/api/admin/sessions/active-users?q=${encodeURIComponent(q)}&match=${match}`, {
+            token: adminToken,
+          });
           expect([q, match, res.status, res.body.items.length]).toEqual([q, match, 200, 0]);
         }
       }
@@ -292,14 +313,18 @@ describe('admin users and bans API', () => {
       // Only the start: a middle part finds nothing by prefix, everything by contains.
       const middle = await call<UserList>(gw, 'GET', '/api/admin/sessions/active-users?q=0999@load', { token: adminToken });
       expect(middle.body.items).toEqual([]);
-      const contains = await call<UserList>(gw, 'GET', '/api/admin/sessions/active-users?q=0999@load&match=contains', { token: adminToken });
+      const contains = await call<UserList>(gw, 'GET', '/api/admin/sessions/active-users?q=0999@load&match=contains', {
+        token: adminToken,
+      });
       expect(contains.body.items.map((u) => u.email)).toEqual(['bulk-0999@load.example.com']);
     });
 
     it('leaves out people whose activity has ended', async () => {
       await redis.client().del(`${gw.config.redis.keyPrefix}{bulk-0500@load.example.com}:user`);
       const res = await call<UserList>(gw, 'GET', '/api/admin/sessions/active-users?q=bulk-050', { token: adminToken });
-      expect(res.body.items.map((u) => u.email)).toEqual(seeded.filter((e) => e.startsWith('bulk-050') && e !== 'bulk-0500@load.example.com'));
+      expect(res.body.items.map((u) => u.email)).toEqual(
+        seeded.filter((e) => e.startsWith('bulk-050') && e !== 'bulk-0500@load.example.com'),
+      );
     });
   });
 });

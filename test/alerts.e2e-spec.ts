@@ -67,7 +67,12 @@ describe('Slack alerts', () => {
       { type: 'context', elements: [{ type: 'mrkdwn', text: expect.stringContaining('LLM gateway https://gateway.example.com') }] },
     ]);
 
-    const unban = await call(gw, 'DELETE', `/api/admin/sessions/unban/mallory@example.com?reason=${encodeURIComponent('appeal accepted')}`, { token: adminToken });
+    const unban = await call(
+      gw,
+      'DELETE',
+      `/api/admin/sessions/unban/mallory@example.com?reason=${encodeURIComponent('appeal accepted')}`,
+      { token: adminToken },
+    );
     expect(unban.status).toBe(200);
     const [unbanned] = await receiver.waitFor(/mallory@example\.com was unbanned/);
     expect(unbanned.body.text).toContain(`by ${ADMIN}. Reason: appeal accepted.`);
@@ -94,7 +99,10 @@ describe('Slack alerts', () => {
 
   it('retries once when the webhook does not answer within ALERT_TIMEOUT_MS', async () => {
     receiver.answer([{ kind: 'hold' }, { kind: 'ok' }]);
-    const ban = await call(gw, 'POST', '/api/admin/sessions/revoke-user', { token: adminToken, body: { user_email: 'slow@example.com', reason: 'test' } });
+    const ban = await call(gw, 'POST', '/api/admin/sessions/revoke-user', {
+      token: adminToken,
+      body: { user_email: 'slow@example.com', reason: 'test' },
+    });
     expect(ban.status).toBe(200);
     const attempts = await receiver.waitFor(/slow@example\.com was banned/, 2);
     expect(attempts).toHaveLength(2);
@@ -120,7 +128,12 @@ describe('Slack alerts', () => {
     expect(started.status).toBe(202);
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const job = await call<{ run_id: string; state: string; deleted: number; error: string | null }>(gw, 'GET', `/api/admin/redis/cleanup/jobs/${started.body.job_id}`, { token: adminToken });
+      const job = await call<{ run_id: string; state: string; deleted: number; error: string | null }>(
+        gw,
+        'GET',
+        `/api/admin/redis/cleanup/jobs/${started.body.job_id}`,
+        { token: adminToken },
+      );
       if (job.body.state !== 'running') return job.body;
       if (Date.now() > deadline) throw new Error('cleanup job still running after 30 s');
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -134,7 +147,17 @@ describe('Slack alerts', () => {
     const small = await cleanupJob();
     expect(small).toMatchObject({ state: 'finished', deleted: 2 });
 
-    await r.zadd(keys.bans(), future, 'ghost3@example.com', future, 'ghost4@example.com', future, 'ghost5@example.com', future, 'ghost6@example.com');
+    await r.zadd(
+      keys.bans(),
+      future,
+      'ghost3@example.com',
+      future,
+      'ghost4@example.com',
+      future,
+      'ghost5@example.com',
+      future,
+      'ghost6@example.com',
+    );
     const large = await cleanupJob();
     expect(large.deleted).toBe(4);
     const [alert] = await receiver.waitFor(/Redis cleanup removed 4 stale entries/);

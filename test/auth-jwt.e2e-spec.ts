@@ -70,19 +70,28 @@ describe('JWT authentication', () => {
     const forgeries: Array<[string, () => string]> = [
       ['an expired token with a wrong claim', () => resign({ iat: now() - 7200, exp: now() - 60, aud: 'another-api' })],
       ['a token issued in the future', () => resign({ iat: now() + 3600, exp: now() + 7200 })],
-      ['a tampered payload', () => {
-        const [h, , s] = genuine.split('.');
-        return `${h}.${b64url({ ...claims, sub: 'mallory@example.com', email: 'mallory@example.com' })}.${s}`;
-      }],
-      ['a tampered signature', () => {
-        const [h, p, s] = genuine.split('.');
-        return `${h}.${p}.${s.slice(0, 10)}${s[10] === 'A' ? 'B' : 'A'}${s.slice(11)}`;
-      }],
-      ['another spelling of the same signature', () => {
-        const last = genuine.at(-1) as string;
-        const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-        return `${genuine.slice(0, -1)}${alphabet[alphabet.indexOf(last) ^ 1]}`;
-      }],
+      [
+        'a tampered payload',
+        () => {
+          const [h, , s] = genuine.split('.');
+          return `${h}.${b64url({ ...claims, sub: 'mallory@example.com', email: 'mallory@example.com' })}.${s}`;
+        },
+      ],
+      [
+        'a tampered signature',
+        () => {
+          const [h, p, s] = genuine.split('.');
+          return `${h}.${p}.${s.slice(0, 10)}${s[10] === 'A' ? 'B' : 'A'}${s.slice(11)}`;
+        },
+      ],
+      [
+        'another spelling of the same signature',
+        () => {
+          const last = genuine.at(-1) as string;
+          const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+          return `${genuine.slice(0, -1)}${alphabet[alphabet.indexOf(last) ^ 1]}`;
+        },
+      ],
       ['a signature made with another secret', () => signJwt(HS256, claims, 'some-other-secret-that-is-long-enough-0123')],
       ['alg none without a signature', () => `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims)}.`],
       ['alg none with a signature', () => resign({}, { alg: 'none', typ: 'JWT' })],
@@ -123,7 +132,10 @@ describe('JWT authentication', () => {
       const other = (await stack.mint('carol@example.com')).token;
       const conflict = {
         status: 401,
-        body: { type: 'error', error: { type: 'authentication_error', message: 'Conflicting or malformed credentials', code: 'invalid_credentials' } },
+        body: {
+          type: 'error',
+          error: { type: 'authentication_error', message: 'Conflicting or malformed credentials', code: 'invalid_credentials' },
+        },
       };
       expect(await models({ authorization: `Bearer ${genuine}`, 'x-api-key': other })).toEqual(conflict);
       expect(await models({ authorization: `Bearer ${genuine}`, 'x-api-key': 'b' })).toEqual(conflict);
@@ -133,7 +145,9 @@ describe('JWT authentication', () => {
     });
 
     it('is read by the OpenAI SDK as an AuthenticationError', async () => {
-      const err = await new OpenAI({ apiKey: resign({ iss: 'nope' }), baseURL: `${stack.gw.url}/v1`, maxRetries: 0 }).models.list().catch((e: unknown) => e);
+      const err = await new OpenAI({ apiKey: resign({ iss: 'nope' }), baseURL: `${stack.gw.url}/v1`, maxRetries: 0 }).models
+        .list()
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
       expect((err as InstanceType<typeof OpenAI.AuthenticationError>).error).toEqual(INVALID_TOKEN.error);
     });
@@ -144,7 +158,10 @@ describe('JWT authentication', () => {
       const { token, record } = await stack.mint('dave@example.com');
       expect((await models(bearer(token))).status).toBe(200);
       await stack.tokens.revokeById(record.tokenId, 'admin@example.com');
-      const revoked = { type: 'error', error: { type: 'authentication_error', message: 'This token has been revoked; create a new one', code: 'token_revoked' } };
+      const revoked = {
+        type: 'error',
+        error: { type: 'authentication_error', message: 'This token has been revoked; create a new one', code: 'token_revoked' },
+      };
       expect(await models(bearer(token))).toEqual({ status: 401, body: revoked });
     });
 
@@ -240,14 +257,20 @@ describe('JWT authentication', () => {
       expect(await manage({})).toEqual({ status: 401, body: rest('Invalid or missing credentials') });
       expect((await call(`/api/admin/manage?access_token=${rootToken}`, {})).status).toBe(401);
       const other = (await stack.mint('helen@example.com')).token;
-      expect(await manage({ authorization: `Bearer ${rootToken}`, 'x-api-key': other })).toEqual({ status: 401, body: rest('Conflicting or malformed credentials') });
+      expect(await manage({ authorization: `Bearer ${rootToken}`, 'x-api-key': other })).toEqual({
+        status: 401,
+        body: rest('Conflicting or malformed credentials'),
+      });
     });
 
     it('refuses a revoked token and a banned user on the next request', async () => {
       const revoked = await stack.mint(SUPER_ADMIN, { scopes: ['llm', 'admin'], name: 'to revoke' });
       expect((await manage(bearer(revoked.token))).status).toBe(200);
       await stack.tokens.revokeById(revoked.record.tokenId, SUPER_ADMIN);
-      expect(await manage(bearer(revoked.token))).toEqual({ status: 401, body: rest('This token has been revoked; create a new one', 'token_revoked') });
+      expect(await manage(bearer(revoked.token))).toEqual({
+        status: 401,
+        body: rest('This token has been revoked; create a new one', 'token_revoked'),
+      });
 
       await stack.activeUsers.ban({ email: SUPER_ADMIN, bannedBy: 'test' });
       try {

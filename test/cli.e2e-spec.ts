@@ -74,7 +74,10 @@ describe('ops CLI', () => {
   const tty = (...args: string[]): Promise<CliRun> => run(args, true);
 
   const chat = (token: string): Promise<unknown> =>
-    new OpenAI({ apiKey: token, baseURL: `${gwUrl}/v1`, maxRetries: 0 }).chat.completions.create({ model: 'echo-1', messages: [{ role: 'user', content: 'hello' }] });
+    new OpenAI({ apiKey: token, baseURL: `${gwUrl}/v1`, maxRetries: 0 }).chat.completions.create({
+      model: 'echo-1',
+      messages: [{ role: 'user', content: 'hello' }],
+    });
 
   const auditOf = async (target: string): Promise<Array<{ action: string; actor: string; actor_method: string; outcome: string }>> => {
     const res = await call<{ items: Array<{ action: string; actor: string; actor_method: string; outcome: string }> }>(
@@ -93,7 +96,10 @@ describe('ops CLI', () => {
     receiver = await startWebhookReceiver();
     stack = await startGatewayStack({ env: { ...auth0Env(provider, gwUrl), ADMIN_EMAILS: OPS, SLACK_WEBHOOK_URL: receiver.url } });
     env = stack.env;
-    context = await Test.createTestingModule({ imports: [CliModule] }).overrideProvider(APP_CONFIG).useValue(loadConfig(env)).compile();
+    context = await Test.createTestingModule({ imports: [CliModule] })
+      .overrideProvider(APP_CONFIG)
+      .useValue(loadConfig(env))
+      .compile();
     await context.init();
     adminToken = ok(await cli('token', 'create', '--email', OPS, '--scopes', 'llm,admin')).json.token as string;
   });
@@ -126,7 +132,10 @@ describe('ops CLI', () => {
       await expect(chat(token)).rejects.toMatchObject({ status: 401 });
       const again = await cli('token', 'revoke', '--id', tokenId);
       expect([again.code, again.stderr]).toEqual([1, 'error: token not found\n']);
-      expect((await auditOf(tokenId)).map((e) => `${e.action}:${e.outcome}:${e.actor}`)).toEqual([`token.revoke:failure:${CLI_ACTOR}`, `token.revoke:success:${CLI_ACTOR}`]);
+      expect((await auditOf(tokenId)).map((e) => `${e.action}:${e.outcome}:${e.actor}`)).toEqual([
+        `token.revoke:failure:${CLI_ACTOR}`,
+        `token.revoke:success:${CLI_ACTOR}`,
+      ]);
       expect((await auditOf('carol@example.com')).map((e) => `${e.action}:${e.actor_method}`)).toEqual(['token.create:cli']);
     });
 
@@ -140,7 +149,12 @@ describe('ops CLI', () => {
       const email = person();
       const first = ok(await cli('token', 'create', '--email', email, '--name', 'laptop')).json as Record<string, string>;
       const byId = ok(await cli('token', 'rotate', '--id', first.token_id, '--days', '10'));
-      expect(byId.json).toMatchObject({ token_name: 'laptop', user_email: email, replaces_token_id: first.token_id, expires_in: 10 * 86400 });
+      expect(byId.json).toMatchObject({
+        token_name: 'laptop',
+        user_email: email,
+        replaces_token_id: first.token_id,
+        expires_in: 10 * 86400,
+      });
       await expect(chat(byId.json.token as string)).resolves.toBeTruthy();
       await expect(chat(first.token)).resolves.toBeTruthy();
       const twice = await cli('token', 'rotate', '--id', first.token_id);
@@ -169,14 +183,22 @@ describe('ops CLI', () => {
       expect(ids(ok(await cli('tokens', 'list', '--all', '--q', email))).sort()).toEqual([live, gone].sort());
       expect(ids(ok(await cli('tokens', 'list', '--status', 'revoked', '--q', email)))).toEqual([gone]);
       expect(ids(ok(await cli('tokens', 'list', '--email', email))).sort()).toEqual([live, gone].sort());
-      const rest = await call<Record<string, unknown>>(stack.gw, 'GET', `/api/admin/tokens?q=${email}&status=active`, { token: adminToken });
+      const rest = await call<Record<string, unknown>>(stack.gw, 'GET', `/api/admin/tokens?q=${email}&status=active`, {
+        token: adminToken,
+      });
       expect(active.json).toEqual(rest.body);
     });
 
     it('revokes every token of a person', async () => {
       const email = person();
-      const tokens = [ok(await cli('token', 'create', '--email', email)).json.token as string, ok(await cli('token', 'create', '--email', email)).json.token as string];
-      expect(ok(await cli('tokens', 'revoke-user', '--email', email.toUpperCase(), '--reason', 'offboarded')).json).toEqual({ user_email: email, tokens_revoked: 2 });
+      const tokens = [
+        ok(await cli('token', 'create', '--email', email)).json.token as string,
+        ok(await cli('token', 'create', '--email', email)).json.token as string,
+      ];
+      expect(ok(await cli('tokens', 'revoke-user', '--email', email.toUpperCase(), '--reason', 'offboarded')).json).toEqual({
+        user_email: email,
+        tokens_revoked: 2,
+      });
       for (const token of tokens) await expect(chat(token)).rejects.toMatchObject({ status: 401 });
       expect((await auditOf(email)).map((e) => e.action)).toContain('token.revoke_user');
     });
@@ -206,7 +228,8 @@ describe('ops CLI', () => {
 
     it('lists active users and shows one person: activity, ban, tokens, sessions', async () => {
       const email = person();
-      const { token, token_id: tokenId } = ok(await cli('token', 'create', '--email', email, '--name', 'short', '--days', '3')).json as Record<string, string>;
+      const { token, token_id: tokenId } = ok(await cli('token', 'create', '--email', email, '--name', 'short', '--days', '3'))
+        .json as Record<string, string>;
       await chat(token);
       // The gateway writes activity behind, within a second; the CLI reads Redis: the flush it would run, now.
       await stack.gw.get<ActivityWriteBehind>(ActivityWriteBehind).flush();
@@ -216,7 +239,9 @@ describe('ops CLI', () => {
       expect((await signIn(browser, gwUrl, u)).response.status).toBe(302);
 
       const users = ok(await cli('users', 'list', '--q', email));
-      expect(users.json.items).toEqual([expect.objectContaining({ email, token_count: 1, session_count: 1, auth_methods: ['jwt', 'oauth2'] })]);
+      expect(users.json.items).toEqual([
+        expect.objectContaining({ email, token_count: 1, session_count: 1, auth_methods: ['jwt', 'oauth2'] }),
+      ]);
       const shown = ok(await cli('users', 'show', '--email', email));
       expect(shown.json).toMatchObject({
         email,
@@ -240,13 +265,20 @@ describe('ops CLI', () => {
       const sessions = ok(await cli('sessions', 'list', '--q', email));
       const [session] = sessions.json.items as Array<{ session_id: string; email: string }>;
       expect(session.email).toBe(email);
-      expect(ok(await cli('sessions', 'end', '--id', session.session_id)).json).toEqual({ session_id: session.session_id, email, ended: true });
+      expect(ok(await cli('sessions', 'end', '--id', session.session_id)).json).toEqual({
+        session_id: session.session_id,
+        email,
+        ended: true,
+      });
       expect((await browser.get(`${gwUrl}/api/me`)).status).toBe(401);
       const again = await cli('sessions', 'end', '--id', session.session_id);
       expect([again.code, again.stderr]).toEqual([1, 'error: session not found\n']);
       const malformed = await cli('sessions', 'end', '--id', 'nope');
       expect([malformed.code, malformed.stderr]).toEqual([1, 'error: session_id must be a session id from GET /api/admin/sessions\n']);
-      expect((await auditOf(session.session_id)).map((e) => `${e.action}:${e.outcome}`)).toEqual(['session.delete:failure', 'session.delete:success']);
+      expect((await auditOf(session.session_id)).map((e) => `${e.action}:${e.outcome}`)).toEqual([
+        'session.delete:failure',
+        'session.delete:success',
+      ]);
     });
   });
 
@@ -255,7 +287,9 @@ describe('ops CLI', () => {
       const future = Date.now() + 3600_000;
       await stack.redis.client().zadd(stack.keys.bans(), future, 'ghost-a@example.com', future, 'ghost-b@example.com');
       const preview = ok(await cli('cleanup', 'preview'));
-      expect(preview.json.items).toEqual(expect.arrayContaining([expect.objectContaining({ category: 'ban-index', member: 'ghost-a@example.com' })]));
+      expect(preview.json.items).toEqual(
+        expect.arrayContaining([expect.objectContaining({ category: 'ban-index', member: 'ghost-a@example.com' })]),
+      );
       const executed = ok(await cli('cleanup', 'run'));
       expect(executed.json).toMatchObject({ trigger: 'manual', scheduled_for: null, actor: CLI_ACTOR, error: null });
       expect(executed.json.deleted).toBeGreaterThanOrEqual(2);
@@ -267,10 +301,12 @@ describe('ops CLI', () => {
       expect((audit.json.items as Array<{ outcome: string }>).map((e) => e.outcome)).toEqual(['success']);
     });
 
-    it('lists the audit trail with the REST API\'s filters and answers', async () => {
+    it("lists the audit trail with the REST API's filters and answers", async () => {
       const email = person();
       ok(await cli('ban', '--email', email));
-      const listed = ok(await cli('audit', 'list', '--target', email, '--outcome', 'success', '--since', new Date(Date.now() - 60_000).toISOString()));
+      const listed = ok(
+        await cli('audit', 'list', '--target', email, '--outcome', 'success', '--since', new Date(Date.now() - 60_000).toISOString()),
+      );
       expect((listed.json.items as Array<{ action: string }>).map((e) => e.action)).toEqual(['user.ban']);
       const rest = await call(stack.gw, 'GET', `/api/admin/audit?target=${email}`, { token: adminToken });
       expect(ok(await cli('audit', 'list', '--target', email)).json).toEqual(rest.body);
@@ -281,7 +317,9 @@ describe('ops CLI', () => {
       const added = ok(await cli('admins', 'add', '--email', email));
       expect(added.json).toMatchObject({ email, source: 'runtime', removable: true, added_by: CLI_ACTOR });
       const listed = ok(await cli('admins', 'list'));
-      expect((listed.json.items as Array<{ email: string; source: string }>).map((a) => `${a.email}:${a.source}`)).toEqual(expect.arrayContaining([`${OPS}:env`, `${email}:runtime`]));
+      expect((listed.json.items as Array<{ email: string; source: string }>).map((a) => `${a.email}:${a.source}`)).toEqual(
+        expect.arrayContaining([`${OPS}:env`, `${email}:runtime`]),
+      );
       const token = ok(await cli('token', 'create', '--email', email, '--scopes', 'llm,admin')).json.token as string;
       expect((await call(stack.gw, 'GET', '/api/admin/bans', { token })).status).toBe(200);
       expect(ok(await cli('admins', 'remove', '--email', email)).json).toEqual({ email, removed: true });
@@ -299,7 +337,16 @@ describe('ops CLI', () => {
       const id = ok(await cli('token', 'create', '--email', email, '--name', 'tabled')).json.token_id as string;
       const table = ok(await tty('tokens', 'list', '--email', email));
       const lines = table.stdout.split('\n');
-      expect(lines.slice(0, 8)).toEqual(['next_cursor: -', 'total: 1', 'active: 1', 'blocked: 0', 'expired: 0', 'revoked: 0', '', 'items:']);
+      expect(lines.slice(0, 8)).toEqual([
+        'next_cursor: -',
+        'total: 1',
+        'active: 1',
+        'blocked: 0',
+        'expired: 0',
+        'revoked: 0',
+        '',
+        'items:',
+      ]);
       expect(lines[8]).toMatch(/^ID\s+NAME\s+OWNER\s+SCOPES\s+STATUS\s+EXPIRES\s+LAST USED$/);
       expect(lines[9]).toMatch(new RegExp(`^${id}\\s+tabled\\s+${literal(email)}\\s+llm\\s+active\\s+\\S+Z\\s+-$`));
       expect(() => JSON.parse(table.stdout) as unknown).toThrow();
@@ -316,10 +363,31 @@ describe('ops CLI', () => {
       expect(table.stdout).not.toContain('\u001b');
     });
 
-    it('shows every command in --help and each command\'s flags in its own --help', async () => {
+    it("shows every command in --help and each command's flags in its own --help", async () => {
       const help = ok(await cli('--help'));
       for (const command of COMMANDS) expect(help.stdout).toContain(`  ${command.name} `);
-      for (const name of ['users list', 'users show', 'sessions list', 'sessions end', 'tokens list', 'token create', 'token list', 'token revoke', 'token rotate', 'tokens revoke-user', 'ban', 'unban', 'bans list', 'cleanup preview', 'cleanup run', 'cleanup logs', 'audit list', 'admins list', 'admins add', 'admins remove']) {
+      for (const name of [
+        'users list',
+        'users show',
+        'sessions list',
+        'sessions end',
+        'tokens list',
+        'token create',
+        'token list',
+        'token revoke',
+        'token rotate',
+        'tokens revoke-user',
+        'ban',
+        'unban',
+        'bans list',
+        'cleanup preview',
+        'cleanup run',
+        'cleanup logs',
+        'audit list',
+        'admins list',
+        'admins add',
+        'admins remove',
+      ]) {
         expect(COMMANDS.map((c) => c.name)).toContain(name);
       }
       const ban = ok(await cli('ban', '--help'));

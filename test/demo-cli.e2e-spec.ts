@@ -41,7 +41,10 @@ describe('the demo and the ops CLI', () => {
     dir = mkdtempSync(join(tmpdir(), 'llmgw-demo-'));
     envFile = join(dir, 'demo.env');
     const { PATH, HOME } = process.env;
-    demo = spawn(process.execPath, ['dist/demo/demo.js'], { env: { PATH, HOME, DEMO_ENV_FILE: envFile }, stdio: ['ignore', 'pipe', 'pipe'] });
+    demo = spawn(process.execPath, ['dist/demo/demo.js'], {
+      env: { PATH, HOME, DEMO_ENV_FILE: envFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     demo.stdout?.on('data', (c: Buffer) => (output += c.toString()));
     demo.stderr?.on('data', (c: Buffer) => (output += c.toString()));
     for (let i = 0; i < 600 && !output.includes('Press Ctrl-C'); i++) {
@@ -66,10 +69,16 @@ describe('the demo and the ops CLI', () => {
     const env = sourced(envFile);
     const tokens = await cli(env, 'token', 'list', '--email', demoPerson('admin').email);
     expect(tokens.stderr).toBe('');
-    expect(JSON.parse(tokens.stdout)).toMatchObject({ user_email: demoPerson('admin').email, total: 1, items: [expect.objectContaining({ token_name: 'demo' })] });
+    expect(JSON.parse(tokens.stdout)).toMatchObject({
+      user_email: demoPerson('admin').email,
+      total: 1,
+      items: [expect.objectContaining({ token_name: 'demo' })],
+    });
     const admins = JSON.parse((await cli(env, 'admins', 'list')).stdout) as { items: Array<{ email: string }> };
     expect(admins.items.map((a) => a.email)).toContain(demoPerson('admin').email);
-    expect(JSON.parse((await cli(env, 'ban', '--email', 'someone@example.com', '--reason', 'trying the demo')).stdout)).toMatchObject({ banned: true });
+    expect(JSON.parse((await cli(env, 'ban', '--email', 'someone@example.com', '--reason', 'trying the demo')).stdout)).toMatchObject({
+      banned: true,
+    });
     expect(JSON.parse((await cli(env, 'bans', 'list')).stdout)).toMatchObject({ total: 1 });
   });
 

@@ -20,7 +20,12 @@ describe("the demo's people", () => {
   beforeAll(async () => {
     gwUrl = `http://127.0.0.1:${await freePort()}`;
     // As the demo starts it: no user list given, so the demo's people sign in and are offered.
-    provider = await startDemoOidcProvider({ clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET, redirectUris: [`${gwUrl}/auth/callback`], logoutReturnUrls: [`${gwUrl}/`] });
+    provider = await startDemoOidcProvider({
+      clientId: TEST_CLIENT_ID,
+      clientSecret: TEST_CLIENT_SECRET,
+      redirectUris: [`${gwUrl}/auth/callback`],
+      logoutReturnUrls: [`${gwUrl}/`],
+    });
     ca = readFileSync(provider.caFile, 'utf8');
     stack = await startGatewayStack({ env: { ...auth0Env(provider, gwUrl), ...demoRoleEnv() } });
   });

@@ -8,7 +8,10 @@ import OpenAI from 'openai';
 import { startGatewayStack, type GatewayStack } from './support/gateway-stack.js';
 
 async function get(url: string, token?: string): Promise<{ status: number; text: string }> {
-  const res = await fetch(url, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(url, {
+    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+    signal: AbortSignal.timeout(10_000),
+  });
   return { status: res.status, text: await res.text() };
 }
 

@@ -22,7 +22,10 @@ interface Gateway {
 
 function spawnGateway(env: Record<string, string>, port: number): Gateway {
   const { PATH, HOME } = process.env;
-  const child = spawn(process.execPath, ['dist/main.js'], { env: { PATH, HOME, ...env, PORT: String(port), LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    env: { PATH, HOME, ...env, PORT: String(port), LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -130,7 +133,10 @@ describe('Redis persistence on reconnect', () => {
     await admin.config('SET', 'appendonly', 'no');
     await admin.call('CLIENT', 'KILL', 'SKIPME', 'yes');
     await healthBecomes(503, 'Redis does not persist its data');
-    expect(await health()).toEqual({ status: 503, body: { status: 'unavailable', redis: 'down', reason: 'Redis does not persist its data' } });
+    expect(await health()).toEqual({
+      status: 503,
+      body: { status: 'unavailable', redis: 'down', reason: 'Redis does not persist its data' },
+    });
 
     await admin.config('SET', 'appendonly', 'yes');
     await admin.call('CLIENT', 'KILL', 'SKIPME', 'yes');

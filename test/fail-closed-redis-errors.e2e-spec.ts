@@ -45,7 +45,14 @@ for (const mode of ['open', 'closed'] as const) {
       const v1 = await get(`${stack.gw.url}/v1/models`, { authorization: `Bearer ${token}`, 'x-request-id': `wrongtype-${randomUUID()}` });
       expect(v1).toEqual({
         status: 503,
-        body: { type: 'error', error: { type: 'overloaded_error', message: 'Authentication is temporarily unavailable; try again shortly', code: 'service_unavailable' } },
+        body: {
+          type: 'error',
+          error: {
+            type: 'overloaded_error',
+            message: 'Authentication is temporarily unavailable; try again shortly',
+            code: 'service_unavailable',
+          },
+        },
       });
       const rest = await get(`${stack.gw.url}/api/me`, { authorization: `Bearer ${token}` });
       expect(rest.status).toBe(503);

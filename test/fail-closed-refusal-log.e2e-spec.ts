@@ -89,11 +89,30 @@ describe('refused authentications are logged', () => {
   });
 
   /** The AuthRefused lines that name this request id. */
-  const linesOf = (requestId: string): Array<Record<string, unknown>> => stack.logs.jsonOf('AuthRefused').filter((line) => line.request_id === requestId);
+  const linesOf = (requestId: string): Array<Record<string, unknown>> =>
+    stack.logs.jsonOf('AuthRefused').filter((line) => line.request_id === requestId);
 
-  const cases = (): Array<{ name: string; headers: Record<string, string>; status: number; expected: Record<string, unknown>; secret?: string }> => [
-    { name: 'a bad signature', headers: { authorization: `Bearer ${forged}` }, status: 401, expected: { reason: 'bad_signature' }, secret: forged },
-    { name: 'garbage', headers: { authorization: 'Bearer not-a-jwt-at-all' }, status: 401, expected: { reason: 'malformed_token' }, secret: 'not-a-jwt-at-all' },
+  const cases = (): Array<{
+    name: string;
+    headers: Record<string, string>;
+    status: number;
+    expected: Record<string, unknown>;
+    secret?: string;
+  }> => [
+    {
+      name: 'a bad signature',
+      headers: { authorization: `Bearer ${forged}` },
+      status: 401,
+      expected: { reason: 'bad_signature' },
+      secret: forged,
+    },
+    {
+      name: 'garbage',
+      headers: { authorization: 'Bearer not-a-jwt-at-all' },
+      status: 401,
+      expected: { reason: 'malformed_token' },
+      secret: 'not-a-jwt-at-all',
+    },
     {
       name: 'an expired token',
       headers: { authorization: `Bearer ${expired}` },
@@ -132,7 +151,10 @@ describe('refused authentications are logged', () => {
     it(`writes one line per refusal on ${path}, with reason, request id, client and (for a valid signature) user and token id, never the token`, async () => {
       for (const c of cases()) {
         const requestId = `refused-${via}-${randomUUID()}`;
-        expect({ case: c.name, status: await call(`${stack.gw.url}${path}`, { ...c.headers, 'x-request-id': requestId }) }).toEqual({ case: c.name, status: c.status });
+        expect({ case: c.name, status: await call(`${stack.gw.url}${path}`, { ...c.headers, 'x-request-id': requestId }) }).toEqual({
+          case: c.name,
+          status: c.status,
+        });
         const lines = linesOf(requestId);
         expect({ case: c.name, lines }).toEqual({
           case: c.name,

@@ -50,10 +50,19 @@ describe('shutdown deadline', () => {
     try {
       const base = `http://127.0.0.1:${port}`;
       for (let i = 0; i < 200; i++) {
-        if (await fetch(`${base}/health`).then((r) => r.ok, () => false)) break;
+        if (
+          await fetch(`${base}/health`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          break;
         await new Promise((r) => setTimeout(r, 100));
       }
-      const minted = spawnSync(process.execPath, ['dist/cli.js', 'token', 'create', '--email', 'stuck@example.com'], { env: { PATH, HOME, ...env }, encoding: 'utf8' });
+      const minted = spawnSync(process.execPath, ['dist/cli.js', 'token', 'create', '--email', 'stuck@example.com'], {
+        env: { PATH, HOME, ...env },
+        encoding: 'utf8',
+      });
       const { token } = JSON.parse(minted.stdout) as { token: string };
 
       const stream = await fetch(`${base}/v1/chat/completions`, {

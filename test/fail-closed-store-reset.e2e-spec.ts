@@ -102,11 +102,17 @@ describe('Redis that came back empty', () => {
       headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
       body: JSON.stringify({ token_name: 'after-the-loss' }),
     });
-    expect(minted).toEqual({ status: 503, body: { statusCode: 503, error: 'Service Unavailable', message: STORE_RESET_MESSAGE, code: 'service_unavailable' } });
+    expect(minted).toEqual({
+      status: 503,
+      body: { statusCode: 503, error: 'Service Unavailable', message: STORE_RESET_MESSAGE, code: 'service_unavailable' },
+    });
     expect(upstream.requests.length).toBe(before);
-    expect(logs.of('RedisDurability').filter((line) => line.level === 'fatal').map((line) => line.message)).toEqual([
-      expect.stringMatching(/^Redis lost its data .*redis confirm-reset/),
-    ]);
+    expect(
+      logs
+        .of('RedisDurability')
+        .filter((line) => line.level === 'fatal')
+        .map((line) => line.message),
+    ).toEqual([expect.stringMatching(/^Redis lost its data .*redis confirm-reset/)]);
     // And an alert went out (SLACK_WEBHOOK_URL).
     expect(await receiver.waitFor(/Redis lost its data\*: the store marker is gone/)).toHaveLength(1);
 
@@ -125,7 +131,12 @@ describe('Redis that came back empty', () => {
       return entry;
     });
     expect(entries.filter((e) => e.action === 'redis.confirm-reset')).toEqual([
-      expect.objectContaining({ action: 'redis.confirm-reset', actor: expect.stringMatching(/^cli:/), actor_method: 'cli', outcome: 'success' }),
+      expect.objectContaining({
+        action: 'redis.confirm-reset',
+        actor: expect.stringMatching(/^cli:/),
+        actor_method: 'cli',
+        outcome: 'success',
+      }),
     ]);
   });
 
@@ -147,6 +158,10 @@ describe('Redis that came back empty', () => {
   });
 
   it('reports the store with `redis status`', () => {
-    expect(cli('redis', 'status')).toMatchObject({ persistence: 'none', marker: 'present', marker_value: expect.stringMatching(/^confirmed:/) });
+    expect(cli('redis', 'status')).toMatchObject({
+      persistence: 'none',
+      marker: 'present',
+      marker_value: expect.stringMatching(/^confirmed:/),
+    });
   });
 });

@@ -32,7 +32,11 @@ describe('clients that fail fast and say why', () => {
     await stack?.close();
   });
 
-  async function post(path: string, token: string | null, body: unknown = { model: 'echo', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }): Promise<Answer> {
+  async function post(
+    path: string,
+    token: string | null,
+    body: unknown = { model: 'echo', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] },
+  ): Promise<Answer> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (token !== null) headers['x-api-key'] = token;
     const res = await fetch(`${stack.gw.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
@@ -46,7 +50,11 @@ describe('clients that fail fast and say why', () => {
     const [h, p, s] = genuine.split('.');
     const forged = `${h}.${p}.${s.slice(0, -2)}${s.endsWith('AA') ? 'BB' : 'AA'}`;
     expect(await messages(null)).toMatchObject({ status: 401, retry: 'false', error: { code: 'invalid_credentials' } });
-    expect(await messages(forged)).toMatchObject({ status: 401, retry: 'false', error: { code: 'invalid_credentials', message: 'Invalid or missing credentials' } });
+    expect(await messages(forged)).toMatchObject({
+      status: 401,
+      retry: 'false',
+      error: { code: 'invalid_credentials', message: 'Invalid or missing credentials' },
+    });
   });
 
   it('says when a validly signed token expired, and not to retry', async () => {
@@ -84,7 +92,8 @@ describe('clients that fail fast and say why', () => {
 
   it("passes an upstream's 401 and 403 on with the same advice, and lets a 502 be retried", async () => {
     const { token } = await stack.mint('upstream-refused@example.com');
-    const ask = (model: string): Promise<Answer> => post('/v1/messages', token, { model, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
+    const ask = (model: string): Promise<Answer> =>
+      post('/v1/messages', token, { model, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
     expect(await ask('status-401')).toMatchObject({ status: 401, retry: 'false' });
     expect(await ask('status-403')).toMatchObject({ status: 403, retry: 'false' });
     const failed = await ask('status-502');
@@ -134,30 +143,38 @@ describe('clients that fail fast and say why', () => {
       });
     }
 
-    it('gets its answer through the gateway with a valid token', async () => {
-      const { token } = await stack.mint('cli-user@example.com');
-      const run = await runClaude(token);
-      expect(run).toMatchObject({ timedOut: false, code: 0 });
-      // The echo upstream answers with the last user message.
-      expect(run.output).toContain('say pong');
-    }, CLI_BOUND_MS + 10_000);
-
-    it("exits at once, non-zero, printing the gateway's ban message, for a banned user", async () => {
-      const email = 'cli-banned@example.com';
-      const { token } = await stack.mint(email);
-      await stack.activeUsers.ban({ email, bannedBy: 'admin@example.com', reason: 'leaked a token' });
-      try {
-        const before = stack.upstream.requests.length;
+    it(
+      'gets its answer through the gateway with a valid token',
+      async () => {
+        const { token } = await stack.mint('cli-user@example.com');
         const run = await runClaude(token);
-        expect(run.timedOut).toBe(false);
-        expect(run.code).not.toBe(0);
-        expect(run.output).toContain('User is banned for');
-        expect(run.output).toContain('leaked a token');
-        expect(stack.upstream.requests.length).toBe(before);
-      } finally {
-        await stack.activeUsers.unban(email);
-      }
-    }, CLI_BOUND_MS + 10_000);
+        expect(run).toMatchObject({ timedOut: false, code: 0 });
+        // The echo upstream answers with the last user message.
+        expect(run.output).toContain('say pong');
+      },
+      CLI_BOUND_MS + 10_000,
+    );
+
+    it(
+      "exits at once, non-zero, printing the gateway's ban message, for a banned user",
+      async () => {
+        const email = 'cli-banned@example.com';
+        const { token } = await stack.mint(email);
+        await stack.activeUsers.ban({ email, bannedBy: 'admin@example.com', reason: 'leaked a token' });
+        try {
+          const before = stack.upstream.requests.length;
+          const run = await runClaude(token);
+          expect(run.timedOut).toBe(false);
+          expect(run.code).not.toBe(0);
+          expect(run.output).toContain('User is banned for');
+          expect(run.output).toContain('leaked a token');
+          expect(stack.upstream.requests.length).toBe(before);
+        } finally {
+          await stack.activeUsers.unban(email);
+        }
+      },
+      CLI_BOUND_MS + 10_000,
+    );
   });
 
   it('lets a client retry a 503 while Redis is down', async () => {

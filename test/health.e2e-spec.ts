@@ -171,7 +171,12 @@ describe('health checks', () => {
     try {
       const ready = await get(`${checking.url}/health/ready`);
       expect(ready.status).toBe(503);
-      expect(ready.body).toEqual({ status: 'unavailable', redis: 'down', upstream: 'down', reason: 'Redis does not answer; The upstream does not answer' });
+      expect(ready.body).toEqual({
+        status: 'unavailable',
+        redis: 'down',
+        upstream: 'down',
+        reason: 'Redis does not answer; The upstream does not answer',
+      });
     } finally {
       redis.resume();
       upstream.mode = 200;

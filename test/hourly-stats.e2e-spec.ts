@@ -44,7 +44,9 @@ describe('GET /api/admin/stats/hourly', () => {
 
   it('refuses without credentials (401) and for a non-admin (403)', async () => {
     expect((await call(stack.gw, 'GET', '/api/admin/stats/hourly')).status).toBe(401);
-    expect((await call(stack.gw, 'GET', '/api/admin/stats/hourly', { token: await mintToken(stack.gw, 'plain@example.com', ['llm']) })).status).toBe(403);
+    expect(
+      (await call(stack.gw, 'GET', '/api/admin/stats/hourly', { token: await mintToken(stack.gw, 'plain@example.com', ['llm']) })).status,
+    ).toBe(403);
   });
 
   it('counts the requests and the distinct people of this hour, by auth method', async () => {

@@ -24,7 +24,11 @@ describe('walkLexIndex', () => {
     await server?.close();
   });
 
-  const all = async (prefix: string, limit: number, drop: (member: string) => boolean = () => false): Promise<{ ids: string[]; pages: number }> => {
+  const all = async (
+    prefix: string,
+    limit: number,
+    drop: (member: string) => boolean = () => false,
+  ): Promise<{ ids: string[]; pages: number }> => {
     const ids: string[] = [];
     let after: string | null = null;
     let pages = 0;

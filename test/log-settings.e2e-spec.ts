@@ -26,7 +26,12 @@ async function runWith(redis: TestRedis, settings: Record<string, string>): Prom
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
-  while (!(await fetch(`${base}/health/live`).then((r) => r.ok, () => false))) {
+  while (
+    !(await fetch(`${base}/health/live`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the gateway did not start:\n${stdout}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -51,11 +56,17 @@ describe('LOG_LEVEL and LOG_FORMAT (dist/main.js)', () => {
 
   it('LOG_LEVEL=info writes JSON lines, the REST access line among them; LOG_LEVEL=warn drops every info line and keeps the warnings', async () => {
     const info = await runWith(redis, { LOG_LEVEL: 'info' });
-    const lines = info.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = info.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.some((l) => l.level === 'info' && l.path === '/api/me' && l.status === 401)).toBe(true);
 
     const warn = await runWith(redis, { LOG_LEVEL: 'warn' });
-    const warnLines = warn.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const warnLines = warn.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(warnLines.filter((l) => l.level === 'info' || l.level === 'debug')).toEqual([]);
     // The refusal of that call is a warning: it stays.
     expect(warnLines.some((l) => l.level === 'warn' && l.event === 'auth_refused' && l.path === '/api/me')).toBe(true);

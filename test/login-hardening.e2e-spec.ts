@@ -85,7 +85,10 @@ describe('login hardening', () => {
       const browser = await signedIn(freshUser());
       const page = await browser.get(`${gwUrl}/auth/logout`);
       const field = /name="csrf_token" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
-      const res = await browser.post(`${gwUrl}/auth/logout`, { form: { csrf_token: field }, headers: { origin: gwUrl, 'sec-fetch-site': 'same-origin' } });
+      const res = await browser.post(`${gwUrl}/auth/logout`, {
+        form: { csrf_token: field },
+        headers: { origin: gwUrl, 'sec-fetch-site': 'same-origin' },
+      });
       expect(res.status).toBe(302);
       expect(clearsCookie(res)).toBe(true);
       expect((await me(browser)).status).toBe(401);
@@ -161,17 +164,24 @@ describe('login hardening', () => {
         const res = await fetch(`${gwUrl}${path}`, { headers: auth });
         expect([path, res.status]).toEqual([path, 404]);
       }
-      const generate = await fetch(`${gwUrl}/API/token/generate`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ token_name: 'x' }) });
+      const generate = await fetch(`${gwUrl}/API/token/generate`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ token_name: 'x' }),
+      });
       expect(generate.status).toBe(404);
       expect((await fetch(`${gwUrl}/api/token/list`, { headers: auth })).status).toBe(200);
     });
 
-    it.each(['/AUTH/logout', '/Auth/Logout', '/AUTH/login', '/auth/logout/', '/Auth', '/%61uth/logout'])('returnTo=%s lands on /', async (returnTo) => {
-      const browser = provider.newBrowser();
-      const { response } = await signIn(browser, gwUrl, freshUser(), returnTo);
-      expect(response.status).toBe(302);
-      expect(response.location).toBe(`${gwUrl}/`);
-    });
+    it.each(['/AUTH/logout', '/Auth/Logout', '/AUTH/login', '/auth/logout/', '/Auth', '/%61uth/logout'])(
+      'returnTo=%s lands on /',
+      async (returnTo) => {
+        const browser = provider.newBrowser();
+        const { response } = await signIn(browser, gwUrl, freshUser(), returnTo);
+        expect(response.status).toBe(302);
+        expect(response.location).toBe(`${gwUrl}/`);
+      },
+    );
   });
 
   describe('a ban racing logins leaves nothing behind', () => {

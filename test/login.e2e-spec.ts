@@ -10,12 +10,25 @@ import { sessionIdOf } from '../src/sessions/session-data.js';
 import { SessionsService } from '../src/sessions/sessions.service.js';
 import type { Browser, BrowserResponse } from './support/browser.js';
 import { startGatewayStack, type GatewayStack } from './support/gateway-stack.js';
-import { auth0Env, passProvider, signIn, startLogin, startTestOidcProvider, TEST_CLIENT_ID, type TestOidcProvider } from './support/oidc-provider.js';
+import {
+  auth0Env,
+  passProvider,
+  signIn,
+  startLogin,
+  startTestOidcProvider,
+  TEST_CLIENT_ID,
+  type TestOidcProvider,
+} from './support/oidc-provider.js';
 import { freePort } from './support/redis-server.js';
 import { confirmStoreReset, type TestApp } from './support/test-app.js';
 
 const COOKIE = 'llmgw.sid';
-const user = (email: string, extra: Partial<DemoOidcUser> = {}): DemoOidcUser => ({ email, password: `pw-${email}`, name: `Name of ${email}`, ...extra });
+const user = (email: string, extra: Partial<DemoOidcUser> = {}): DemoOidcUser => ({
+  email,
+  password: `pw-${email}`,
+  name: `Name of ${email}`,
+  ...extra,
+});
 const ALICE = user('alice@example.com', { name: 'Alice Example' });
 const ADMIN = user('admin@example.com');
 const UNVERIFIED = user('unverified@example.com', { emailVerified: false });
@@ -193,7 +206,7 @@ describe('browser login through Auth0 (local OpenID provider)', () => {
       expect((await me(holderOfOldId)).status).toBe(401);
     });
 
-    it('does not let a planted session cookie become the victim\'s session', async () => {
+    it("does not let a planted session cookie become the victim's session", async () => {
       const victim = freshUser();
       const attacker = provider.newBrowser();
       await startLogin(attacker, gwUrl);
@@ -280,7 +293,9 @@ describe('browser login through Auth0 (local OpenID provider)', () => {
       const browser = provider.newBrowser();
       const login = await startLogin(browser, gwUrl);
       const state = new URL(login.location ?? '').searchParams.get('state') ?? '';
-      const res = await browser.get(`${gwUrl}/auth/callback?error=access_denied&error_description=${encodeURIComponent('<b>User cancelled</b>')}&state=${state}`);
+      const res = await browser.get(
+        `${gwUrl}/auth/callback?error=access_denied&error_description=${encodeURIComponent('<b>User cancelled</b>')}&state=${state}`,
+      );
       expect(res.status).toBe(403);
       expect(res.body).toContain('&lt;b&gt;User cancelled&lt;/b&gt;');
       expect(res.body).not.toContain('<b>User cancelled</b>');
@@ -393,11 +408,20 @@ describe('browser login through Auth0 (local OpenID provider)', () => {
       expect((await me(browser)).status).toBe(200);
       // A ban record alone (as another gateway instance would leave it before ending sessions).
       const client = stack.redis.client();
-      await client.hset(stack.keys.ban(u.email), { email: u.email, banned_at: Date.now(), until: Date.now() + 3600_000, banned_by: ADMIN.email, reason: '' });
+      await client.hset(stack.keys.ban(u.email), {
+        email: u.email,
+        banned_at: Date.now(),
+        until: Date.now() + 3600_000,
+        banned_by: ADMIN.email,
+        reason: '',
+      });
       await client.pexpire(stack.keys.ban(u.email), 3600_000);
       const refused = await me(browser);
       expect(refused.status).toBe(403);
-      expect(refused.json()).toMatchObject({ code: 'user_banned', message: expect.stringMatching(/^User is banned for (59 minutes|1 hour)/) as unknown });
+      expect(refused.json()).toMatchObject({
+        code: 'user_banned',
+        message: expect.stringMatching(/^User is banned for (59 minutes|1 hour)/) as unknown,
+      });
       await client.del(stack.keys.ban(u.email));
       expect((await me(browser)).status).toBe(200);
     });
@@ -473,7 +497,10 @@ describe('browser login through Auth0 (local OpenID provider)', () => {
       const browser = await signedIn(freshUser());
       const confirm = await browser.get(`${gwUrl}/auth/logout`);
       const field = /name="csrf_token" value="([^"]+)"/.exec(confirm.body)?.[1] ?? '';
-      const res = await browser.post(`${gwUrl}/auth/logout`, { form: { csrf_token: field }, headers: { origin: gwUrl, 'sec-fetch-site': 'same-origin' } });
+      const res = await browser.post(`${gwUrl}/auth/logout`, {
+        form: { csrf_token: field },
+        headers: { origin: gwUrl, 'sec-fetch-site': 'same-origin' },
+      });
       expect(res.status).toBe(302);
       expect((await me(browser)).status).toBe(401);
     });
@@ -537,7 +564,9 @@ describe('browser login through Auth0 (local OpenID provider)', () => {
       await signedIn(amy);
       await signedIn(amy);
       const search = async (q: string): Promise<string[]> =>
-        (await admin.get(`${gwUrl}/api/admin/sessions?q=${encodeURIComponent(q)}`)).json<{ items: Array<{ email: string }> }>().items.map((i) => i.email);
+        (await admin.get(`${gwUrl}/api/admin/sessions?q=${encodeURIComponent(q)}`))
+          .json<{ items: Array<{ email: string }> }>()
+          .items.map((i) => i.email);
       expect(await search('ZSEARCH-')).toEqual([amy.email, amy.email, zoe.email]);
       expect(await search('zsearch-z')).toEqual([zoe.email]);
       await zoeBrowser.post(`${gwUrl}/auth/logout`, { headers: { 'x-csrf-token': await csrf(zoeBrowser) } });
@@ -582,18 +611,27 @@ describe('browser login through Auth0 (local OpenID provider)', () => {
       const victim = await signedIn(u);
       const other = await signedIn(u);
       const id = sessionIdOfBrowser(victim);
-      const res = await admin.request(`${gwUrl}/api/admin/sessions/${id}`, { method: 'DELETE', headers: { 'x-csrf-token': await csrf(admin) } });
+      const res = await admin.request(`${gwUrl}/api/admin/sessions/${id}`, {
+        method: 'DELETE',
+        headers: { 'x-csrf-token': await csrf(admin) },
+      });
       expect(res.status).toBe(200);
       expect(res.json()).toEqual({ session_id: id, email: u.email, ended: true });
       expect((await me(victim)).status).toBe(401);
       expect((await me(other)).status).toBe(200);
       expect(await indexed(u.email, id)).toEqual({ user: false, all: false, record: false });
-      const again = await admin.request(`${gwUrl}/api/admin/sessions/${id}`, { method: 'DELETE', headers: { 'x-csrf-token': await csrf(admin) } });
+      const again = await admin.request(`${gwUrl}/api/admin/sessions/${id}`, {
+        method: 'DELETE',
+        headers: { 'x-csrf-token': await csrf(admin) },
+      });
       expect(again.status).toBe(404);
     });
 
     it.each(['not-a-session', 'a'.repeat(44), `${'a'.repeat(42)}*`, '..%2F..%2Fadmins'])('refuses %s as a session id', async (id) => {
-      const res = await admin.request(`${gwUrl}/api/admin/sessions/${id}`, { method: 'DELETE', headers: { 'x-csrf-token': await csrf(admin) } });
+      const res = await admin.request(`${gwUrl}/api/admin/sessions/${id}`, {
+        method: 'DELETE',
+        headers: { 'x-csrf-token': await csrf(admin) },
+      });
       expect(res.status).toBe(400);
       expect(res.json()).toMatchObject({ code: 'invalid_input' });
     });
@@ -602,7 +640,10 @@ describe('browser login through Auth0 (local OpenID provider)', () => {
       const u = freshUser();
       const [one, two] = [await signedIn(u), await signedIn(u)];
       const other = await signedIn(freshUser());
-      const res = await admin.post(`${gwUrl}/api/admin/sessions/logout-user`, { json: { user_email: u.email.toUpperCase() }, headers: { 'x-csrf-token': await csrf(admin) } });
+      const res = await admin.post(`${gwUrl}/api/admin/sessions/logout-user`, {
+        json: { user_email: u.email.toUpperCase() },
+        headers: { 'x-csrf-token': await csrf(admin) },
+      });
       expect(res.status).toBe(200);
       expect(res.json()).toEqual({ user_email: u.email, sessions_ended: 2 });
       expect((await me(one)).status).toBe(401);
@@ -619,9 +660,19 @@ describe('browser login through Auth0 (local OpenID provider)', () => {
       const victimEmail = (await me(victim)).json<{ email: string }>().email;
       expect((await admin.post(`${gwUrl}/api/admin/sessions/logout-user`, { json: { user_email: victimEmail } })).status).toBe(403);
       const plain = await signedIn(freshUser());
-      expect((await plain.post(`${gwUrl}/api/admin/sessions/logout-user`, { json: { user_email: victimEmail }, headers: { 'x-csrf-token': await csrf(plain) } })).status).toBe(403);
+      expect(
+        (
+          await plain.post(`${gwUrl}/api/admin/sessions/logout-user`, {
+            json: { user_email: victimEmail },
+            headers: { 'x-csrf-token': await csrf(plain) },
+          })
+        ).status,
+      ).toBe(403);
       expect((await me(victim)).status).toBe(200);
-      const bad = await admin.post(`${gwUrl}/api/admin/sessions/logout-user`, { json: { user_email: 'not-an-email' }, headers: { 'x-csrf-token': await csrf(admin) } });
+      const bad = await admin.post(`${gwUrl}/api/admin/sessions/logout-user`, {
+        json: { user_email: 'not-an-email' },
+        headers: { 'x-csrf-token': await csrf(admin) },
+      });
       expect(bad.status).toBe(400);
     });
 
@@ -642,7 +693,10 @@ describe('browser login through Auth0 (local OpenID provider)', () => {
         expect((await plain.get(`${gwUrl}${path}`)).status).toBe(403);
       }
       expect((await anonymous.request(`${gwUrl}/api/admin/sessions/${victimId}`, { method: 'DELETE' })).status).toBe(401);
-      const denied = await plain.request(`${gwUrl}/api/admin/sessions/${victimId}`, { method: 'DELETE', headers: { 'x-csrf-token': await csrf(plain) } });
+      const denied = await plain.request(`${gwUrl}/api/admin/sessions/${victimId}`, {
+        method: 'DELETE',
+        headers: { 'x-csrf-token': await csrf(plain) },
+      });
       expect(denied.status).toBe(403);
       const { token } = await stack.mint('someone@example.com');
       expect((await fetch(`${gwUrl}/api/admin/sessions`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(403);
@@ -654,7 +708,10 @@ describe('browser login through Auth0 (local OpenID provider)', () => {
       const { token } = await stack.mint(ADMIN.email, { scopes: ['llm', 'admin'] });
       const list = await fetch(`${gwUrl}/api/admin/sessions?limit=1`, { headers: { authorization: `Bearer ${token}` } });
       expect(list.status).toBe(200);
-      const del = await fetch(`${gwUrl}/api/admin/sessions/${sessionIdOfBrowser(victim)}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+      const del = await fetch(`${gwUrl}/api/admin/sessions/${sessionIdOfBrowser(victim)}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(del.status).toBe(200);
       expect((await me(victim)).status).toBe(401);
     });

@@ -22,7 +22,13 @@ describe('GET /api/me', () => {
 
   beforeAll(async () => {
     stack = await startGatewayStack({
-      env: { ADMIN_EMAILS: 'admin@example.com', SUPER_ADMIN_EMAIL: 'root@example.com', TOKEN_MAX_DAYS: '60', TOKEN_DEFAULT_DAYS: '14', TOKENS_PER_USER_MAX: '5' },
+      env: {
+        ADMIN_EMAILS: 'admin@example.com',
+        SUPER_ADMIN_EMAIL: 'root@example.com',
+        TOKEN_MAX_DAYS: '60',
+        TOKEN_DEFAULT_DAYS: '14',
+        TOKENS_PER_USER_MAX: '5',
+      },
     });
   });
   afterAll(async () => {

@@ -31,7 +31,10 @@ describe('/metrics', () => {
     gwUrl = `http://127.0.0.1:${await freePort()}`;
     provider = await startTestOidcProvider(gwUrl, [BROWSER_USER]);
     // A redis-server of its own: one test freezes and fills it.
-    stack = await startGatewayStack({ ownRedis: true, env: { ...auth0Env(provider, gwUrl), METRICS_TOKEN, SUPER_ADMIN_EMAIL: SUPER_ADMIN } });
+    stack = await startGatewayStack({
+      ownRedis: true,
+      env: { ...auth0Env(provider, gwUrl), METRICS_TOKEN, SUPER_ADMIN_EMAIL: SUPER_ADMIN },
+    });
     adminToken = (await stack.mint(SUPER_ADMIN, { scopes: ['llm', 'admin'] })).token;
     userToken = (await stack.mint('user@example.com')).token;
   });
@@ -46,7 +49,12 @@ describe('/metrics', () => {
   };
 
   it('refuses anonymous callers, a wrong bearer and a non-admin token, without showing a metric', async () => {
-    const callers: Array<Record<string, string>> = [{}, { authorization: 'Bearer not-the-metrics-token-0000000' }, { authorization: `Bearer ${userToken}` }, { 'x-api-key': METRICS_TOKEN }];
+    const callers: Array<Record<string, string>> = [
+      {},
+      { authorization: 'Bearer not-the-metrics-token-0000000' },
+      { authorization: `Bearer ${userToken}` },
+      { 'x-api-key': METRICS_TOKEN },
+    ];
     for (const headers of callers) {
       const answer = await scrape(headers);
       expect([401, 403]).toContain(answer.status);
@@ -103,7 +111,12 @@ describe('/metrics', () => {
   });
 
   const scrapeText = async (): Promise<string> => (await scrape({ authorization: `Bearer ${METRICS_TOKEN}` })).text;
-  const api = async (method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+  const api = async (
+    method: string,
+    path: string,
+    token: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> }> => {
     const res = await fetch(`${gwUrl}${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -119,7 +132,10 @@ describe('/metrics', () => {
     const start = await scrapeText();
     for (const series of [bans, tokens, sessions]) expect(sample(start, series)).toEqual(expect.any(Number));
 
-    const banned = await api('POST', '/api/admin/sessions/revoke-user', adminToken, { user_email: 'banned@example.com', reason: 'metrics test' });
+    const banned = await api('POST', '/api/admin/sessions/revoke-user', adminToken, {
+      user_email: 'banned@example.com',
+      reason: 'metrics test',
+    });
     expect(banned.status).toBe(200);
     const afterBan = await scrapeText();
     expect(sample(afterBan, bans)).toBe(sample(start, bans)! + 1);
@@ -154,14 +170,19 @@ describe('/metrics', () => {
     await models.text();
     const afterCall = await scrapeText();
     expect(sample(afterCall, admit)).toBe((sample(before, admit) ?? 0) + 1);
-    expect(sample(afterCall, 'llmgw_redis_command_duration_seconds_bucket{le="+Inf",command="gwAdmitToken"}')).toBe(sample(afterCall, admit));
+    expect(sample(afterCall, 'llmgw_redis_command_duration_seconds_bucket{le="+Inf",command="gwAdmitToken"}')).toBe(
+      sample(afterCall, admit),
+    );
 
     // A frozen Redis: the admission times out (REDIS_COMMAND_TIMEOUT_MS), the call is refused with 503.
     // A token never seen before, so the verified-token cache cannot answer for it.
     const uncached = (await stack.mint('frozen@example.com')).token;
     stack.redis.pause();
     try {
-      const refused = await fetch(`${gwUrl}/v1/models`, { headers: { authorization: `Bearer ${uncached}` }, signal: AbortSignal.timeout(10_000) });
+      const refused = await fetch(`${gwUrl}/v1/models`, {
+        headers: { authorization: `Bearer ${uncached}` },
+        signal: AbortSignal.timeout(10_000),
+      });
       expect(refused.status).toBe(503);
       await refused.text();
     } finally {

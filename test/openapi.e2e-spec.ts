@@ -12,13 +12,23 @@ import { startTestApp, testEnv, type TestApp } from './support/test-app.js';
 interface Operation {
   operationId?: string;
   security?: Array<Record<string, string[]>>;
-  parameters?: Array<{ name: string; in: string; required?: boolean; example?: unknown; examples?: unknown; schema?: { example?: unknown } }>;
+  parameters?: Array<{
+    name: string;
+    in: string;
+    required?: boolean;
+    example?: unknown;
+    examples?: unknown;
+    schema?: { example?: unknown };
+  }>;
   responses: Record<string, { description?: string; content?: Record<string, { schema?: { $ref?: string }; example?: unknown }> }>;
 }
 interface Document {
   openapi: string;
   paths: Record<string, Record<string, Operation>>;
-  components: { securitySchemes: Record<string, Record<string, string>>; schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
+  components: {
+    securitySchemes: Record<string, Record<string, string>>;
+    schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }>;
+  };
 }
 
 interface Route {
@@ -41,7 +51,10 @@ function controllerRoutes(gw: TestApp): Route[] {
       const sub = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
       if (sub === undefined) continue;
       const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod].toLowerCase();
-      const path = `/${[base, sub].map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+      const path = `/${[base, sub]
+        .map((p) => p.replace(/^\/+|\/+$/g, ''))
+        .filter(Boolean)
+        .join('/')}`.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
       const isPublic = Reflect.getMetadata(IS_PUBLIC, handler) === true || Reflect.getMetadata(IS_PUBLIC, type) === true;
       routes.push({ method, path, isPublic });
     }
@@ -81,16 +94,20 @@ describe('OpenAPI document (/docs, /docs-json)', () => {
       for (const [method, operation] of Object.entries(item)) {
         for (const p of operation.parameters ?? []) {
           if (p.in !== 'query' || p.required === true) continue;
-          if (p.example !== undefined || p.examples !== undefined || p.schema?.example !== undefined) prefilled.push(`${method.toUpperCase()} ${path} ${p.name}`);
+          if (p.example !== undefined || p.examples !== undefined || p.schema?.example !== undefined)
+            prefilled.push(`${method.toUpperCase()} ${path} ${p.name}`);
         }
       }
     }
     expect(prefilled).toEqual([]);
     // The audit list's filters are all there, and all optional.
     const audit = doc.paths['/api/admin/audit'].get.parameters ?? [];
-    expect(audit.filter((p) => p.in === 'query').map((p) => [p.name, p.required ?? false]).sort()).toEqual(
-      ['action', 'actor', 'cursor', 'limit', 'outcome', 'q', 'since', 'target', 'until'].map((n) => [n, false]),
-    );
+    expect(
+      audit
+        .filter((p) => p.in === 'query')
+        .map((p) => [p.name, p.required ?? false])
+        .sort(),
+    ).toEqual(['action', 'actor', 'cursor', 'limit', 'outcome', 'q', 'since', 'target', 'until'].map((n) => [n, false]));
   });
 
   it('keeps no token in localStorage and hands unsafe calls to the CSRF script, with no inline script on the page', async () => {
@@ -143,12 +160,25 @@ describe('OpenAPI document (/docs, /docs-json)', () => {
   it('describes DTO properties (from the plugin metadata, also under SWC) and the query parameters', () => {
     const schemas = doc.components.schemas;
     expect(Object.keys(schemas.ActiveUserDto.properties ?? {})).toEqual(
-      expect.arrayContaining(['email', 'auth_methods', 'session_count', 'token_count', 'created_at', 'last_access', 'expires_at', 'ttl_seconds', 'is_banned', 'ban_remaining_seconds']),
+      expect.arrayContaining([
+        'email',
+        'auth_methods',
+        'session_count',
+        'token_count',
+        'created_at',
+        'last_access',
+        'expires_at',
+        'ttl_seconds',
+        'is_banned',
+        'ban_remaining_seconds',
+      ]),
     );
     expect(Object.keys(schemas.AdminTokenDto.properties ?? {})).toEqual(
       expect.arrayContaining(['token_id', 'token_name', 'user_email', 'scopes', 'created_at', 'expires_at', 'last_used_at', 'status']),
     );
-    expect(Object.keys(schemas.BanResultDto.properties ?? {})).toEqual(expect.arrayContaining(['sessions_ended', 'tokens_blocked', 'banned_until']));
+    expect(Object.keys(schemas.BanResultDto.properties ?? {})).toEqual(
+      expect.arrayContaining(['sessions_ended', 'tokens_blocked', 'banned_until']),
+    );
     expect(schemas.BanUserDto.required).toEqual(['user_email']);
     const params = doc.paths['/api/admin/sessions/active-users'].get.parameters?.map((p) => `${p.in}:${p.name}`);
     expect(params).toEqual(expect.arrayContaining(['query:cursor', 'query:limit', 'query:q']));
@@ -178,7 +208,9 @@ describe('OpenAPI document (/docs, /docs-json)', () => {
     expect(doc.paths['/api/admin/sessions/active-users'].get.responses['200'].content?.['application/json'].schema?.$ref).toBe(
       '#/components/schemas/ActiveUserListDto',
     );
-    expect(doc.paths['/api/admin/manage'].post.responses['201'].content?.['application/json'].schema?.$ref).toBe('#/components/schemas/AdminEntryDto');
+    expect(doc.paths['/api/admin/manage'].post.responses['201'].content?.['application/json'].schema?.$ref).toBe(
+      '#/components/schemas/AdminEntryDto',
+    );
   });
 
   it('gives every error answer of the admin API the error shape and an example', () => {
@@ -188,7 +220,8 @@ describe('OpenAPI document (/docs, /docs-json)', () => {
       for (const [method, operation] of Object.entries(item)) {
         for (const status of ['401', '403', '503']) {
           const content = operation.responses[status]?.content?.['application/json'];
-          if (content?.schema?.$ref !== '#/components/schemas/ErrorResponseDto' || content.example === undefined) missing.push(`${method} ${path} ${status}`);
+          if (content?.schema?.$ref !== '#/components/schemas/ErrorResponseDto' || content.example === undefined)
+            missing.push(`${method} ${path} ${status}`);
         }
       }
     }
@@ -197,7 +230,9 @@ describe('OpenAPI document (/docs, /docs-json)', () => {
 
   it('documents the /v1 LLM routes the proxy serves, with their auth', () => {
     expect(doc.paths['/v1/chat/completions'].post.security).toEqual([{ bearer: [] }, { 'x-api-key': [] }]);
-    expect(doc.paths['/v1/messages'].post.responses['401'].content?.['application/json'].schema?.$ref).toBe('#/components/schemas/SdkErrorDto');
+    expect(doc.paths['/v1/messages'].post.responses['401'].content?.['application/json'].schema?.$ref).toBe(
+      '#/components/schemas/SdkErrorDto',
+    );
     expect(doc.paths['/v1/models'].get).toBeDefined();
   });
 

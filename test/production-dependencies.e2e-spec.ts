@@ -23,13 +23,18 @@ describe('production dependencies', () => {
   });
 
   it('lists oidc-provider among the devDependencies only', () => {
-    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
     expect(Object.keys(pkg.dependencies)).not.toContain('oidc-provider');
     expect(Object.keys(pkg.devDependencies)).toContain('oidc-provider');
   });
 
   it('the loader hook does refuse oidc-provider (so the next test can fail)', () => {
-    const run = spawnSync(process.execPath, ['--import', HOOK, '--input-type=module', '-e', "await import('oidc-provider')"], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['--import', HOOK, '--input-type=module', '-e', "await import('oidc-provider')"], {
+      encoding: 'utf8',
+    });
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain('the production entry point imported oidc-provider');
   });
@@ -49,7 +54,10 @@ describe('production dependencies', () => {
       const deadline = Date.now() + 20_000;
       let status: number | null = null;
       while (status === null && child.exitCode === null && Date.now() < deadline) {
-        status = await fetch(`http://127.0.0.1:${port}/health/live`).then((r) => r.status, () => null);
+        status = await fetch(`http://127.0.0.1:${port}/health/live`).then(
+          (r) => r.status,
+          () => null,
+        );
         if (status === null) await new Promise((resolve) => setTimeout(resolve, 100));
       }
       if (status === null) throw new Error(`dist/main.js did not answer:\n${output}`);

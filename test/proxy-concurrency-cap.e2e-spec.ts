@@ -67,7 +67,10 @@ describe('concurrency caps on upstream calls', () => {
     for (const h of held) h.abort.abort();
     await Promise.all(held.map((h) => h.done));
     // The gateway frees a slot when the client's response closes, before it stops the upstream call.
-    await waitFor(() => held.every((h) => stack.upstream.requests.find((r) => r.headers['x-request-id'] === h.requestId)?.aborted), 'the held streams to end');
+    await waitFor(
+      () => held.every((h) => stack.upstream.requests.find((r) => r.headers['x-request-id'] === h.requestId)?.aborted),
+      'the held streams to end',
+    );
   }
 
   async function expectRefused(res: Response, status: number, code: string): Promise<void> {

@@ -58,7 +58,11 @@ describe('CPU-only checks before the Redis admission', () => {
     expect(stack.upstream.requests).toEqual([]);
 
     // The control: an accepted call does run the admission script.
-    const ok = await send('/v1/chat/completions', { 'content-type': 'application/json' }, JSON.stringify({ model: 'echo-1', messages: [{ role: 'user', content: 'hi' }] }));
+    const ok = await send(
+      '/v1/chat/completions',
+      { 'content-type': 'application/json' },
+      JSON.stringify({ model: 'echo-1', messages: [{ role: 'user', content: 'hi' }] }),
+    );
     expect(ok.status).toBe(200);
     expect(await scriptCalls()).toBeGreaterThan(before);
   });

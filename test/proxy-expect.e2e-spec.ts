@@ -22,7 +22,10 @@ interface Answer {
 /** Sends a request the way curl does for a large body: headers with Expect first, body after 100 Continue. */
 function sendWithExpect(url: string, method: string, headers: Record<string, string>, body?: Buffer): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers: { ...headers, expect: '100-continue', ...(body ? { 'content-length': String(body.length) } : {}) } });
+    const req = request(url, {
+      method,
+      headers: { ...headers, expect: '100-continue', ...(body ? { 'content-length': String(body.length) } : {}) },
+    });
     req.setTimeout(5000, () => req.destroy(new Error('no answer within 5 s')));
     req.on('continue', () => req.end(body));
     req.on('response', (res) => {
@@ -75,7 +78,12 @@ describe('Expect: 100-continue through the proxy', () => {
 
   it('forwards a JSON body re-stamped with the verified email, and answers', async () => {
     const body = Buffer.from(JSON.stringify({ model: 'echo-1', user: 'evil@example.com', messages: [{ role: 'user', content: 'hi' }] }));
-    const answer = await sendWithExpect(`${stack.gw.url}/v1/chat/completions`, 'POST', { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...SPOOFED }, body);
+    const answer = await sendWithExpect(
+      `${stack.gw.url}/v1/chat/completions`,
+      'POST',
+      { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...SPOOFED },
+      body,
+    );
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body)).toMatchObject({ choices: [{ message: { content: 'echo: hi' } }] });
     expectGatewayIdentity();

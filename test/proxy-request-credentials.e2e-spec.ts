@@ -50,10 +50,34 @@ describe('credentials the gateway could read two ways', () => {
   });
 
   const twice: Array<[string, () => Array<[string, string]>]> = [
-    ['two Authorization headers of different users', () => [['Authorization', `Bearer ${alice}`], ['Authorization', `Bearer ${bob}`]]],
-    ['the same Authorization header twice', () => [['Authorization', `Bearer ${alice}`], ['authorization', `Bearer ${alice}`]]],
-    ['two x-api-key headers', () => [['x-api-key', alice], ['X-Api-Key', bob]]],
-    ['the same x-api-key twice', () => [['x-api-key', alice], ['x-api-key', alice]]],
+    [
+      'two Authorization headers of different users',
+      () => [
+        ['Authorization', `Bearer ${alice}`],
+        ['Authorization', `Bearer ${bob}`],
+      ],
+    ],
+    [
+      'the same Authorization header twice',
+      () => [
+        ['Authorization', `Bearer ${alice}`],
+        ['authorization', `Bearer ${alice}`],
+      ],
+    ],
+    [
+      'two x-api-key headers',
+      () => [
+        ['x-api-key', alice],
+        ['X-Api-Key', bob],
+      ],
+    ],
+    [
+      'the same x-api-key twice',
+      () => [
+        ['x-api-key', alice],
+        ['x-api-key', alice],
+      ],
+    ],
   ];
 
   it.each(twice)('refuses %s on /v1 with 401, forwarding nothing', async (_label, headers) => {
@@ -70,7 +94,14 @@ describe('credentials the gateway could read two ways', () => {
 
   it('still admits one Authorization header, and the same token in Authorization and x-api-key', async () => {
     expect((await get(`${stack.gw.url}/v1/models`, [['Authorization', `Bearer ${alice}`]])).status).toBe(200);
-    expect((await get(`${stack.gw.url}/v1/models`, [['Authorization', `Bearer ${alice}`], ['x-api-key', alice]])).status).toBe(200);
+    expect(
+      (
+        await get(`${stack.gw.url}/v1/models`, [
+          ['Authorization', `Bearer ${alice}`],
+          ['x-api-key', alice],
+        ])
+      ).status,
+    ).toBe(200);
     expect((await get(`${stack.gw.url}/api/me`, [['Authorization', `Bearer ${alice}`]])).status).toBe(200);
   });
 
@@ -82,7 +113,13 @@ describe('credentials the gateway could read two ways', () => {
       const before = stack.upstream.requests.length;
       const early = withNbf(now() + 3600);
       const v1 = await get(`${stack.gw.url}/v1/models`, [['Authorization', `Bearer ${early}`]]);
-      expect(v1).toEqual({ status: 401, body: { type: 'error', error: { type: 'authentication_error', message: 'Invalid or missing credentials', code: 'invalid_credentials' } } });
+      expect(v1).toEqual({
+        status: 401,
+        body: {
+          type: 'error',
+          error: { type: 'authentication_error', message: 'Invalid or missing credentials', code: 'invalid_credentials' },
+        },
+      });
       expect(stack.upstream.requests.length).toBe(before);
       expect((await get(`${stack.gw.url}/api/me`, [['Authorization', `Bearer ${early}`]])).status).toBe(401);
     });

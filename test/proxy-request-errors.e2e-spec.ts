@@ -25,7 +25,11 @@ describe('answers to bodies and faults the proxy cannot pass on', () => {
     await stack?.close();
   });
 
-  async function post(path: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown; headers: Headers }> {
+  async function post(
+    path: string,
+    body: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; json: unknown; headers: Headers }> {
     const res = await fetch(`${stack.gw.url}${path}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
@@ -38,7 +42,11 @@ describe('answers to bodies and faults the proxy cannot pass on', () => {
 
   it.each([
     ['5,000 nested arrays in a chat completion', '/v1/chat/completions', `{"model":"echo-1","messages":${nestedArrays(5000)}}`],
-    ['5,000 nested objects in an Anthropic message', '/v1/messages', `{"model":"echo-1","metadata":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`],
+    [
+      '5,000 nested objects in an Anthropic message',
+      '/v1/messages',
+      `{"model":"echo-1","metadata":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`,
+    ],
     ['one level more than JSON_MAX_DEPTH', '/v1/chat/completions', `{"model":"echo-1","messages":[],"x":${nestedArrays(MAX_DEPTH)}}`],
   ])('refuses %s with 400 at once, forwarding nothing', async (_label, path, body) => {
     const before = stack.upstream.requests.length;
@@ -46,7 +54,11 @@ describe('answers to bodies and faults the proxy cannot pass on', () => {
     expect(status).toBe(400);
     expect(json).toEqual({
       type: 'error',
-      error: { type: 'invalid_request_error', code: 'json_too_deep', message: `Request body nests arrays and objects deeper than ${MAX_DEPTH} levels` },
+      error: {
+        type: 'invalid_request_error',
+        code: 'json_too_deep',
+        message: `Request body nests arrays and objects deeper than ${MAX_DEPTH} levels`,
+      },
     });
     expect(stack.upstream.requests.length).toBe(before);
   });
@@ -66,7 +78,9 @@ describe('answers to bodies and faults the proxy cannot pass on', () => {
     const faultSpy = jest.spyOn(verifier, 'admitSigned').mockRejectedValueOnce(new TypeError('a fault nobody foresaw'));
     try {
       const requestId = `fault-${process.pid}`;
-      const { status, json, headers } = await post('/v1/chat/completions', '{"model":"echo-1","messages":[]}', { 'x-request-id': requestId });
+      const { status, json, headers } = await post('/v1/chat/completions', '{"model":"echo-1","messages":[]}', {
+        'x-request-id': requestId,
+      });
       expect(status).toBe(500);
       expect(json).toEqual({ type: 'error', error: { type: 'api_error', message: 'Internal error', code: 'internal_error' } });
       expect(headers.get('x-request-id')).toBe(requestId);

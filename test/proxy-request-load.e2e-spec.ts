@@ -41,13 +41,20 @@ describe('more concurrent calls than upstream sockets', () => {
     const files = Array.from({ length: UPLOADS }, () => randomBytes(64 * 1024));
     const [answers, transcripts] = await Promise.all([
       Promise.all(contents.map((content) => client.chat.completions.create({ model: 'delay-200', messages: [{ role: 'user', content }] }))),
-      Promise.all(files.map(async (file, i) => client.audio.transcriptions.create({ file: await toFile(file, `f${i}.wav`), model: 'whisper-1' }))),
+      Promise.all(
+        files.map(async (file, i) => client.audio.transcriptions.create({ file: await toFile(file, `f${i}.wav`), model: 'whisper-1' })),
+      ),
     ]);
 
     expect(answers.map((a) => a.choices[0].message.content)).toEqual(contents.map((c) => `echo: ${c}`));
     expect(transcripts.map((t) => t.text)).toEqual(files.map((f, i) => `echo: f${i}.wav (${f.length} bytes)`));
     const received = stack.upstream.requests;
-    expect(received.filter((r) => r.json?.model === 'delay-200').map((r) => (r.json?.messages as Array<{ content: string }>)[0].content).sort()).toEqual([...contents].sort());
+    expect(
+      received
+        .filter((r) => r.json?.model === 'delay-200')
+        .map((r) => (r.json?.messages as Array<{ content: string }>)[0].content)
+        .sort(),
+    ).toEqual([...contents].sort());
     const digests = received.flatMap((r) => r.form?.files ?? []).map((f) => f.sha256);
     expect(digests.sort()).toEqual(files.map((f) => createHash('sha256').update(f).digest('hex')).sort());
     // The calls really queued for the capped sockets: the upstream saw no more connections than the cap.

@@ -21,7 +21,11 @@ function multipart(parts: Part[], close = true): Buffer {
   const pieces: Buffer[] = [];
   for (const part of parts) {
     if ('data' in part) {
-      pieces.push(Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="${part.name}"; filename="${part.filename}"\r\nContent-Type: ${part.type}\r\n\r\n`));
+      pieces.push(
+        Buffer.from(
+          `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${part.name}"; filename="${part.filename}"\r\nContent-Type: ${part.type}\r\n\r\n`,
+        ),
+      );
       pieces.push(part.data, Buffer.from('\r\n'));
     } else {
       const type = part.type ? `Content-Type: ${part.type}\r\n` : '';
@@ -57,7 +61,11 @@ describe('multipart uploads through the proxy', () => {
     return matches[0];
   }
 
-  async function upload(path: string, body: Buffer, requestId = nextRequestId()): Promise<{ status: number; json: unknown; requestId: string }> {
+  async function upload(
+    path: string,
+    body: Buffer,
+    requestId = nextRequestId(),
+  ): Promise<{ status: number; json: unknown; requestId: string }> {
     const res = await fetch(`${stack.gw.url}${path}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'x-request-id': requestId },
@@ -71,13 +79,19 @@ describe('multipart uploads through the proxy', () => {
       const audio = randomBytes(150 * 1024);
       const requestId = nextRequestId();
       const result = await openai().audio.transcriptions.create(
-        { file: await toFile(audio, 'speech.wav', { type: 'audio/wav' }), model: 'whisper-1', ...({ user: 'mallory@evil.test' } as object) },
+        {
+          file: await toFile(audio, 'speech.wav', { type: 'audio/wav' }),
+          model: 'whisper-1',
+          ...({ user: 'mallory@evil.test' } as object),
+        },
         { headers: { 'x-request-id': requestId } },
       );
       expect(result.text).toBe(`echo: speech.wav (${audio.length} bytes)`);
       const { form, headers } = receivedWith(requestId);
       expect(form?.fields).toEqual({ model: ['whisper-1'], user: [EMAIL] });
-      expect(form?.files).toEqual([{ field: 'file', filename: 'speech.wav', mimeType: 'audio/wav', size: audio.length, sha256: sha256(audio) }]);
+      expect(form?.files).toEqual([
+        { field: 'file', filename: 'speech.wav', mimeType: 'audio/wav', size: audio.length, sha256: sha256(audio) },
+      ]);
       expect(headers['content-length']).toBeUndefined();
       expect(headers['transfer-encoding']).toBe('chunked');
       expect(headers['x-litellm-end-user-id']).toBe(EMAIL);
@@ -93,13 +107,19 @@ describe('multipart uploads through the proxy', () => {
       expect(result.data?.[0].revised_prompt).toBe('add a hat');
       const { form } = receivedWith(requestId);
       expect(form?.fields).toMatchObject({ prompt: ['add a hat'], user: [EMAIL] });
-      expect(form?.files).toEqual([{ field: 'image', filename: 'cat.png', mimeType: 'image/png', size: image.length, sha256: sha256(image) }]);
+      expect(form?.files).toEqual([
+        { field: 'image', filename: 'cat.png', mimeType: 'image/png', size: image.length, sha256: sha256(image) },
+      ]);
     });
 
     it('is refused with a BadRequestError when the form carries a steering field', async () => {
       const before = stack.upstream.requests.length;
       const err = await openai()
-        .audio.transcriptions.create({ file: await toFile(randomBytes(1024), 'a.wav'), model: 'whisper-1', ...({ api_base: 'https://attacker.example' } as object) })
+        .audio.transcriptions.create({
+          file: await toFile(randomBytes(1024), 'a.wav'),
+          model: 'whisper-1',
+          ...({ api_base: 'https://attacker.example' } as object),
+        })
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OpenAI.BadRequestError);
       expect((err as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({ code: 'blocked_field' });
@@ -148,28 +168,76 @@ describe('multipart uploads through the proxy', () => {
     });
 
     it.each([
-      ['a steering field before the file', [{ name: 'api_key', value: 'sk-mine' }, { name: 'file', filename: 'a.wav', type: 'audio/wav', data: randomBytes(1024) }], 'api_key'],
-      ['a steering field after the file', [{ name: 'file', filename: 'a.wav', type: 'audio/wav', data: randomBytes(100 * 1024) }, { name: 'aws_secret_access_key', value: 'x' }], 'aws_secret_access_key'],
-      ['a steering field inside metadata', [{ name: 'metadata', value: JSON.stringify({ api_base: 'https://attacker.example' }) }], 'metadata.api_base'],
+      [
+        'a steering field before the file',
+        [
+          { name: 'api_key', value: 'sk-mine' },
+          { name: 'file', filename: 'a.wav', type: 'audio/wav', data: randomBytes(1024) },
+        ],
+        'api_key',
+      ],
+      [
+        'a steering field after the file',
+        [
+          { name: 'file', filename: 'a.wav', type: 'audio/wav', data: randomBytes(100 * 1024) },
+          { name: 'aws_secret_access_key', value: 'x' },
+        ],
+        'aws_secret_access_key',
+      ],
+      [
+        'a steering field inside metadata',
+        [{ name: 'metadata', value: JSON.stringify({ api_base: 'https://attacker.example' }) }],
+        'metadata.api_base',
+      ],
       [
         'a steering field inside metadata sent as an octet-stream part',
-        [{ name: 'litellm_metadata', value: JSON.stringify({ langfuse_host: 'https://attacker.example' }), type: 'application/octet-stream' }],
+        [
+          {
+            name: 'litellm_metadata',
+            value: JSON.stringify({ langfuse_host: 'https://attacker.example' }),
+            type: 'application/octet-stream',
+          },
+        ],
         'litellm_metadata.langfuse_host',
       ],
-      ['a steering field as a file part', [{ name: 'vertex_credentials', filename: 'sa.json', type: 'application/json', data: Buffer.from('{}') }], 'vertex_credentials'],
-    ] as Array<[string, Part[], string]>)('refuses %s with 400, and the upstream never gets a complete request', async (_label, parts, field) => {
-      const before = stack.upstream.requests.length;
-      const { status, json } = await upload('/v1/audio/transcriptions', multipart([{ name: 'model', value: 'whisper-1' }, ...parts]));
-      expect(status).toBe(400);
-      expect(json).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', code: 'blocked_field', message: expect.stringContaining(`The field ${field} `) as unknown } });
-      expect(stack.upstream.requests.length).toBe(before);
-      // The gateway and its upstream sockets are fine afterwards.
-      expect((await upload('/v1/audio/transcriptions', multipart([{ name: 'file', filename: 'b.wav', type: 'audio/wav', data: randomBytes(10) }]))).status).toBe(200);
-    });
+      [
+        'a steering field as a file part',
+        [{ name: 'vertex_credentials', filename: 'sa.json', type: 'application/json', data: Buffer.from('{}') }],
+        'vertex_credentials',
+      ],
+    ] as Array<[string, Part[], string]>)(
+      'refuses %s with 400, and the upstream never gets a complete request',
+      async (_label, parts, field) => {
+        const before = stack.upstream.requests.length;
+        const { status, json } = await upload('/v1/audio/transcriptions', multipart([{ name: 'model', value: 'whisper-1' }, ...parts]));
+        expect(status).toBe(400);
+        expect(json).toMatchObject({
+          type: 'error',
+          error: {
+            type: 'invalid_request_error',
+            code: 'blocked_field',
+            message: expect.stringContaining(`The field ${field} `) as unknown,
+          },
+        });
+        expect(stack.upstream.requests.length).toBe(before);
+        // The gateway and its upstream sockets are fine afterwards.
+        expect(
+          (
+            await upload(
+              '/v1/audio/transcriptions',
+              multipart([{ name: 'file', filename: 'b.wav', type: 'audio/wav', data: randomBytes(10) }]),
+            )
+          ).status,
+        ).toBe(200);
+      },
+    );
 
     it('refuses a form without its closing boundary, and one without a boundary at all, with 400', async () => {
       const before = stack.upstream.requests.length;
-      const cut = await upload('/v1/audio/transcriptions', multipart([{ name: 'file', filename: 'a.wav', type: 'audio/wav', data: randomBytes(2048) }], false));
+      const cut = await upload(
+        '/v1/audio/transcriptions',
+        multipart([{ name: 'file', filename: 'a.wav', type: 'audio/wav', data: randomBytes(2048) }], false),
+      );
       expect(cut.status).toBe(400);
       expect(cut.json).toMatchObject({ type: 'error', error: { code: 'invalid_multipart' } });
       const res = await fetch(`${stack.gw.url}/v1/images/edits`, {
@@ -187,7 +255,11 @@ describe('multipart uploads through the proxy', () => {
       const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
         const req = httpRequest(`${stack.gw.url}/v1/audio/transcriptions`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'transfer-encoding': 'chunked' },
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
+            'transfer-encoding': 'chunked',
+          },
         });
         req.on('response', (res) => {
           let text = '';

@@ -45,12 +45,22 @@ describe('re-routing headers and query credentials', () => {
   });
 
   /** Sends a request with exactly these headers and returns its status and what the upstream received. */
-  function send(method: string, target: string, headers: Record<string, string>, body?: string): Promise<{ status: number; received: ReceivedRequest }> {
+  function send(
+    method: string,
+    target: string,
+    headers: Record<string, string>,
+    body?: string,
+  ): Promise<{ status: number; received: ReceivedRequest }> {
     const requestId = `reroute-${process.pid}-${++seq}`;
     return new Promise((resolve, reject) => {
       const req = httpRequest(`${stack.gw.url}${target}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, 'x-request-id': requestId, ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'x-request-id': requestId,
+          ...headers,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
       });
       req.on('response', (res) => {
         res.resume();

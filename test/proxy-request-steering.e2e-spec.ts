@@ -80,7 +80,11 @@ describe('upstream-steering fields in JSON bodies', () => {
     const named = place === 'top level' ? field : place === 'user_config' ? 'user_config' : `${place}.${field}`;
     expect(json).toEqual({
       type: 'error',
-      error: { type: 'invalid_request_error', code: 'blocked_field', message: `The field ${named} is not accepted: the gateway alone chooses the upstream and its credentials` },
+      error: {
+        type: 'invalid_request_error',
+        code: 'blocked_field',
+        message: `The field ${named} is not accepted: the gateway alone chooses the upstream and its credentials`,
+      },
     });
     expect(stack.upstream.requests.length).toBe(before);
   });
@@ -113,7 +117,12 @@ describe('upstream-steering fields in JSON bodies', () => {
   it('is read by the Anthropic SDK as a BadRequestError on /v1/messages', async () => {
     const client = new Anthropic({ apiKey: token, baseURL: stack.gw.url, maxRetries: 0 });
     const err = await client.messages
-      .create({ model: 'echo-1', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }], metadata: { user_id: 'x', ...({ aws_secret_access_key: 'k' } as object) } })
+      .create({
+        model: 'echo-1',
+        max_tokens: 8,
+        messages: [{ role: 'user', content: 'hi' }],
+        metadata: { user_id: 'x', ...({ aws_secret_access_key: 'k' } as object) },
+      })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.BadRequestError);
     expect((err as InstanceType<typeof Anthropic.BadRequestError>).status).toBe(400);
@@ -123,7 +132,15 @@ describe('upstream-steering fields in JSON bodies', () => {
     const body = {
       model: 'echo-1',
       messages: [{ role: 'user', content: 'what is an api_base? set api_key=...' }],
-      tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { api_key: { type: 'string' }, base_url: { type: 'string' } } } } }],
+      tools: [
+        {
+          type: 'function',
+          function: {
+            name: 'f',
+            parameters: { type: 'object', properties: { api_key: { type: 'string' }, base_url: { type: 'string' } } },
+          },
+        },
+      ],
       metadata: { tags: ['a'], nested: { api_base: 'only two levels down, which LiteLLM does not read' } },
       organization: 'org-1',
     };

@@ -90,7 +90,10 @@ describe('slow clients', () => {
 
   it('answers 408 in the SDK shape when a JSON body stalls, forwarding nothing', async () => {
     const before = stack.upstream.requests.length;
-    const { text, closed } = await exchange(port, `${head('/v1/chat/completions', ['Content-Type: application/json', 'Content-Length: 200'])}{"model":"echo-1",`);
+    const { text, closed } = await exchange(
+      port,
+      `${head('/v1/chat/completions', ['Content-Type: application/json', 'Content-Length: 200'])}{"model":"echo-1",`,
+    );
     expect(closed).toBe(true);
     expect(text).toMatch(/^HTTP\/1\.1 408 /);
     expect(text).toMatch(/\r\nconnection: close\r\n/i);
@@ -104,7 +107,10 @@ describe('slow clients', () => {
   it('answers 408 in the SDK shape when an upload stalls mid-file, and the upstream never gets it complete', async () => {
     const before = stack.upstream.requests.length;
     const part = '--b\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\nContent-Type: audio/wav\r\n\r\nRIFF';
-    const { text, closed } = await exchange(port, `${head('/v1/audio/transcriptions', ['Content-Type: multipart/form-data; boundary=b', 'Content-Length: 5000'])}${part}`);
+    const { text, closed } = await exchange(
+      port,
+      `${head('/v1/audio/transcriptions', ['Content-Type: multipart/form-data; boundary=b', 'Content-Length: 5000'])}${part}`,
+    );
     expect(closed).toBe(true);
     expect(text).toMatch(/^HTTP\/1\.1 408 /);
     expect(jsonOf(text)).toMatchObject({ type: 'error', error: { type: 'timeout_error', code: 'body_timeout' } });
@@ -127,7 +133,12 @@ describe('slow clients', () => {
 
   it('answers 408 when the whole request takes longer than CLIENT_REQUEST_TIMEOUT_MS, however steady', async () => {
     const pieces = Array.from({ length: 40 }, () => 'x');
-    const { text, closed } = await exchange(port, head('/v1/chat/completions', ['Content-Type: application/json', 'Content-Length: 40']), pieces, REQUEST_TIMEOUT_MS / 20);
+    const { text, closed } = await exchange(
+      port,
+      head('/v1/chat/completions', ['Content-Type: application/json', 'Content-Length: 40']),
+      pieces,
+      REQUEST_TIMEOUT_MS / 20,
+    );
     expect(closed).toBe(true);
     expect(text).toMatch(/^HTTP\/1\.1 408 /);
   });

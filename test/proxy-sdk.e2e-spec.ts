@@ -162,7 +162,10 @@ describe('the /v1 proxy with the official SDKs', () => {
 
     it('proxies embeddings', async () => {
       const requestId = nextRequestId();
-      const res = await openai().embeddings.create({ model: 'embed-1', input: 'vector me', user: 'mallory' }, { headers: { 'x-request-id': requestId } });
+      const res = await openai().embeddings.create(
+        { model: 'embed-1', input: 'vector me', user: 'mallory' },
+        { headers: { 'x-request-id': requestId } },
+      );
       expect(Array.from(res.data[0].embedding).map((x) => Math.round(x * 10) / 10)).toEqual([0.1, 0.2, 0.3]);
       const received = receivedWith(requestId);
       expectGatewayIdentity(received);
@@ -216,7 +219,12 @@ describe('the /v1 proxy with the official SDKs', () => {
       expectGatewayIdentity(received);
       expect(received.headers['anthropic-version']).toBe('2023-06-01');
       expect(received.headers['anthropic-beta']).toBe('prompt-caching-2024-07-31,tools-2024-04-04');
-      expect(received.json).toEqual({ model: 'claude-echo', max_tokens: 64, messages: [{ role: 'user', content: 'bonjour' }], metadata: { user_id: EMAIL } });
+      expect(received.json).toEqual({
+        model: 'claude-echo',
+        max_tokens: 64,
+        messages: [{ role: 'user', content: 'bonjour' }],
+        metadata: { user_id: EMAIL },
+      });
     });
 
     it('streams a message event by event', async () => {
@@ -279,7 +287,10 @@ describe('the /v1 proxy with the official SDKs', () => {
       const apiError = err as InstanceType<typeof Anthropic.APIError>;
       expect(apiError.status).toBe(529);
       // 5xx bodies are replaced (see test/proxy-upstream-answers.e2e-spec.ts).
-      expect(apiError.error).toEqual({ type: 'error', error: { type: 'overloaded_error', message: expect.stringContaining('(HTTP 529)'), code: 'upstream_error' } });
+      expect(apiError.error).toEqual({
+        type: 'error',
+        error: { type: 'overloaded_error', message: expect.stringContaining('(HTTP 529)'), code: 'upstream_error' },
+      });
     });
   });
 
@@ -324,7 +335,9 @@ describe('the /v1 proxy with the official SDKs', () => {
 
   describe('request ids', () => {
     it('forwards and echoes a valid X-Request-Id, over the upstream id of its own', async () => {
-      const res = await fetch(`${stack.gw.url}/v1/models`, { headers: { authorization: `Bearer ${token}`, 'x-request-id': 'trace-abc.123:x_y-z' } });
+      const res = await fetch(`${stack.gw.url}/v1/models`, {
+        headers: { authorization: `Bearer ${token}`, 'x-request-id': 'trace-abc.123:x_y-z' },
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('x-request-id')).toBe('trace-abc.123:x_y-z');
       expect(res.headers.get('x-upstream-request-id')).toMatch(/^echo-\d+$/);
@@ -391,7 +404,9 @@ describe('the /v1 proxy with the official SDKs', () => {
     it('passes an upstream 404 body and status as they are', async () => {
       const res = await fetch(`${stack.gw.url}/v1/models/no-such-model`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(404);
-      expect(await res.json()).toEqual({ error: { message: 'echo upstream has no route GET /v1/models/no-such-model', type: 'not_found_error' } });
+      expect(await res.json()).toEqual({
+        error: { message: 'echo upstream has no route GET /v1/models/no-such-model', type: 'not_found_error' },
+      });
     });
 
     it('passes an upstream 429 body byte for byte', async () => {
@@ -402,7 +417,9 @@ describe('the /v1 proxy with the official SDKs', () => {
       });
       expect(res.status).toBe(429);
       expect(res.headers.get('retry-after')).toBe('7');
-      expect(await res.text()).toBe(JSON.stringify({ error: { message: 'echo upstream answered 429 as asked', type: 'rate_limit_error', code: 'echo_429' } }));
+      expect(await res.text()).toBe(
+        JSON.stringify({ error: { message: 'echo upstream answered 429 as asked', type: 'rate_limit_error', code: 'echo_429' } }),
+      );
     });
   });
 
@@ -449,7 +466,10 @@ describe('the /v1 proxy with the official SDKs', () => {
     it('accepts a body just under BODY_LIMIT', async () => {
       const requestId = nextRequestId();
       const content = 'z'.repeat(BODY_LIMIT_BYTES - 1024);
-      const res = await openai().chat.completions.create({ model: 'echo-1', messages: [{ role: 'user', content }] }, { headers: { 'x-request-id': requestId } });
+      const res = await openai().chat.completions.create(
+        { model: 'echo-1', messages: [{ role: 'user', content }] },
+        { headers: { 'x-request-id': requestId } },
+      );
       expect(res.choices[0].message.content).toBe(`echo: ${content}`);
       expect(receivedWith(requestId).json?.user).toBe(EMAIL);
     });
@@ -460,7 +480,12 @@ describe('the /v1 proxy with the official SDKs', () => {
       ['an odd JSON-ish type', 'application/x-ndjson'],
     ])('stamps the identity into a JSON body sent as %s (LiteLLM parses it as JSON all the same)', async (_label, contentType) => {
       const requestId = nextRequestId();
-      const body = JSON.stringify({ model: 'echo-1', messages: [{ role: 'user', content: 'x' }], user: 'mallory', metadata: { user_id: 'mallory' } });
+      const body = JSON.stringify({
+        model: 'echo-1',
+        messages: [{ role: 'user', content: 'x' }],
+        user: 'mallory',
+        metadata: { user_id: 'mallory' },
+      });
       const { status } = await new Promise<{ status: number }>((resolve, reject) => {
         const req = httpRequest(`${stack.gw.url}/v1/chat/completions`, {
           method: 'POST',
@@ -484,10 +509,19 @@ describe('the /v1 proxy with the official SDKs', () => {
 
     it.each([
       ['a urlencoded form', 'application/x-www-form-urlencoded', 'model=echo-1&user=mallory', '/v1/chat/completions'],
-      ['multipart on a JSON endpoint', 'multipart/form-data; boundary=xyz', '--xyz\r\nContent-Disposition: form-data; name="user"\r\n\r\nmallory\r\n--xyz--\r\n', '/v1/chat/completions'],
+      [
+        'multipart on a JSON endpoint',
+        'multipart/form-data; boundary=xyz',
+        '--xyz\r\nContent-Disposition: form-data; name="user"\r\n\r\nmallory\r\n--xyz--\r\n',
+        '/v1/chat/completions',
+      ],
     ])('refuses %s with 415 (LiteLLM would read its user field), forwarding nothing', async (_label, contentType, body, path) => {
       const before = stack.upstream.requests.length;
-      const res = await fetch(`${stack.gw.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': contentType }, body });
+      const res = await fetch(`${stack.gw.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+        body,
+      });
       expect(res.status).toBe(415);
       expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', code: 'unsupported_media_type' } });
       expect(stack.upstream.requests.length).toBe(before);
@@ -498,7 +532,11 @@ describe('the /v1 proxy with the official SDKs', () => {
       const form = new FormData();
       form.append('model', 'whisper-1');
       form.append('file', new Blob([Buffer.from('RIFF....WAVE')], { type: 'audio/wav' }), 'a.wav');
-      const res = await fetch(`${stack.gw.url}/v1/audio/transcriptions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'x-request-id': requestId }, body: form });
+      const res = await fetch(`${stack.gw.url}/v1/audio/transcriptions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'x-request-id': requestId },
+        body: form,
+      });
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ text: 'echo: a.wav (12 bytes)' });
       const received = receivedWith(requestId);
@@ -516,7 +554,10 @@ describe('the /v1 proxy with the official SDKs', () => {
         body: '{"model": "echo-1", ',
       });
       expect(res.status).toBe(400);
-      expect(await res.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'Request body is not valid JSON', code: 'invalid_json' } });
+      expect(await res.json()).toEqual({
+        type: 'error',
+        error: { type: 'invalid_request_error', message: 'Request body is not valid JSON', code: 'invalid_json' },
+      });
       expect(stack.upstream.requests.length).toBe(before);
     });
   });
@@ -526,9 +567,15 @@ describe('the /v1 proxy with the official SDKs', () => {
       const requestId = nextRequestId();
       const controller = new AbortController();
       const call = openai()
-        .chat.completions.create({ model: 'hang', messages: [{ role: 'user', content: 'wait' }] }, { headers: { 'x-request-id': requestId }, signal: controller.signal })
+        .chat.completions.create(
+          { model: 'hang', messages: [{ role: 'user', content: 'wait' }] },
+          { headers: { 'x-request-id': requestId }, signal: controller.signal },
+        )
         .catch((e: unknown) => e);
-      await waitFor(() => stack.upstream.requests.some((r) => r.headers['x-request-id'] === requestId), 'the upstream to receive the request');
+      await waitFor(
+        () => stack.upstream.requests.some((r) => r.headers['x-request-id'] === requestId),
+        'the upstream to receive the request',
+      );
       controller.abort();
       expect(await call).toBeInstanceOf(OpenAI.APIUserAbortError);
       const received = receivedWith(requestId);
@@ -556,7 +603,10 @@ describe('the /v1 proxy with the official SDKs', () => {
       });
       expect(res.status).toBe(504);
       expect(res.headers.get('x-request-id')).toBe(requestId);
-      expect(await res.json()).toEqual({ type: 'error', error: { type: 'timeout_error', message: 'The upstream did not answer in time', code: 'upstream_timeout' } });
+      expect(await res.json()).toEqual({
+        type: 'error',
+        error: { type: 'timeout_error', message: 'The upstream did not answer in time', code: 'upstream_timeout' },
+      });
       const received = receivedWith(requestId);
       await waitFor(() => received.aborted, 'the upstream request to be dropped');
     });
@@ -565,7 +615,9 @@ describe('the /v1 proxy with the official SDKs', () => {
   describe('UPSTREAM_AUTH_HEADER=x-api-key (an Anthropic-style upstream)', () => {
     let direct: TestApp;
     beforeAll(async () => {
-      direct = await startTestApp(testEnv(stack.redis.url, { UPSTREAM_URL: stack.upstream.url, UPSTREAM_API_KEY, UPSTREAM_AUTH_HEADER: 'x-api-key' }));
+      direct = await startTestApp(
+        testEnv(stack.redis.url, { UPSTREAM_URL: stack.upstream.url, UPSTREAM_API_KEY, UPSTREAM_AUTH_HEADER: 'x-api-key' }),
+      );
     });
     afterAll(async () => {
       await direct?.close();
@@ -604,21 +656,29 @@ describe('the /v1 proxy with the official SDKs', () => {
         body: JSON.stringify({ model: 'echo-1', messages: [] }),
       });
       expect(res.status).toBe(502);
-      expect(await res.json()).toEqual({ type: 'error', error: { type: 'api_error', message: 'The upstream LLM service is unreachable', code: 'upstream_unavailable' } });
+      expect(await res.json()).toEqual({
+        type: 'error',
+        error: { type: 'api_error', message: 'The upstream LLM service is unreachable', code: 'upstream_unavailable' },
+      });
     });
 
     it('is read by both SDKs as an API error with status 502', async () => {
-      const fromOpenai = await new OpenAI({ apiKey: orphanToken, baseURL: `${orphan.url}/v1`, maxRetries: 0 }).models.list().catch((e: unknown) => e);
+      const fromOpenai = await new OpenAI({ apiKey: orphanToken, baseURL: `${orphan.url}/v1`, maxRetries: 0 }).models
+        .list()
+        .catch((e: unknown) => e);
       expect(fromOpenai).toBeInstanceOf(OpenAI.InternalServerError);
       expect((fromOpenai as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
       expect((fromOpenai as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'upstream_unavailable' });
 
-      const fromAnthropic = await new Anthropic({ apiKey: orphanToken, baseURL: orphan.url, maxRetries: 0 })
-        .messages.create({ model: 'm', max_tokens: 8, messages: [{ role: 'user', content: 'x' }] })
+      const fromAnthropic = await new Anthropic({ apiKey: orphanToken, baseURL: orphan.url, maxRetries: 0 }).messages
+        .create({ model: 'm', max_tokens: 8, messages: [{ role: 'user', content: 'x' }] })
         .catch((e: unknown) => e);
       expect(fromAnthropic).toBeInstanceOf(Anthropic.InternalServerError);
       expect((fromAnthropic as InstanceType<typeof Anthropic.APIError>).status).toBe(502);
-      expect((fromAnthropic as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'api_error' } });
+      expect((fromAnthropic as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({
+        type: 'error',
+        error: { type: 'api_error' },
+      });
     });
   });
 });

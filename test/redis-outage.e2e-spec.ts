@@ -77,8 +77,13 @@ describe('Redis outage with AUTH_FAIL_MODE=closed', () => {
       for (const token of [valid, revoked.token, banned]) {
         expect(await get(models, token)).toEqual({ status: 503, body: UNAVAILABLE });
       }
-      const err = await new OpenAI({ apiKey: valid, baseURL: `${stack.gw.url}/v1`, maxRetries: 0, timeout: ANSWER_WITHIN_MS })
-        .chat.completions.create({ model: 'echo-1', messages: [{ role: 'user', content: 'x' }] })
+      const err = await new OpenAI({
+        apiKey: valid,
+        baseURL: `${stack.gw.url}/v1`,
+        maxRetries: 0,
+        timeout: ANSWER_WITHIN_MS,
+      }).chat.completions
+        .create({ model: 'echo-1', messages: [{ role: 'user', content: 'x' }] })
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OpenAI.APIError);
       expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
@@ -127,7 +132,12 @@ describe('Redis outage with AUTH_FAIL_MODE=closed', () => {
     });
     // Redis came back empty: a token minted now is on the new allowlist.
     const { token } = await stack.mint('dan@example.com');
-    const res = await new OpenAI({ apiKey: token, baseURL: `${stack.gw.url}/v1`, maxRetries: 0, timeout: ANSWER_WITHIN_MS }).chat.completions.create({
+    const res = await new OpenAI({
+      apiKey: token,
+      baseURL: `${stack.gw.url}/v1`,
+      maxRetries: 0,
+      timeout: ANSWER_WITHIN_MS,
+    }).chat.completions.create({
       model: 'echo-1',
       messages: [{ role: 'user', content: 'back again' }],
     });
@@ -170,7 +180,12 @@ describe('Redis outage with AUTH_FAIL_MODE=open', () => {
       const res = await get(`${stack.gw.url}/api/admin/tokens`, token);
       expect(res).toEqual({
         status: 503,
-        body: { statusCode: 503, error: 'Service Unavailable', message: expect.stringContaining('temporarily unavailable'), code: 'service_unavailable' },
+        body: {
+          statusCode: 503,
+          error: 'Service Unavailable',
+          message: expect.stringContaining('temporarily unavailable'),
+          code: 'service_unavailable',
+        },
       });
     });
   });

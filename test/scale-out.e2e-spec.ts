@@ -13,7 +13,12 @@ import { TokensService } from '../src/tokens/tokens.service.js';
 import { startGatewayProcess, type GatewayProcess } from './support/gateway-process.js';
 import { auth0Env, signIn, startTestOidcProvider, type TestOidcProvider } from './support/oidc-provider.js';
 import { freePort } from './support/redis-server.js';
-import { startTestRedisCluster, startTestRedisSentinel, type TestRedisCluster, type TestRedisSentinel } from './support/redis-topologies.js';
+import {
+  startTestRedisCluster,
+  startTestRedisSentinel,
+  type TestRedisCluster,
+  type TestRedisSentinel,
+} from './support/redis-topologies.js';
 import { startTestApp, testEnv, type TestApp } from './support/test-app.js';
 
 const WITHIN_MS = 10_000;
@@ -90,10 +95,19 @@ async function startReplicas(topology: Topology): Promise<Replicas> {
   };
 }
 
-async function api(base: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+async function api(
+  base: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -144,18 +158,33 @@ function sharedBehaviour(name: string, start: () => Promise<Topology>): void {
       expect((listed.body.items as Array<{ token_name: string }>).map((t) => t.token_name)).toContain('from-b');
       const revoked = await api(r.b.url, 'POST', '/api/token/revoke', own, { token_id: created.body.token_id });
       expect(revoked.status).toBe(200);
-      await eventually('the revoked token on the other replica', () => chat(r.a.url, child), (status) => status === '401 token_revoked');
+      await eventually(
+        'the revoked token on the other replica',
+        () => chat(r.a.url, child),
+        (status) => status === '401 token_revoked',
+      );
     });
 
     it('enforces a ban issued through one replica on the other, and lifts it the same way', async () => {
       const token = await r.mint('carol@example.com');
       expect(await chat(r.a.url, token)).toBe('200');
-      const banned = await api(r.b.url, 'POST', '/api/admin/sessions/revoke-user', adminToken, { user_email: 'carol@example.com', reason: 'scale-out test' });
+      const banned = await api(r.b.url, 'POST', '/api/admin/sessions/revoke-user', adminToken, {
+        user_email: 'carol@example.com',
+        reason: 'scale-out test',
+      });
       expect(banned.status).toBe(200);
-      await eventually('the ban on the other replica', () => chat(r.a.url, token), (status) => status === '401 user_banned');
+      await eventually(
+        'the ban on the other replica',
+        () => chat(r.a.url, token),
+        (status) => status === '401 user_banned',
+      );
       const lifted = await api(r.a.url, 'DELETE', '/api/admin/sessions/unban/carol%40example.com', adminToken);
       expect(lifted.status).toBe(200);
-      await eventually('the lifted ban on the other replica', () => chat(r.b.url, token), (status) => status === '200');
+      await eventually(
+        'the lifted ban on the other replica',
+        () => chat(r.b.url, token),
+        (status) => status === '200',
+      );
     });
 
     it('shares browser sessions: signed in through one replica, known to the other, logged out by an admin through either', async () => {
@@ -174,7 +203,9 @@ function sharedBehaviour(name: string, start: () => Promise<Topology>): void {
     it('shares run-time admins: added by the super admin through one replica, an admin on the other', async () => {
       const dave = await r.mint('dave@example.com', ['llm', 'admin']);
       expect((await api(r.a.url, 'GET', '/api/admin/stats', dave)).status).toBe(403);
-      const added = await api(r.b.url, 'POST', '/api/admin/manage', await r.mint(ROOT.email, ['llm', 'admin']), { email: 'dave@example.com' });
+      const added = await api(r.b.url, 'POST', '/api/admin/manage', await r.mint(ROOT.email, ['llm', 'admin']), {
+        email: 'dave@example.com',
+      });
       expect(added.status).toBe(201);
       expect((await api(r.a.url, 'GET', '/api/admin/stats', dave)).status).toBe(200);
     });
@@ -224,7 +255,9 @@ describe('two replicas on Redis Sentinel, through a failover under load', () => 
       if (entry === undefined) throw new Error(`no audit entry for ${email}: ${JSON.stringify(page.body)}`);
       return entry.detail;
     };
-    expect((await api(r.a.url, 'POST', '/api/admin/sessions/revoke-user', adminToken, { user_email: 'acked@example.com' })).status).toBe(200);
+    expect((await api(r.a.url, 'POST', '/api/admin/sessions/revoke-user', adminToken, { user_email: 'acked@example.com' })).status).toBe(
+      200,
+    );
     expect(await audited('acked@example.com')).toBe('');
 
     const master = await sentinel.masterPort();
@@ -245,7 +278,14 @@ describe('two replicas on Redis Sentinel, through a failover under load', () => 
     const banned = await r.mint('mallory@example.com');
     const revoked = await r.mint('trudy@example.com');
     const steady = await r.mint('erin@example.com');
-    expect((await api(r.a.url, 'POST', '/api/admin/sessions/revoke-user', adminToken, { user_email: 'mallory@example.com', reason: 'before failover' })).status).toBe(200);
+    expect(
+      (
+        await api(r.a.url, 'POST', '/api/admin/sessions/revoke-user', adminToken, {
+          user_email: 'mallory@example.com',
+          reason: 'before failover',
+        })
+      ).status,
+    ).toBe(200);
     const revokedId = (JSON.parse(Buffer.from(revoked.split('.')[1], 'base64url').toString()) as { jti: string }).jti;
     expect((await api(r.b.url, 'POST', '/api/token/revoke', revoked, { token_id: revokedId })).status).toBe(200);
 
@@ -264,7 +304,12 @@ describe('two replicas on Redis Sentinel, through a failover under load', () => 
     const after = await sentinel.failover();
     expect(after).not.toBe(before);
     // Both replicas serve again once they follow the new master.
-    for (const base of [r.a.url, r.b.url]) await eventually(`${base} serving after the failover`, () => chat(base, steady), (status) => status === '200');
+    for (const base of [r.a.url, r.b.url])
+      await eventually(
+        `${base} serving after the failover`,
+        () => chat(base, steady),
+        (status) => status === '200',
+      );
     loading = false;
     await Promise.all(workers);
 
@@ -273,18 +318,29 @@ describe('two replicas on Redis Sentinel, through a failover under load', () => 
     expect(seen.get('200') ?? 0).toBeGreaterThan(0);
     // Never admitted; a replica that is still reconnecting may answer 503 for a moment.
     for (const base of [r.a.url, r.b.url]) {
-      for (const [token, refusal] of [[banned, '401 user_banned'], [revoked, '401 token_revoked']]) {
+      for (const [token, refusal] of [
+        [banned, '401 user_banned'],
+        [revoked, '401 token_revoked'],
+      ]) {
         const answers = new Set<string>();
-        await eventually(`${refusal} through ${base}`, async () => {
-          const status = await chat(base, token);
-          answers.add(status);
-          return status;
-        }, (status) => status === refusal);
+        await eventually(
+          `${refusal} through ${base}`,
+          async () => {
+            const status = await chat(base, token);
+            answers.add(status);
+            return status;
+          },
+          (status) => status === refusal,
+        );
         expect([...answers].filter((status) => status !== refusal && !status.startsWith('503'))).toEqual([]);
       }
     }
     // The new master takes the security writes.
     expect((await api(r.b.url, 'DELETE', '/api/admin/sessions/unban/mallory%40example.com', adminToken)).status).toBe(200);
-    await eventually('the unban after the failover', () => chat(r.a.url, banned), (status) => status === '200');
+    await eventually(
+      'the unban after the failover',
+      () => chat(r.a.url, banned),
+      (status) => status === '200',
+    );
   });
 });

@@ -12,7 +12,6 @@ import { RedisKeys } from '../src/redis/redis-keys.js';
 import { startTestRedis, type TestRedis } from './support/redis-server.js';
 import { startTestApp, testEnv, type TestApp } from './support/test-app.js';
 
-
 describe('scheduled cleanup (CLEANUP_CRON) across replicas', () => {
   let redis: TestRedis;
   let a: TestApp;
@@ -58,7 +57,8 @@ describe('scheduled cleanup (CLEANUP_CRON) across replicas', () => {
   it('leaves a tick to the instance that claimed it, even after that run has finished', async () => {
     // A tick a minute back, so the running cron jobs never fire for it.
     const tick = Math.floor(Date.now() / 1000) * 1000 - 60_000;
-    const runsOf = async (): Promise<number> => (await scheduledRuns()).filter((run) => run.scheduled_for === new Date(tick).toISOString()).length;
+    const runsOf = async (): Promise<number> =>
+      (await scheduledRuns()).filter((run) => run.scheduled_for === new Date(tick).toISOString()).length;
     await a.get<CleanupScheduler>(CleanupScheduler).runTick(tick);
     expect(await runsOf()).toBe(1);
     // The second replica's timer fires late for the same tick: the cleanup lock is free by now,

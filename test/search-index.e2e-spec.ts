@@ -31,8 +31,18 @@ describe('search indexes over data from before they existed', () => {
     const { record } = await tokens.create({ email: 'old-timer@example.com', name: 'Vintage laptop', createdVia: 'cli' });
     await gw.get<ActiveUsersService>(ActiveUsersService).admitToken('old-timer@example.com', record.tokenId, record.name);
     const now = Date.now();
-    const auth = { email: 'old-timer@example.com', name: 'Old', createdAt: now, lastSeenAt: now, ip: '127.0.0.1', userAgent: 'x', csrfToken: 'c'.repeat(43) };
-    await gw.get<SessionsRepository>(SessionsRepository).writeSignedIn('create', 'S'.repeat(43), auth.email, JSON.stringify({ cookie: { path: '/' }, auth }), now + 3600_000, now);
+    const auth = {
+      email: 'old-timer@example.com',
+      name: 'Old',
+      createdAt: now,
+      lastSeenAt: now,
+      ip: '127.0.0.1',
+      userAgent: 'x',
+      csrfToken: 'c'.repeat(43),
+    };
+    await gw
+      .get<SessionsRepository>(SessionsRepository)
+      .writeSignedIn('create', 'S'.repeat(43), auth.email, JSON.stringify({ cookie: { path: '/' }, auth }), now + 3600_000, now);
     // Back to how Redis looked before the indexes: none of them, and no record of a build.
     const keys = gw.get<RedisKeys>(RedisKeys);
     await gw.close();

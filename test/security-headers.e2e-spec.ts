@@ -26,7 +26,9 @@ function expectSecurityHeaders(label: string, headers: Headers): void {
 
 /** Every <script> of an HTML page loads a file; none carries code inline. */
 function inlineScripts(html: string): string[] {
-  return [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/gi)].filter(([, attrs, body]) => !/\bsrc=/.test(attrs) || body.trim() !== '').map(([tag]) => tag);
+  return [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/gi)]
+    .filter(([, attrs, body]) => !/\bsrc=/.test(attrs) || body.trim() !== '')
+    .map(([tag]) => tag);
 }
 
 describe('security headers', () => {
@@ -67,7 +69,11 @@ describe('security headers', () => {
 
   it('a malformed JSON body (400 from the body parser) carries them', async () => {
     const { token } = await stack.mint('bob@example.com');
-    const res = await fetch(`${gwUrl}/api/token/generate`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"token_name":' });
+    const res = await fetch(`${gwUrl}/api/token/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{"token_name":',
+    });
     expect(res.status).toBe(400);
     expectSecurityHeaders('bad json', res.headers);
     const ok = await fetch(`${gwUrl}/api/token/list`, { headers: { authorization: `Bearer ${token}` } });
@@ -102,7 +108,9 @@ describe('security headers', () => {
       const style = /<style>([\s\S]*?)<\/style>/.exec(page.body)?.[1] ?? '';
       const hash = `'sha256-${createHash('sha256').update(style).digest('base64')}'`;
       const csp = String(page.headers['content-security-policy']);
-      expect(csp).toBe(`${STRICT.replace("form-action 'self'", `form-action 'self' ${new URL(provider.issuerUrl).origin}`)}; style-src 'self' ${hash}`);
+      expect(csp).toBe(
+        `${STRICT.replace("form-action 'self'", `form-action 'self' ${new URL(provider.issuerUrl).origin}`)}; style-src 'self' ${hash}`,
+      );
     }
   });
 

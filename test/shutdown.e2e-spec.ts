@@ -32,12 +32,17 @@ describe('shutdown', () => {
     const exited = new Promise<string>((resolve) => gateway.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
     const base = `http://127.0.0.1:${port}`;
     for (let i = 0; i < 100; i++) {
-      const up = await fetch(`${base}/health`).then((r) => r.ok, () => false);
+      const up = await fetch(`${base}/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (up) break;
       await new Promise((r) => setTimeout(r, 100));
     }
 
-    const minted = spawn(process.execPath, ['dist/cli.js', 'token', 'create', '--email', 'stop@example.com'], { env: { PATH, HOME, ...env } });
+    const minted = spawn(process.execPath, ['dist/cli.js', 'token', 'create', '--email', 'stop@example.com'], {
+      env: { PATH, HOME, ...env },
+    });
     let out = '';
     minted.stdout.on('data', (c: Buffer) => (out += c.toString()));
     await new Promise((r) => minted.once('exit', r));

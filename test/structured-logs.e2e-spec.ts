@@ -79,13 +79,20 @@ describe('structured logs (dist/main.js)', () => {
     exited = new Promise<void>((resolve) => gateway.once('exit', () => resolve()));
     base = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
-      if (await fetch(`${base}/health`).then((r) => r.ok, () => false)) break;
+      if (
+        await fetch(`${base}/health`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
       if (i > 300) throw new Error(`gateway did not start:\n${stdout}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const { token } = JSON.parse(await cli(['token', 'create', '--email', EMAIL, '--json'])) as { token: string };
     userToken = { token, jti: String(decodeJwt(token).payload.jti) };
-    adminToken = (JSON.parse(await cli(['token', 'create', '--email', ADMIN, '--scopes', 'llm,admin', '--json'])) as { token: string }).token;
+    adminToken = (JSON.parse(await cli(['token', 'create', '--email', ADMIN, '--scopes', 'llm,admin', '--json'])) as { token: string })
+      .token;
     forged = signJwt({ alg: 'HS256' }, { sub: EMAIL, jti: 'forged-jti' }, 'not-the-gateway-secret-0123456789abcdef');
   });
 
@@ -155,7 +162,14 @@ describe('structured logs (dist/main.js)', () => {
     expect(res.status).toBe(401);
     await res.text();
     const refusal = await waitForLine((l) => l.event === 'auth_refused' && l.request_id === 'logs-refused', 'the refusal line');
-    expect(refusal).toMatchObject({ level: 'warn', context: 'AuthRefused', reason: 'bad_signature', status: 401, via: 'v1', path: '/v1/chat/completions' });
+    expect(refusal).toMatchObject({
+      level: 'warn',
+      context: 'AuthRefused',
+      reason: 'bad_signature',
+      status: 401,
+      via: 'v1',
+      path: '/v1/chat/completions',
+    });
     const access = await waitForLine((l) => l.event === 'access' && l.request_id === 'logs-refused', 'the refused call access line');
     expect(access).toMatchObject({ status: 401, upstream_status: null, user: null });
   });
@@ -169,11 +183,18 @@ describe('structured logs (dist/main.js)', () => {
         {
           method: 'POST',
           headers: { 'x-api-key': t, cookie: `llmgw.sid=${COOKIE_SECRET}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ model: 'echo-1', password: PASSWORD_IN_BODY, messages: [{ role: 'user', content: `${t} ${UPSTREAM_KEY}` }] }),
+          body: JSON.stringify({
+            model: 'echo-1',
+            password: PASSWORD_IN_BODY,
+            messages: [{ role: 'user', content: `${t} ${UPSTREAM_KEY}` }],
+          }),
         },
       ],
       // A token and the upstream key in the path (a 404 for an authenticated caller).
-      [`/v1/${t}/${UPSTREAM_KEY}/chat`, { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: '{}' }],
+      [
+        `/v1/${t}/${UPSTREAM_KEY}/chat`,
+        { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: '{}' },
+      ],
       // Refused: a forged token in the header, the query and the path.
       [`/v1/models/${forged}?token=${forged}`, { headers: { authorization: `Bearer ${forged}`, cookie: `llmgw.sid=${COOKIE_SECRET}` } }],
       // The upstream answers 500 with a traceback full of secrets: its body is logged, redacted.
@@ -203,7 +224,10 @@ describe('structured logs (dist/main.js)', () => {
       await res.text();
     }
     // The 5xx body was logged (so the check below looks at a line that had secrets in it).
-    const leak = await waitForLine((l) => typeof l.msg === 'string' && l.msg.includes('Upstream answered 500') && l.msg.includes('logs-leak-500'), 'the upstream 5xx body');
+    const leak = await waitForLine(
+      (l) => typeof l.msg === 'string' && l.msg.includes('Upstream answered 500') && l.msg.includes('logs-leak-500'),
+      'the upstream 5xx body',
+    );
     expect(leak.level).toBe('warn');
     await waitForLine((l) => l.event === 'access' && l.path === '/api/token', 'the last call access line');
 
@@ -227,6 +251,10 @@ describe('structured logs (dist/main.js)', () => {
     // No JWT at all, whatever it is: every token starts with a base64url JSON header.
     expect(output).not.toMatch(/eyJ[A-Za-z0-9_-]{10}/);
     // Every line is one JSON object (lines() throws otherwise), and the paths kept their shape.
-    expect(lines().some((l) => l.event === 'access' && typeof l.path === 'string' && l.path.startsWith('/health?api_key=[redacted]&code=[redacted]'))).toBe(true);
+    expect(
+      lines().some(
+        (l) => l.event === 'access' && typeof l.path === 'string' && l.path.startsWith('/health?api_key=[redacted]&code=[redacted]'),
+      ),
+    ).toBe(true);
   });
 });

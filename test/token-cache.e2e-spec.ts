@@ -14,7 +14,10 @@ import { call, mintToken } from './support/admin-client.js';
 import { startGatewayStack, type GatewayStack } from './support/gateway-stack.js';
 
 async function status(stack: GatewayStack, token: string): Promise<number> {
-  const res = await fetch(`${stack.gw.url}/v1/models`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(`${stack.gw.url}/v1/models`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: AbortSignal.timeout(10_000),
+  });
   await res.arrayBuffer();
   return res.status;
 }
@@ -116,15 +119,29 @@ describe('verified-token cache', () => {
     const started = Date.now();
     for (let i = 0; i < 3; i++) expect(await status(stack, token)).toBe(200);
     // No flush asked for: the write-behind timer brings it to Redis.
-    const lag = await waitFor('the activity in Redis', async () => (await redis.hget(stack.keys.activeUser(record.email), 'request_count')) === '3', 5000);
+    const lag = await waitFor(
+      'the activity in Redis',
+      async () => (await redis.hget(stack.keys.activeUser(record.email), 'request_count')) === '3',
+      5000,
+    );
     expect(lag).toBeLessThan(3000);
     expect(Number(await redis.hget(stack.keys.token(record.email, record.tokenId), 'last_used_at'))).toBeGreaterThanOrEqual(started);
 
-    const users = await call<{ items: Array<{ email: string; request_count: number; last_access: string }> }>(stack.gw, 'GET', '/api/admin/sessions/active-users?q=grace', { token: adminToken });
+    const users = await call<{ items: Array<{ email: string; request_count: number; last_access: string }> }>(
+      stack.gw,
+      'GET',
+      '/api/admin/sessions/active-users?q=grace',
+      { token: adminToken },
+    );
     expect(users.status).toBe(200);
     expect(users.body.items).toEqual([expect.objectContaining({ email: 'grace@example.com', request_count: 3 })]);
     expect(Date.parse(users.body.items[0].last_access)).toBeGreaterThanOrEqual(started);
-    const tokens = await call<{ items: Array<{ token_id: string; last_used_at: string | null }> }>(stack.gw, 'GET', '/api/admin/tokens?email=grace@example.com', { token: adminToken });
+    const tokens = await call<{ items: Array<{ token_id: string; last_used_at: string | null }> }>(
+      stack.gw,
+      'GET',
+      '/api/admin/tokens?email=grace@example.com',
+      { token: adminToken },
+    );
     expect(tokens.status).toBe(200);
     const row = tokens.body.items.find((t) => t.token_id === record.tokenId);
     expect(Date.parse(row?.last_used_at ?? '')).toBeGreaterThanOrEqual(started);

@@ -23,7 +23,8 @@ describe('token lineage', () => {
   let serial = 0;
   const email = (): string => `lineage${++serial}@example.com`;
 
-  const generate = (parent: string, body: Record<string, unknown>) => call<Issued & Record<string, unknown>>(stack.gw, 'POST', '/api/token/generate', { token: parent, body });
+  const generate = (parent: string, body: Record<string, unknown>) =>
+    call<Issued & Record<string, unknown>>(stack.gw, 'POST', '/api/token/generate', { token: parent, body });
 
   beforeAll(async () => {
     stack = await startGatewayStack({ env: { TOKEN_DEFAULT_DAYS: '30', TOKEN_MAX_DAYS: '90' } });
@@ -43,7 +44,7 @@ describe('token lineage', () => {
     expect(await stack.tokens.list(owner)).toHaveLength(1);
   });
 
-  it('cuts the default lifetime to the parent\'s end, in the record and in the JWT', async () => {
+  it("cuts the default lifetime to the parent's end, in the record and in the JWT", async () => {
     const owner = email();
     const parent = await stack.mint(owner, { lifetimeSeconds: 2 * DAY, name: 'parent' });
     const res = await generate(parent.token, { token_name: 'child' });

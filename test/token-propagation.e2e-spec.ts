@@ -21,7 +21,11 @@ async function status(url: string, token: string): Promise<{ status: number; cod
 }
 
 /** Calls until the answer is no longer 200; returns how long that took and the refusal. */
-async function pollUntilRefused(url: string, token: string, deadlineMs = 10_000): Promise<{ elapsedMs: number; status: number; code?: string }> {
+async function pollUntilRefused(
+  url: string,
+  token: string,
+  deadlineMs = 10_000,
+): Promise<{ elapsedMs: number; status: number; code?: string }> {
   const started = performance.now();
   for (;;) {
     const answer = await status(url, token);
@@ -92,7 +96,12 @@ describe('revocation and bans between two replicas with the verified-token cache
     const old = await stack.mint('dave@example.com', { name: 'rotating' });
     await warm(b.url, old.token);
     const started = performance.now();
-    const rotated = await stack.tokens.rotate({ email: 'dave@example.com', tokenId: old.record.tokenId, rotatedBy: 'dave@example.com', createdVia: 'cli' });
+    const rotated = await stack.tokens.rotate({
+      email: 'dave@example.com',
+      tokenId: old.record.tokenId,
+      rotatedBy: 'dave@example.com',
+      createdVia: 'cli',
+    });
     const refused = await pollUntilRefused(b.url, old.token);
     const elapsedMs = performance.now() - started;
     expect(refused).toMatchObject({ status: 401, code: 'token_revoked' });

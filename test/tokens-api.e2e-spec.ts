@@ -48,7 +48,10 @@ describe('self-service token API', () => {
   };
 
   const generate = (s: { browser: Browser; csrf: string }, body: unknown, headers: Record<string, string> = {}): Promise<BrowserResponse> =>
-    s.browser.post(`${gwUrl}/api/token/generate`, { json: body, headers: { 'x-csrf-token': s.csrf, origin: gwUrl, 'sec-fetch-site': 'same-origin', ...headers } });
+    s.browser.post(`${gwUrl}/api/token/generate`, {
+      json: body,
+      headers: { 'x-csrf-token': s.csrf, origin: gwUrl, 'sec-fetch-site': 'same-origin', ...headers },
+    });
 
   const bearer = (token: string, path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> =>
     fetch(`${gwUrl}${path}`, {
@@ -62,7 +65,9 @@ describe('self-service token API', () => {
   beforeAll(async () => {
     gwUrl = `http://127.0.0.1:${await freePort()}`;
     provider = await startTestOidcProvider(gwUrl, [ADMIN]);
-    stack = await startGatewayStack({ env: { ...auth0Env(provider, gwUrl), ADMIN_EMAILS: ADMIN.email, TOKENS_PER_USER_MAX: String(MAX_TOKENS) } });
+    stack = await startGatewayStack({
+      env: { ...auth0Env(provider, gwUrl), ADMIN_EMAILS: ADMIN.email, TOKENS_PER_USER_MAX: String(MAX_TOKENS) },
+    });
   });
 
   afterAll(async () => {
@@ -102,7 +107,7 @@ describe('self-service token API', () => {
     expect(stored).not.toContain(issued.token.split('.')[2]);
   });
 
-  it('lists, describes and revokes the caller\'s tokens; a revoked token is refused on its next call', async () => {
+  it("lists, describes and revokes the caller's tokens; a revoked token is refused on its next call", async () => {
     const s = await session();
     const issued = (await generate(s, { token_name: 'to revoke' })).json<Issued>();
     expect(issued.expires_in).toBe(30 * 86400);
@@ -111,7 +116,14 @@ describe('self-service token API', () => {
     expect(list.status).toBe(200);
     const body = list.json<{ items: Array<Record<string, unknown>>; next_cursor: null; total: number; max_tokens: number }>();
     expect(body).toMatchObject({ next_cursor: null, total: 1, max_tokens: MAX_TOKENS });
-    expect(body.items[0]).toMatchObject({ token_id: issued.token_id, token_name: 'to revoke', status: 'active', scopes: ['llm'], last_used_at: null, created_via: 'oauth2' });
+    expect(body.items[0]).toMatchObject({
+      token_id: issued.token_id,
+      token_name: 'to revoke',
+      status: 'active',
+      scopes: ['llm'],
+      last_used_at: null,
+      created_via: 'oauth2',
+    });
     expect(list.body).not.toContain(issued.token);
 
     const info = await s.browser.get(`${gwUrl}/api/token/info?token_id=${issued.token_id}`);
@@ -120,25 +132,34 @@ describe('self-service token API', () => {
     const client = new OpenAI({ apiKey: issued.token, baseURL: `${gwUrl}/v1`, maxRetries: 0 });
     await client.models.list();
 
-    const revoke = await s.browser.post(`${gwUrl}/api/token/revoke`, { json: { token_id: issued.token_id }, headers: { 'x-csrf-token': s.csrf } });
+    const revoke = await s.browser.post(`${gwUrl}/api/token/revoke`, {
+      json: { token_id: issued.token_id },
+      headers: { 'x-csrf-token': s.csrf },
+    });
     expect(revoke.status).toBe(200);
     expect(revoke.json()).toMatchObject({ token_id: issued.token_id, revoked: true });
     await expect(client.models.list()).rejects.toMatchObject({ status: 401 });
 
     expect((await s.browser.get(`${gwUrl}/api/token/info?token_id=${issued.token_id}`)).json()).toMatchObject({ status: 'revoked' });
     expect((await s.browser.get(`${gwUrl}/api/token/list`)).json()).toMatchObject({ items: [], total: 0 });
-    const again = await s.browser.post(`${gwUrl}/api/token/revoke`, { json: { token_id: issued.token_id }, headers: { 'x-csrf-token': s.csrf } });
+    const again = await s.browser.post(`${gwUrl}/api/token/revoke`, {
+      json: { token_id: issued.token_id },
+      headers: { 'x-csrf-token': s.csrf },
+    });
     expect(again.status).toBe(404);
   });
 
-  it('treats someone else\'s token id as not found, and leaves that token alone', async () => {
+  it("treats someone else's token id as not found, and leaves that token alone", async () => {
     const owner = await session();
     const other = await session();
     const issued = (await generate(owner, { token_name: 'mine' })).json<Issued>();
     const info = await other.browser.get(`${gwUrl}/api/token/info?token_id=${issued.token_id}`);
     expect(info.status).toBe(404);
     expect(info.json()).toMatchObject({ code: 'not_found' });
-    const revoke = await other.browser.post(`${gwUrl}/api/token/revoke`, { json: { token_id: issued.token_id }, headers: { 'x-csrf-token': other.csrf } });
+    const revoke = await other.browser.post(`${gwUrl}/api/token/revoke`, {
+      json: { token_id: issued.token_id },
+      headers: { 'x-csrf-token': other.csrf },
+    });
     expect(revoke.status).toBe(404);
     expect((await other.browser.get(`${gwUrl}/api/token/list`)).json()).toMatchObject({ total: 0 });
     expect((await bearer(issued.token, '/v1/models')).status).toBe(200);
@@ -164,7 +185,10 @@ describe('self-service token API', () => {
     it('cannot mint an admin token, even with an admin token of an admin', async () => {
       const { token } = await stack.mint(ADMIN.email, { scopes: ['llm', 'admin'] });
       const before = await liveCount(ADMIN.email);
-      const res = await bearer(token, '/api/token/generate', { method: 'POST', body: { token_name: 'escalate', scopes: ['llm', 'admin'] } });
+      const res = await bearer(token, '/api/token/generate', {
+        method: 'POST',
+        body: { token_name: 'escalate', scopes: ['llm', 'admin'] },
+      });
       expect(res.status).toBe(403);
       expect(await res.json()).toMatchObject({ code: 'admin_scope_forbidden' });
       expect(await liveCount(ADMIN.email)).toBe(before);
@@ -223,7 +247,11 @@ describe('self-service token API', () => {
     it('refuses a body that is not JSON', async () => {
       const raw = await fetch(`${gwUrl}/api/token/generate`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', cookie: `llmgw.sid=${s.browser.cookie(gwUrl, 'llmgw.sid') ?? ''}`, 'x-csrf-token': s.csrf },
+        headers: {
+          'content-type': 'application/json',
+          cookie: `llmgw.sid=${s.browser.cookie(gwUrl, 'llmgw.sid') ?? ''}`,
+          'x-csrf-token': s.csrf,
+        },
         body: '{"token_name":',
       });
       expect(raw.status).toBe(400);
@@ -233,7 +261,11 @@ describe('self-service token API', () => {
     it.each([
       ['no token_id', '/api/token/info', 'token_id'],
       ['a malformed token_id', '/api/token/info?token_id=..%2F..%2Fx', 'token_id'],
-      ['an unknown query parameter', '/api/token/info?token_id=aaaaaaaaaaaaaaaaaaaa&email=x@example.com', 'property email should not exist'],
+      [
+        'an unknown query parameter',
+        '/api/token/info?token_id=aaaaaaaaaaaaaaaaaaaa&email=x@example.com',
+        'property email should not exist',
+      ],
     ])('refuses %s on info', async (_label, path, field) => {
       const res = await s.browser.get(`${gwUrl}${path}`);
       expect(res.status).toBe(400);
@@ -276,7 +308,14 @@ describe('self-service token API', () => {
     it('accepts the right token from the same origin, and needs none for GET', async () => {
       const s = await session();
       expect((await generate(s, { token_name: 'ok' })).status).toBe(201);
-      expect((await s.browser.post(`${gwUrl}/api/token/generate`, { json: { token_name: 'no browser headers' }, headers: { 'x-csrf-token': s.csrf } })).status).toBe(201);
+      expect(
+        (
+          await s.browser.post(`${gwUrl}/api/token/generate`, {
+            json: { token_name: 'no browser headers' },
+            headers: { 'x-csrf-token': s.csrf },
+          })
+        ).status,
+      ).toBe(201);
       expect((await s.browser.get(`${gwUrl}/api/token/list`, { headers: { 'sec-fetch-site': 'cross-site' } })).status).toBe(200);
     });
   });
@@ -290,7 +329,7 @@ describe('self-service token API', () => {
     expect((await bearer('not.a.token', '/api/token/list')).status).toBe(401);
   });
 
-  it('refuses a banned user\'s session (403 with the ban, for the page) and tokens (401, for SDKs) alike', async () => {
+  it("refuses a banned user's session (403 with the ban, for the page) and tokens (401, for SDKs) alike", async () => {
     const s = await session();
     const issued = (await generate(s, { token_name: 'before ban' })).json<Issued>();
     await stack.activeUsers.ban({ email: s.email, bannedBy: ADMIN.email });

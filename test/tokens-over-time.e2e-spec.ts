@@ -61,7 +61,10 @@ describe('tokens over time', () => {
 
   /** One chat completion through /v1 with the OpenAI SDK: resolves when the gateway lets the token through. */
   const chat = (token: string): Promise<unknown> =>
-    new OpenAI({ apiKey: token, baseURL: `${gwUrl}/v1`, maxRetries: 0 }).chat.completions.create({ model: 'echo-1', messages: [{ role: 'user', content: 'hi' }] });
+    new OpenAI({ apiKey: token, baseURL: `${gwUrl}/v1`, maxRetries: 0 }).chat.completions.create({
+      model: 'echo-1',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
 
   const mint = async (owner: string, days: number, name = 'laptop'): Promise<{ token: string; id: string }> => {
     const { token, record } = await stack.mint(owner, { name, lifetimeSeconds: Math.round(days * 86400) });
@@ -72,7 +75,12 @@ describe('tokens over time', () => {
     gwUrl = `http://127.0.0.1:${await freePort()}`;
     provider = await startTestOidcProvider(gwUrl, []);
     stack = await startGatewayStack({
-      env: { ...auth0Env(provider, gwUrl), ADMIN_EMAILS: ADMIN, TOKEN_ROTATION_GRACE_SECONDS: String(GRACE_SECONDS), TOKENS_PER_USER_MAX: String(MAX_TOKENS) },
+      env: {
+        ...auth0Env(provider, gwUrl),
+        ADMIN_EMAILS: ADMIN,
+        TOKEN_ROTATION_GRACE_SECONDS: String(GRACE_SECONDS),
+        TOKENS_PER_USER_MAX: String(MAX_TOKENS),
+      },
     });
     adminToken = (await stack.mint(ADMIN, { scopes: ['llm', 'admin'], name: 'admin' })).token;
   });
@@ -89,7 +97,13 @@ describe('tokens over time', () => {
       const res = await rotate(old.token);
       expect(res.status).toBe(201);
       const rotated = res.body;
-      expect(rotated).toMatchObject({ token_name: 'ci bot', scopes: ['llm'], user_email: owner, replaces_token_id: old.record.tokenId, expires_in: 30 * 86400 });
+      expect(rotated).toMatchObject({
+        token_name: 'ci bot',
+        scopes: ['llm'],
+        user_email: owner,
+        replaces_token_id: old.record.tokenId,
+        expires_in: 30 * 86400,
+      });
       expect(rotated.token_id).not.toBe(old.record.tokenId);
       const validUntil = Date.parse(rotated.replaced_token_valid_until) - Date.parse(rotated.created_at);
       expect(validUntil).toBeGreaterThan(0);
@@ -120,8 +134,13 @@ describe('tokens over time', () => {
       const info = await api<Record<string, unknown>>(rotated.token, 'GET', `/api/token/info?token_id=${old.id}`);
       expect(info.body).toMatchObject({ status: 'revoked', rotated_to: rotated.token_id, revoked_at: rotated.replaced_token_valid_until });
       const listed = await api<{ items: Array<Record<string, unknown>> }>(adminToken, 'GET', `/api/admin/tokens?email=${owner}`);
-      expect(Object.fromEntries(listed.body.items.map((t) => [t.token_id, t.status]))).toEqual({ [rotated.token_id]: 'active', [old.id]: 'revoked' });
-      expect((await api<Record<string, unknown>>(rotated.token, 'GET', `/api/token/info?token_id=${rotated.token_id}`)).body).toMatchObject({ rotated_from: old.id });
+      expect(Object.fromEntries(listed.body.items.map((t) => [t.token_id, t.status]))).toEqual({
+        [rotated.token_id]: 'active',
+        [old.id]: 'revoked',
+      });
+      expect((await api<Record<string, unknown>>(rotated.token, 'GET', `/api/token/info?token_id=${rotated.token_id}`)).body).toMatchObject(
+        { rotated_from: old.id },
+      );
     });
 
     it('rotates a token once: the second rotation with the old token is a 409, also when both race', async () => {
@@ -174,7 +193,10 @@ describe('tokens over time', () => {
       const browser = provider.newBrowser();
       expect((await signIn(browser, gwUrl, u)).response.status).toBe(302);
       const csrf = (await browser.get(`${gwUrl}/api/me`)).json<{ csrf_token: string }>().csrf_token;
-      const res = await browser.post(`${gwUrl}/api/token/rotate`, { json: {}, headers: { 'x-csrf-token': csrf, origin: gwUrl, 'sec-fetch-site': 'same-origin' } });
+      const res = await browser.post(`${gwUrl}/api/token/rotate`, {
+        json: {},
+        headers: { 'x-csrf-token': csrf, origin: gwUrl, 'sec-fetch-site': 'same-origin' },
+      });
       expect(res.status).toBe(403);
       expect(res.json<{ code: string }>().code).toBe('token_required');
     });
@@ -184,7 +206,11 @@ describe('tokens over time', () => {
       const old = await mint(owner, 5);
       await rotate(old.token);
       await rotate(old.token);
-      const audit = await api<{ items: Array<Record<string, unknown>> }>(adminToken, 'GET', `/api/admin/audit?action=token.rotate&target=${old.id}`);
+      const audit = await api<{ items: Array<Record<string, unknown>> }>(
+        adminToken,
+        'GET',
+        `/api/admin/audit?action=token.rotate&target=${old.id}`,
+      );
       expect(audit.body.items.map((e) => [e.actor, e.actor_token_id, e.outcome, e.status])).toEqual([
         [owner, old.id, 'failure', 409],
         [owner, old.id, 'success', 201],
@@ -274,14 +300,18 @@ describe('tokens over time', () => {
   });
 
   describe('tokens expiring within 7 days on /api/me', () => {
-    it('lists the caller\'s live tokens that end within 7 days, soonest first, without rotated ones', async () => {
+    it("lists the caller's live tokens that end within 7 days, soonest first, without rotated ones", async () => {
       const owner = email();
       const long = await mint(owner, 30, 'long');
       const six = await mint(owner, 6, 'six days');
       const two = await mint(owner, 2, 'two days');
       const rotatedAway = await mint(owner, 1, 'rotated');
       await rotate(rotatedAway.token, { days: 30 });
-      const me = await api<{ tokens_expiring_soon: Array<{ token_id: string; token_name: string; expires_at: string }> }>(long.token, 'GET', '/api/me');
+      const me = await api<{ tokens_expiring_soon: Array<{ token_id: string; token_name: string; expires_at: string }> }>(
+        long.token,
+        'GET',
+        '/api/me',
+      );
       expect(me.status).toBe(200);
       expect(me.body.tokens_expiring_soon.map((t) => [t.token_id, t.token_name])).toEqual([
         [two.id, 'two days'],

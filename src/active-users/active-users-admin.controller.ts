@@ -4,7 +4,15 @@
  * with the module that owns bans.
  */
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Audited } from '../common/audited.decorator.js';
 import { AdminOnly, CurrentUser } from '../common/auth-metadata.decorators.js';
@@ -48,7 +56,11 @@ export class ActiveUsersAdminController {
   @ApiOperation({ summary: 'Active users (API tokens and browser sessions), most recent access first, with totals' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A bad limit, cursor or q' })
   async listActiveUsers(@Query() query: ListActiveUsersQueryDto): Promise<ActiveUserListDto> {
-    const page = await this.directory.listActiveUsers(decodeCursor(query.cursor), query.limit ?? DEFAULT_PAGE_SIZE, searchOf(query.q, query.match));
+    const page = await this.directory.listActiveUsers(
+      decodeCursor(query.cursor),
+      query.limit ?? DEFAULT_PAGE_SIZE,
+      searchOf(query.q, query.match),
+    );
     const now = Date.now();
     return {
       items: page.items.map((u) => ActiveUserDto.from(u, now)),
@@ -89,7 +101,11 @@ export class ActiveUsersAdminController {
     return {
       generated_at: new Date().toISOString(),
       hours,
-      totals: { requests: sum((h) => h.requests), requests_jwt: sum((h) => h.requests_jwt), requests_oauth2: sum((h) => h.requests_oauth2) },
+      totals: {
+        requests: sum((h) => h.requests),
+        requests_jwt: sum((h) => h.requests_jwt),
+        requests_oauth2: sum((h) => h.requests_oauth2),
+      },
     };
   }
 
@@ -106,7 +122,9 @@ export class ActiveUsersAdminController {
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'An admin cannot ban themselves' })
   @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'The super admin, or an admin when the caller is not the super admin' })
   async banUser(@Body() body: BanUserDto, @CurrentUser() user: AuthenticatedUser): Promise<BanResultDto> {
-    return BanResultDto.from(await this.activeUsers.ban({ email: body.user_email, bannedBy: user.email, reason: body.reason, actingAdmin: user.email }));
+    return BanResultDto.from(
+      await this.activeUsers.ban({ email: body.user_email, bannedBy: user.email, reason: body.reason, actingAdmin: user.email }),
+    );
   }
 
   @Delete('sessions/unban/:email')
@@ -115,7 +133,11 @@ export class ActiveUsersAdminController {
   @ApiOkResponse({ type: UnbanResultDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Not a plain email address' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'The user is not banned' })
-  async unbanUser(@Param() params: UnbanParamDto, @Query() query: UnbanQueryDto, @CurrentUser() user: AuthenticatedUser): Promise<UnbanResultDto> {
+  async unbanUser(
+    @Param() params: UnbanParamDto,
+    @Query() query: UnbanQueryDto,
+    @CurrentUser() user: AuthenticatedUser,
+  ): Promise<UnbanResultDto> {
     if (!(await this.activeUsers.unban(params.email, user.email, query.reason))) throw new NotFoundError('this user is not banned');
     return { user_email: canonicalEmail(params.email) ?? params.email, unbanned: true };
   }

@@ -18,7 +18,16 @@ import { ActivityCleanupRepository } from './activity-cleanup.repository.js';
 @Module({
   imports: [SessionsModule, TokensModule, AdminsModule, AlertsModule],
   controllers: [ActiveUsersAdminController, AdminTokenListController],
-  providers: [ActiveUsersService, ActiveUsersRepository, ActivityWriteBehind, UserDirectoryService, UserDirectoryRepository, HourlyUsageService, HourlyUsageRepository, ActivityCleanupRepository],
+  providers: [
+    ActiveUsersService,
+    ActiveUsersRepository,
+    ActivityWriteBehind,
+    UserDirectoryService,
+    UserDirectoryRepository,
+    HourlyUsageService,
+    HourlyUsageRepository,
+    ActivityCleanupRepository,
+  ],
   exports: [ActiveUsersService],
 })
 export class ActiveUsersModule {}

@@ -67,7 +67,19 @@ export class ActiveUsersRepository {
         keys.push(this.keys.token(a.email, tokenId));
         usedAt.push(at);
       }
-      writes.push(this.redis.gwActivityFlush(keys.length, ...keys, a.lastMs, a.firstMs, a.count, activeTtlSeconds, a.email, a.lastTokenName, ...usedAt));
+      writes.push(
+        this.redis.gwActivityFlush(
+          keys.length,
+          ...keys,
+          a.lastMs,
+          a.firstMs,
+          a.count,
+          activeTtlSeconds,
+          a.email,
+          a.lastTokenName,
+          ...usedAt,
+        ),
+      );
       byLastAccess.push(a.lastMs, a.email);
       byEmail.push(0, a.email);
     }
@@ -117,10 +129,13 @@ export class ActiveUsersRepository {
       .zadd(this.keys.usersByMethod(method), 'GT', nowMs, email)
       .zadd(this.keys.usersByEmail(), 0, email)
       .exec()
-      .then((results) => {
-        const failed = results?.find(([err]) => err !== null)?.[0];
-        if (failed) this.onActivityError(`index not updated: ${failed.message}`);
-      }, (err: Error) => this.onActivityError(`index not updated: ${err.message}`));
+      .then(
+        (results) => {
+          const failed = results?.find(([err]) => err !== null)?.[0];
+          if (failed) this.onActivityError(`index not updated: ${failed.message}`);
+        },
+        (err: Error) => this.onActivityError(`index not updated: ${err.message}`),
+      );
   }
 
   private forgetIndexedBefore(cutoffMs: number): void {
@@ -140,7 +155,15 @@ export class ActiveUsersRepository {
     await this.redis.zadd(this.keys.bans(), ban.until, ban.email);
     try {
       // The script publishes the user: every gateway drops their cached admissions.
-      await this.redis.gwBanSet(this.keys.ban(ban.email), ban.email, ban.bannedAt, ban.until, ban.bannedBy, ban.reason, this.keys.tokenInvalidations());
+      await this.redis.gwBanSet(
+        this.keys.ban(ban.email),
+        ban.email,
+        ban.bannedAt,
+        ban.until,
+        ban.bannedBy,
+        ban.reason,
+        this.keys.tokenInvalidations(),
+      );
     } finally {
       // This one at once, without waiting for the message (also if the reply was lost).
       this.admissions.invalidateUser(ban.email);

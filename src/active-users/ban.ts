@@ -29,5 +29,4 @@ export type Admission =
 
 /** Outcome of the admission check on a browser-session request. */
 export type SessionAdmission =
-  | { readonly kind: 'admitted'; readonly sessionCount: number }
-  | { readonly kind: 'banned'; readonly remainingMs: number };
+  { readonly kind: 'admitted'; readonly sessionCount: number } | { readonly kind: 'banned'; readonly remainingMs: number };

@@ -66,7 +66,11 @@ export class HourlyUsageRepository {
     const pipeline = redisBatch(this.redis);
     for (const start of hourStarts) {
       const [jwt, oauth2] = METHODS.map((m) => this.keys.usageHourUsers(start, m));
-      pipeline.hmget(this.keys.usageHour(start), 'jwt', 'oauth2').pfcount(jwt).pfcount(oauth2).pfcount(this.keys.usageHourUsers(start, 'any'));
+      pipeline
+        .hmget(this.keys.usageHour(start), 'jwt', 'oauth2')
+        .pfcount(jwt)
+        .pfcount(oauth2)
+        .pfcount(this.keys.usageHourUsers(start, 'any'));
     }
     const results = (await pipeline.exec()) ?? [];
     return hourStarts.map((hourStartMs, i) => {

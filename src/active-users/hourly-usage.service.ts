@@ -72,7 +72,9 @@ export class HourlyUsageService implements OnApplicationBootstrap, BeforeApplica
     try {
       await this.repository.add(tallies);
     } catch (err) {
-      this.logger.warn(`Hourly usage not recorded for ${tallies.reduce((n, t) => n + t.requests.jwt + t.requests.oauth2, 0)} requests: ${(err as Error).message}`);
+      this.logger.warn(
+        `Hourly usage not recorded for ${tallies.reduce((n, t) => n + t.requests.jwt + t.requests.oauth2, 0)} requests: ${(err as Error).message}`,
+      );
     }
   }
 }

@@ -64,7 +64,13 @@ export class UserDirectoryRepository {
 
   /** Active users whose email starts with `prefix`, alphabetically, from the email index (ended activity is skipped). */
   pageUsersByEmailPrefix(prefix: string, after: string | null, limit: number): Promise<LexPage<ActivityRecord>> {
-    return walkLexIndex(this.redis, { key: this.keys.usersByEmail(), prefix, after, limit, load: (members) => this.activity(members.map(lexMemberId)) });
+    return walkLexIndex(this.redis, {
+      key: this.keys.usersByEmail(),
+      prefix,
+      after,
+      limit,
+      load: (members) => this.activity(members.map(lexMemberId)),
+    });
   }
 
   /** Files everyone in the last-access index in the email index, once per Redis (people seen before it existed). */
@@ -161,4 +167,3 @@ export class UserDirectoryRepository {
 function num(value: string | undefined): number | null {
   return value === undefined || value === '' ? null : Number(value);
 }
-

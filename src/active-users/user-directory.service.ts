@@ -130,7 +130,11 @@ export class UserDirectoryService implements OnApplicationBootstrap, BeforeAppli
       liveSessions,
       liveTokens: tokens.active + tokens.blocked,
       blockedTokens: tokens.blocked,
-      usersByMethod: { jwt: totals.jwtUsers, oauth2: totals.oauth2Users, both: Math.max(0, totals.jwtUsers + totals.oauth2Users - totals.users) },
+      usersByMethod: {
+        jwt: totals.jwtUsers,
+        oauth2: totals.oauth2Users,
+        both: Math.max(0, totals.jwtUsers + totals.oauth2Users - totals.users),
+      },
     };
   }
 
@@ -139,7 +143,12 @@ export class UserDirectoryService implements OnApplicationBootstrap, BeforeAppli
     return new Set(await this.repository.bannedEmails(Date.now()));
   }
 
-  private async pageUsers(after: ListPosition | null, limit: number, windowStart: number, search?: Search): Promise<{ items: ActivityRecord[]; next: ListPosition | null }> {
+  private async pageUsers(
+    after: ListPosition | null,
+    limit: number,
+    windowStart: number,
+    search?: Search,
+  ): Promise<{ items: ActivityRecord[]; next: ListPosition | null }> {
     if (search?.match === 'prefix') {
       const page = await this.repository.pageUsersByEmailPrefix(search.needle, after?.member ?? null, limit);
       return { items: page.items, next: lexCursor(page.next) };

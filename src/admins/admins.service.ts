@@ -54,7 +54,10 @@ export class AdminsService {
     }
     if (this.isSuperAdmin(actor)) return;
     if (await this.isAdmin(target)) {
-      throw new ForbiddenError(`${target} is an admin: only the super admin may ban them or revoke their tokens or sessions`, 'target_is_admin');
+      throw new ForbiddenError(
+        `${target} is an admin: only the super admin may ban them or revoke their tokens or sessions`,
+        'target_is_admin',
+      );
     }
   }
 

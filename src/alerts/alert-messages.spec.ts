@@ -2,12 +2,30 @@ import { describe, expect, it } from '@jest/globals';
 import { cleanupFailed, cleanupRemovedMany, escapeSlack, userBanned, userUnbanned } from './alert-messages.js';
 
 const origin = { gateway: 'https://gw.example.com', nowMs: Date.parse('2026-01-01T00:00:00Z') };
-const run = { runId: '1767225600000-0a1b2c3d', trigger: 'scheduled' as const, actor: 'scheduler', found: 20, deleted: 5, freedBytes: 512, error: null };
+const run = {
+  runId: '1767225600000-0a1b2c3d',
+  trigger: 'scheduled' as const,
+  actor: 'scheduler',
+  found: 20,
+  deleted: 5,
+  freedBytes: 512,
+  error: null,
+};
 
 describe('alert messages', () => {
   it("escapes Slack's control characters in what people typed", () => {
     expect(escapeSlack('<!channel> & <https://x|y>')).toBe('&lt;!channel&gt; &amp; &lt;https://x|y&gt;');
-    const ban = userBanned({ email: 'm@example.com', bannedBy: 'a@example.com', reason: 'see <!here>\nnow', until: origin.nowMs + 3600_000, sessionsEnded: 1, tokensBlocked: 2 }, origin);
+    const ban = userBanned(
+      {
+        email: 'm@example.com',
+        bannedBy: 'a@example.com',
+        reason: 'see <!here>\nnow',
+        until: origin.nowMs + 3600_000,
+        sessionsEnded: 1,
+        tokensBlocked: 2,
+      },
+      origin,
+    );
     expect(ban.text).toBe(
       ':no_entry: *m@example.com was banned* by a@example.com until 2026-01-01T01:00:00.000Z (1 hour). Reason: see &lt;!here&gt; now. Sessions ended: 1; tokens blocked: 2.',
     );

@@ -63,7 +63,10 @@ function message(text: string, origin: AlertOrigin): SlackMessage {
     text,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text } },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `LLM gateway ${quote(origin.gateway, 200)} · ${new Date(origin.nowMs).toISOString()}` }] },
+      {
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: `LLM gateway ${quote(origin.gateway, 200)} · ${new Date(origin.nowMs).toISOString()}` }],
+      },
     ],
   };
 }
@@ -108,7 +111,10 @@ export function userBanned(ban: BanAlert, origin: AlertOrigin): SlackMessage {
 
 export function userUnbanned(unban: UnbanAlert, origin: AlertOrigin): SlackMessage {
   const reason = unban.reason.trim() === '' ? 'none given' : quote(unban.reason);
-  return message(`:white_check_mark: *${quote(unban.email, 320)} was unbanned* by ${quote(unban.unbannedBy || 'unknown', 320)}. Reason: ${reason}.`, origin);
+  return message(
+    `:white_check_mark: *${quote(unban.email, 320)} was unbanned* by ${quote(unban.unbannedBy || 'unknown', 320)}. Reason: ${reason}.`,
+    origin,
+  );
 }
 
 export function redisDataLost(details: string, origin: AlertOrigin): SlackMessage {

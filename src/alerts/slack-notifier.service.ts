@@ -104,7 +104,10 @@ export class SlackNotifier implements OnApplicationShutdown {
         failure = `the webhook answered HTTP ${res.status}`;
         if (res.status < 500 && res.status !== 429) break;
       } catch (err) {
-        failure = (err as Error).name === 'TimeoutError' ? `no answer within ${this.config.alerts.timeoutMs} ms` : 'the webhook could not be reached';
+        failure =
+          (err as Error).name === 'TimeoutError'
+            ? `no answer within ${this.config.alerts.timeoutMs} ms`
+            : 'the webhook could not be reached';
       }
       if (attempt === 1) await sleep(RETRY_DELAY_MS);
     }

@@ -39,7 +39,9 @@ export class AuditCleanupRepository implements EndedEntriesOwner {
     }
     if (count === 0) return [];
     const reason = `${count} entries older than ${new Date(oldestKeptMs).toISOString()}`;
-    return [{ category: 'audit', key, member: null, reason, count, ops: [{ phase: 2, type: 'xtrim', key, minId: String(oldestKeptMs), count }] }];
+    return [
+      { category: 'audit', key, member: null, reason, count, ops: [{ phase: 2, type: 'xtrim', key, minId: String(oldestKeptMs), count }] },
+    ];
   }
 
   /** A stream has no index to outlive its entries. */

@@ -3,7 +3,15 @@
  * actor, action, target, time, request id and outcome. It also gives every REST answer an
  * X-Request-Id. Features only mark routes; they never call the audit trail themselves.
  */
-import { type CallHandler, type ExecutionContext, HttpException, HttpStatus, Injectable, type NestInterceptor, RequestMethod } from '@nestjs/common';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  HttpException,
+  HttpStatus,
+  Injectable,
+  type NestInterceptor,
+  RequestMethod,
+} from '@nestjs/common';
 import { HTTP_CODE_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
@@ -37,11 +45,17 @@ export class AuditInterceptor implements NestInterceptor {
     const handled = new Observable<unknown>((subscriber) => acknowledgementNotes.run(notes, () => next.handle().subscribe(subscriber)));
     return handled.pipe(
       mergeMap((value: unknown) =>
-        from(this.audit.recordCall(auditedCallOf(req, options), req.user, 'success', successStatus(handler), notes.join('; ')).then(() => value)),
+        from(
+          this.audit
+            .recordCall(auditedCallOf(req, options), req.user, 'success', successStatus(handler), notes.join('; '))
+            .then(() => value),
+        ),
       ),
       catchError((err: unknown) => {
         const { status, message } = describeError(err);
-        return from(this.audit.recordCall(auditedCallOf(req, options), req.user, 'failure', status, message)).pipe(mergeMap(() => throwError(() => err)));
+        return from(this.audit.recordCall(auditedCallOf(req, options), req.user, 'failure', status, message)).pipe(
+          mergeMap(() => throwError(() => err)),
+        );
       }),
     );
   }

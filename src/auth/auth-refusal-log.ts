@@ -126,7 +126,8 @@ export class AuthRefusalLog implements OnApplicationShutdown {
     if (credentials.kind === 'invalid') return { reason: 'conflicting_credentials' };
     // A session cookie and a token of different users (the authentication guard's own check).
     if (err instanceof InvalidCredentialsError && err.code === 'conflicting_credentials') return { reason: 'conflicting_credentials' };
-    if (credentials.kind === 'none') return err === undefined || err instanceof InvalidCredentialsError ? { reason: 'missing_credentials' } : null;
+    if (credentials.kind === 'none')
+      return err === undefined || err instanceof InvalidCredentialsError ? { reason: 'missing_credentials' } : null;
     // A token refused before the verifier saw its claims (passport-jwt on the REST API).
     if (err === undefined || err instanceof InvalidCredentialsError) {
       const diagnosis = this.codec.diagnose(credentials.token);

@@ -25,7 +25,11 @@ import { TokenVerifier } from './token-verifier.service.js';
     JwtStrategy,
     LoginService,
     // Built only when Auth0 is configured: without it the gateway runs and login says it is off.
-    { provide: AUTH0_STRATEGY, inject: [APP_CONFIG], useFactory: (config: AppConfig) => (config.auth0.enabled ? new Auth0Strategy(config) : null) },
+    {
+      provide: AUTH0_STRATEGY,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => (config.auth0.enabled ? new Auth0Strategy(config) : null),
+    },
   ],
   exports: [TokenVerifier, AuthRefusalLog],
 })

@@ -67,7 +67,12 @@ export class Auth0Strategy extends PassportStrategy(Auth0StrategyBase, 'auth0', 
   /** passport-auth0 calls this with (accessToken, refreshToken, extraParams, profile). */
   validate(_accessToken: string, _refreshToken: string, _extraParams: unknown, profile: Auth0Profile): IdpIdentity {
     const claims = profile._json ?? {};
-    const email = typeof claims.email === 'string' ? claims.email : typeof profile.emails?.[0]?.value === 'string' ? profile.emails[0].value : undefined;
+    const email =
+      typeof claims.email === 'string'
+        ? claims.email
+        : typeof profile.emails?.[0]?.value === 'string'
+          ? profile.emails[0].value
+          : undefined;
     const name = typeof claims.name === 'string' ? claims.name : (profile.displayName ?? '');
     return {
       subject: String(claims.sub ?? profile.id ?? ''),
@@ -95,7 +100,8 @@ class IdpAgent extends Agent {
 
   override createConnection(options: RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
     const socket = super.createConnection(options, callback);
-    if (socket instanceof Socket) socket.setTimeout(IDP_TIMEOUT_MS, () => socket.destroy(new Error('the identity provider did not answer in time')));
+    if (socket instanceof Socket)
+      socket.setTimeout(IDP_TIMEOUT_MS, () => socket.destroy(new Error('the identity provider did not answer in time')));
     return socket;
   }
 }
@@ -121,17 +127,24 @@ export function runAuth0(strategy: Auth0Strategy, req: Request, res: Response, o
       res.off('close', redirected);
       resolve(outcome);
     };
-    const middleware = passport.authenticate(Object.create(strategy) as Auth0Strategy, { ...options, session: false }, (err: unknown, user: unknown, info: unknown) => {
-      if (err) done({ kind: 'error', error: err instanceof Error ? err : new Error(String(err)) });
-      else if (!user) done({ kind: 'fail', message: failureMessage(info) });
-      else done({ kind: 'success', identity: user as IdpIdentity });
-    }) as (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
-    middleware(req, res, (err?: unknown) => done(err ? { kind: 'error', error: err instanceof Error ? err : new Error(String(err)) } : { kind: 'fail', message: '' }));
+    const middleware = passport.authenticate(
+      Object.create(strategy) as Auth0Strategy,
+      { ...options, session: false },
+      (err: unknown, user: unknown, info: unknown) => {
+        if (err) done({ kind: 'error', error: err instanceof Error ? err : new Error(String(err)) });
+        else if (!user) done({ kind: 'fail', message: failureMessage(info) });
+        else done({ kind: 'success', identity: user as IdpIdentity });
+      },
+    ) as (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+    middleware(req, res, (err?: unknown) =>
+      done(err ? { kind: 'error', error: err instanceof Error ? err : new Error(String(err)) } : { kind: 'fail', message: '' }),
+    );
   });
 }
 
 function failureMessage(info: unknown): string {
   if (typeof info === 'string') return info;
-  if (typeof info === 'object' && info !== null && typeof (info as { message?: unknown }).message === 'string') return (info as { message: string }).message;
+  if (typeof info === 'object' && info !== null && typeof (info as { message?: unknown }).message === 'string')
+    return (info as { message: string }).message;
   return '';
 }

@@ -68,7 +68,10 @@ export class AuthenticationGuard implements CanActivate {
       await this.jwtGuard.canActivate(context);
       const tokenUser = (request as RequestWithUser).user;
       if (sessionUser !== null && tokenUser?.email !== sessionUser.email) {
-        throw new InvalidCredentialsError('The session cookie and the token belong to different users; send one of them', 'conflicting_credentials');
+        throw new InvalidCredentialsError(
+          'The session cookie and the token belong to different users; send one of them',
+          'conflicting_credentials',
+        );
       }
       return true;
     }

@@ -48,11 +48,17 @@ export class BanGuard implements CanActivate {
       admission = await this.activeUsers.admitSession(user.email);
     } catch (err) {
       if (admitsUnchecked(this.config.authFailMode, err)) {
-        this.logger.warn(`Redis unavailable, admitting session of ${user.email} unchecked (AUTH_FAIL_MODE=open): ${(err as Error).message}`);
+        this.logger.warn(
+          `Redis unavailable, admitting session of ${user.email} unchecked (AUTH_FAIL_MODE=open): ${(err as Error).message}`,
+        );
         return true;
       }
       const reason = isRedisUnavailableError(err) ? 'store_unavailable' : 'store_error';
-      throw withRefusal(new ServiceUnavailableError('Authentication is temporarily unavailable; try again shortly'), { reason, user: user.email, detail: (err as Error)?.message });
+      throw withRefusal(new ServiceUnavailableError('Authentication is temporarily unavailable; try again shortly'), {
+        reason,
+        user: user.email,
+        detail: (err as Error)?.message,
+      });
     }
     if (admission.kind === 'banned') {
       const remaining = admission.remainingMs > 0 ? admission.remainingMs : this.config.banTtlSeconds * 1000;

@@ -35,15 +35,35 @@ export class LoginPageFilter implements ExceptionFilter {
       return;
     }
     res.setHeader('content-security-policy', pagePolicy());
-    res.type('html').send(outcomePage(shown.title, shown.message, shown.status === 503 && shown.code === 'login_disabled' ? [{ label: 'Home', href: '/' }] : undefined));
+    res
+      .type('html')
+      .send(
+        outcomePage(
+          shown.title,
+          shown.message,
+          shown.status === 503 && shown.code === 'login_disabled' ? [{ label: 'Home', href: '/' }] : undefined,
+        ),
+      );
   }
 
   private describe(exception: unknown, req: Request): Shown {
     if (exception instanceof LoginError) {
-      return { status: exception.status, code: exception.code, title: exception.title, message: exception.message, bannedUntil: exception.bannedUntil };
+      return {
+        status: exception.status,
+        code: exception.code,
+        title: exception.title,
+        message: exception.message,
+        bannedUntil: exception.bannedUntil,
+      };
     }
     if (exception instanceof UserBannedError) {
-      return { status: 403, code: exception.code, title: 'Access suspended', message: exception.message, bannedUntil: exception.bannedUntil };
+      return {
+        status: 403,
+        code: exception.code,
+        title: 'Access suspended',
+        message: exception.message,
+        bannedUntil: exception.bannedUntil,
+      };
     }
     if (exception instanceof DomainError) {
       const status = statusOfDomainError(exception);
@@ -53,6 +73,11 @@ export class LoginPageFilter implements ExceptionFilter {
       return { status: exception.getStatus(), code: 'error', title: 'Sign-in failed', message: exception.message };
     }
     this.logger.error(`Login failed unexpectedly on ${req.method} ${req.path}`, (exception as Error)?.stack ?? String(exception));
-    return { status: 500, code: 'internal_error', title: 'Sign-in failed', message: 'The sign-in could not be completed. Please try again.' };
+    return {
+      status: 500,
+      code: 'internal_error',
+      title: 'Sign-in failed',
+      message: 'The sign-in could not be completed. Please try again.',
+    };
   }
 }

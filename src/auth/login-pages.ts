@@ -23,7 +23,11 @@ export interface PageAction {
   readonly href: string;
 }
 
-export function outcomePage(title: string, message: string, actions: readonly PageAction[] = [{ label: 'Try again', href: '/auth/login' }]): string {
+export function outcomePage(
+  title: string,
+  message: string,
+  actions: readonly PageAction[] = [{ label: 'Try again', href: '/auth/login' }],
+): string {
   const links = actions.map((a) => `<a class="button" href="${escapeHtml(a.href)}">${escapeHtml(a.label)}</a>`).join(' ');
   return layout(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p>${links}</p>`);
 }

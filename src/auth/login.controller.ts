@@ -6,7 +6,15 @@
  * Failures end on a page that says why, with no session.
  */
 import { Controller, Get, Inject, Logger, Post, Req, Res, UseFilters } from '@nestjs/common';
-import { ApiFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ActiveUsersService } from '../active-users/active-users.service.js';
 import { Public } from '../common/auth-metadata.decorators.js';
@@ -46,7 +54,9 @@ export class LoginController {
   @ApiOkResponse({ description: 'An HTML page' })
   home(@Req() req: Request, @Res() res: Response): void {
     const auth = sessionAuthOf(req);
-    const signedIn = auth ? { email: auth.email, name: auth.name, expiresAt: this.sessions.expiresAt(auth), csrfToken: auth.csrfToken } : null;
+    const signedIn = auth
+      ? { email: auth.email, name: auth.name, expiresAt: this.sessions.expiresAt(auth), csrfToken: auth.csrfToken }
+      : null;
     this.sendPage(res, homePage({ signedIn, loginEnabled: this.login.enabled }));
   }
 
@@ -111,11 +121,21 @@ export class LoginController {
       throw new LoginError(403, 'idp_refused', 'Sign-in refused', `The identity provider refused the sign-in: ${description}`);
     }
     if (typeof code !== 'string' || code === '' || typeof state !== 'string' || state === '') {
-      throw new LoginError(400, 'login_incomplete', 'Sign-in incomplete', 'The sign-in response is missing its code or state. Start again from the sign-in page.');
+      throw new LoginError(
+        400,
+        'login_incomplete',
+        'Sign-in incomplete',
+        'The sign-in response is missing its code or state. Start again from the sign-in page.',
+      );
     }
     const loginState = req.session.login;
     if (!loginState) {
-      throw new LoginError(403, 'login_state_missing', 'Sign-in not recognised', 'This sign-in was not started in this browser, or it took too long. Start again.');
+      throw new LoginError(
+        403,
+        'login_state_missing',
+        'Sign-in not recognised',
+        'This sign-in was not started in this browser, or it took too long. Start again.',
+      );
     }
     await this.login.refuseReplayedCode(code);
     const outcome = await runAuth0(strategy, req, res, {});
@@ -123,7 +143,12 @@ export class LoginController {
       case 'success':
         break;
       case 'fail':
-        throw new LoginError(403, 'state_mismatch', 'Sign-in not recognised', 'The sign-in response does not match the sign-in this browser started. Start again.');
+        throw new LoginError(
+          403,
+          'state_mismatch',
+          'Sign-in not recognised',
+          'The sign-in response does not match the sign-in this browser started. Start again.',
+        );
       case 'error':
         throw this.failure(outcome.error);
       case 'redirect':

@@ -40,7 +40,12 @@ export class LoginService {
     }
     const email = canonicalEmail(identity.email);
     if (email === null) {
-      throw new LoginError(403, 'email_not_plain', 'Email address not accepted', 'Your account has no plain email address, which this gateway needs as your identity.');
+      throw new LoginError(
+        403,
+        'email_not_plain',
+        'Email address not accepted',
+        'Your account has no plain email address, which this gateway needs as your identity.',
+      );
     }
     const ban = await this.activeUsers.findBan(email);
     if (ban !== null && ban.until > Date.now()) throw bannedError(email, ban.until);
@@ -50,7 +55,12 @@ export class LoginService {
   /** Refuses an authorization code that was used before (a replayed callback); claims it otherwise. */
   async refuseReplayedCode(code: string): Promise<void> {
     if (!(await this.sessions.claimAuthorizationCode(code))) {
-      throw new LoginError(403, 'code_replayed', 'Sign-in link already used', 'This sign-in response was already used. Start again from the sign-in page.');
+      throw new LoginError(
+        403,
+        'code_replayed',
+        'Sign-in link already used',
+        'This sign-in response was already used. Start again from the sign-in page.',
+      );
     }
   }
 

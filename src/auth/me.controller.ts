@@ -25,11 +25,16 @@ export class MeController {
   @Get('me')
   @Header('cache-control', 'no-store')
   @ApiOperation({
-    summary: 'Who is calling: email, role, auth method, session expiry, CSRF token, a summary of their tokens and those expiring within 7 days',
+    summary:
+      'Who is calling: email, role, auth method, session expiry, CSRF token, a summary of their tokens and those expiring within 7 days',
     description: "A banned person's browser session gets 403 `user_banned` with the ban (reason, remaining time) in `ban`.",
   })
   async me(@CurrentUser() user: AuthenticatedUser, @CurrentSession() session: SessionAuth | undefined): Promise<MeDto> {
-    const [isAdmin, tokens, expiring] = await Promise.all([this.admins.isAdmin(user.email), this.tokens.list(user.email), this.tokens.expiringSoon(user.email)]);
+    const [isAdmin, tokens, expiring] = await Promise.all([
+      this.admins.isAdmin(user.email),
+      this.tokens.list(user.email),
+      this.tokens.expiringSoon(user.email),
+    ]);
     const isSuperAdmin = this.admins.isSuperAdmin(user.email);
     return {
       email: user.email,
@@ -46,8 +51,15 @@ export class MeController {
       tokens: {
         active: tokens.length,
         max_tokens: this.config.tokens.perUserMax,
-        next_expiry: iso(tokens.reduce<number | null>((soonest, t) => (soonest === null || t.expiresAt < soonest ? t.expiresAt : soonest), null)),
-        last_used_at: iso(tokens.reduce<number | null>((latest, t) => (t.lastUsedAt !== null && (latest === null || t.lastUsedAt > latest) ? t.lastUsedAt : latest), null)),
+        next_expiry: iso(
+          tokens.reduce<number | null>((soonest, t) => (soonest === null || t.expiresAt < soonest ? t.expiresAt : soonest), null),
+        ),
+        last_used_at: iso(
+          tokens.reduce<number | null>(
+            (latest, t) => (t.lastUsedAt !== null && (latest === null || t.lastUsedAt > latest) ? t.lastUsedAt : latest),
+            null,
+          ),
+        ),
       },
       limits: { token_max_days: this.config.tokens.maxDays, token_default_days: this.config.tokens.defaultDays },
       tokens_expiring_soon: expiring.map((r) => ExpiringTokenDto.from(r)),

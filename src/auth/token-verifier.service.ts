@@ -94,7 +94,11 @@ export class TokenVerifier {
       admission = await this.activeUsers.admitToken(claims.sub, claims.jti, claims.name);
     } catch (err) {
       if (admitsUnchecked(this.config.authFailMode, err)) {
-        this.uncheckedLog.write('unchecked', 'warn', () => `Redis unavailable, admitting ${claims.jti} unchecked (AUTH_FAIL_MODE=open): ${(err as Error).message}`);
+        this.uncheckedLog.write(
+          'unchecked',
+          'warn',
+          () => `Redis unavailable, admitting ${claims.jti} unchecked (AUTH_FAIL_MODE=open): ${(err as Error).message}`,
+        );
         return user;
       }
       const reason = isRedisUnavailableError(err) ? 'store_unavailable' : 'store_error';
@@ -117,7 +121,10 @@ export class TokenVerifier {
 /** A validly signed token past its expiry: the client learns when it expired. */
 function expiredError(claims: TokenClaims): InvalidCredentialsError {
   const at = new Date(claims.exp * 1000).toISOString();
-  return withRefusal(new InvalidCredentialsError(`This token expired at ${at}; create a new one`, 'token_expired'), refusal('expired', claims));
+  return withRefusal(
+    new InvalidCredentialsError(`This token expired at ${at}; create a new one`, 'token_expired'),
+    refusal('expired', claims),
+  );
 }
 
 /** A refusal of a validly signed token: it names the user and the token. */

@@ -2,13 +2,7 @@
 import type { EndedEntry } from '../redis/ended-entries.js';
 
 export type CleanupCategory =
-  | 'tokens'
-  | 'token-indexes'
-  | 'active-user-indexes'
-  | 'ban-index'
-  | 'session-indexes'
-  | 'cleanup-log-index'
-  | 'audit';
+  'tokens' | 'token-indexes' | 'active-user-indexes' | 'ban-index' | 'session-indexes' | 'cleanup-log-index' | 'audit';
 
 export const CATEGORY_DESCRIPTIONS: Readonly<Record<CleanupCategory, string>> = {
   tokens: 'Tokens past their expiry, or deleted without a tombstone, still in the token catalog and its indexes',

@@ -58,7 +58,8 @@ export class CleanupRepository implements EndedEntriesOwner {
     await this.sweep.zscanAll(this.keys.cleanupRuns(), async (entries) => {
       onScanned(entries.length);
       const fresh = entries.filter((e) => !seen.has(e.member) && seen.add(e.member));
-      for (const e of await this.sweep.absent(fresh, (x) => [this.keys.cleanupRun(x.member)])) out.push(zremIfScore(LOG_INDEX, this.keys.cleanupRuns(), e, LOG_EXPIRED));
+      for (const e of await this.sweep.absent(fresh, (x) => [this.keys.cleanupRun(x.member)]))
+        out.push(zremIfScore(LOG_INDEX, this.keys.cleanupRuns(), e, LOG_EXPIRED));
     });
     return out;
   }

@@ -67,7 +67,9 @@ export class CleanupScheduler implements OnApplicationBootstrap, OnApplicationSh
       if (!(await this.cleanup.claimScheduledTick(tick, this.owner))) return;
       const run = await this.cleanup.execute(SCHEDULER_ACTOR, 'scheduled', tick);
       this.failing = false;
-      this.logger.log(`Scheduled cleanup ${run.runId} (tick ${at}): removed ${run.deleted} of ${run.found} stale entries, freed ${run.freedBytes} bytes`);
+      this.logger.log(
+        `Scheduled cleanup ${run.runId} (tick ${at}): removed ${run.deleted} of ${run.found} stale entries, freed ${run.freedBytes} bytes`,
+      );
     } catch (err) {
       if (err instanceof ConflictError) {
         this.logger.log(`Scheduled cleanup of tick ${at} skipped: another cleanup is still running`);

@@ -116,7 +116,11 @@ export class CleanupService implements BeforeApplicationShutdown {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private async begin(actor: string, trigger: CleanupTrigger, scheduledFor: number | null = null): Promise<{ job: CleanupJob; done: Promise<CleanupRun> }> {
+  private async begin(
+    actor: string,
+    trigger: CleanupTrigger,
+    scheduledFor: number | null = null,
+  ): Promise<{ job: CleanupJob; done: Promise<CleanupRun> }> {
     const lock = await this.repository.acquireLock(LOCK_TTL_MS);
     if (lock === null) throw new ConflictError('another cleanup is running; try again when it has finished', 'cleanup_running');
     const startedAt = Date.now();
@@ -162,7 +166,9 @@ export class CleanupService implements BeforeApplicationShutdown {
       items = await this.findStale(startedAt, (n) => progress.scanned(n));
       await progress.phase('measuring', { found: total(items) });
       before = await this.repository.measure(items);
-      const estimated = itemShares(items, removalsByKey(items), (key) => estimateFreed(removalsByKey(items).get(key) ?? 0, before.get(key)));
+      const estimated = itemShares(items, removalsByKey(items), (key) =>
+        estimateFreed(removalsByKey(items).get(key) ?? 0, before.get(key)),
+      );
       await progress.phase('removing');
       await this.remove(items, removed, async () => {
         await progress.removing(items, removed, estimated);
@@ -197,7 +203,13 @@ export class CleanupService implements BeforeApplicationShutdown {
         error,
       };
       await this.repository.saveRun(run, this.logRetentionMs, finishedAt);
-      await progress.end(error === null ? 'finished' : 'failed', { found: run.found, deleted: run.deleted, freedBytes: run.freedBytes, finishedAt, error });
+      await progress.end(error === null ? 'finished' : 'failed', {
+        found: run.found,
+        deleted: run.deleted,
+        freedBytes: run.freedBytes,
+        finishedAt,
+        error,
+      });
       this.alerts.cleanupFinished(run);
       if (error !== null) throw new CleanupStoppedError(run);
       return run;
@@ -309,7 +321,11 @@ class JobProgress {
   }
 
   async end(state: CleanupJobState, fields: Partial<CleanupJob>): Promise<void> {
-    Object.assign(this.counts, { found: fields.found ?? this.counts.found, deleted: fields.deleted ?? this.counts.deleted, freedBytes: fields.freedBytes ?? this.counts.freedBytes });
+    Object.assign(this.counts, {
+      found: fields.found ?? this.counts.found,
+      deleted: fields.deleted ?? this.counts.deleted,
+      freedBytes: fields.freedBytes ?? this.counts.freedBytes,
+    });
     await this.write({ ...fields, state, phase: 'done' });
   }
 

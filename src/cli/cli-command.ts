@@ -59,7 +59,12 @@ export function pick(flags: Flags, names: readonly string[]): Record<string, str
 
 /** Paging and search flags shared by the list commands (the REST lists' query). */
 export const LIST_FLAGS: Readonly<Record<string, FlagSpec>> = {
-  q: { type: 'string', value: 'TEXT', description: 'only items matching TEXT, literally: emails (or token names) starting with it on users, sessions and tokens; containing it on bans and audit' },
+  q: {
+    type: 'string',
+    value: 'TEXT',
+    description:
+      'only items matching TEXT, literally: emails (or token names) starting with it on users, sessions and tokens; containing it on bans and audit',
+  },
   limit: { type: 'string', value: 'N', description: 'items per page, 1 to 500 (default 50)' },
   cursor: { type: 'string', value: 'CURSOR', description: 'the next_cursor of the previous page' },
 };

@@ -29,7 +29,11 @@ function renderTable(title: string, rows: ReadonlyArray<Record<string, unknown>>
   const cells = rows.map((row) => columns.map(([, field]) => cell(row[field])));
   const headers = columns.map(([header]) => header);
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
-  const line = (values: string[]): string => values.map((v, i) => (i === values.length - 1 ? v : v.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (values: string[]): string =>
+    values
+      .map((v, i) => (i === values.length - 1 ? v : v.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [`${title}:`, line(headers), ...cells.map(line)].join('\n');
 }
 
@@ -37,7 +41,8 @@ function renderTable(title: string, rows: ReadonlyArray<Record<string, unknown>>
 function cell(value: unknown): string {
   let text: string;
   if (value === null || value === undefined || value === '') text = '-';
-  else if (Array.isArray(value)) text = value.length === 0 ? '-' : value.map((v) => (isPlainObject(v) ? JSON.stringify(v) : String(v))).join(',');
+  else if (Array.isArray(value))
+    text = value.length === 0 ? '-' : value.map((v) => (isPlainObject(v) ? JSON.stringify(v) : String(v))).join(',');
   else if (isPlainObject(value)) text = JSON.stringify(value);
   else text = String(value);
   // Text that came from people (names, reasons, user agents) must not move the terminal's cursor.

@@ -21,7 +21,15 @@ import { sessionCommands } from './commands/session.commands.js';
 import { tokenCommands } from './commands/token.commands.js';
 import { userCommands } from './commands/user.commands.js';
 
-export const COMMANDS: readonly CliCommand[] = [...userCommands, ...sessionCommands, ...tokenCommands, ...cleanupCommands, ...auditCommands, ...adminCommands, ...redisCommands];
+export const COMMANDS: readonly CliCommand[] = [
+  ...userCommands,
+  ...sessionCommands,
+  ...tokenCommands,
+  ...cleanupCommands,
+  ...auditCommands,
+  ...adminCommands,
+  ...redisCommands,
+];
 
 export interface CliIo {
   write(text: string): void;
@@ -69,7 +77,9 @@ export async function runCli(argv: readonly string[], io: CliIo, context: Contex
     io.write(help(command));
     return 0;
   }
-  const missing = Object.entries(command.flags).find(([name, spec]) => spec.required === true && (flags[name] === undefined || flags[name] === ''));
+  const missing = Object.entries(command.flags).find(
+    ([name, spec]) => spec.required === true && (flags[name] === undefined || flags[name] === ''),
+  );
   if (missing !== undefined) {
     io.error(`error: --${missing[0]} is required\n\n${help(command)}`);
     return 2;
@@ -126,7 +136,8 @@ function messageOf(err: unknown): string {
   if (err instanceof DomainError || err instanceof ConfigError) return err.message;
   if (err instanceof HttpException) {
     const answer = err.getResponse();
-    const message = typeof answer === 'object' && answer !== null && 'message' in answer ? (answer as { message: unknown }).message : err.message;
+    const message =
+      typeof answer === 'object' && answer !== null && 'message' in answer ? (answer as { message: unknown }).message : err.message;
     return Array.isArray(message) ? message.join('; ') : String(message);
   }
   return (err as Error)?.message ?? String(err);

@@ -29,18 +29,10 @@ export const Authenticated = (): MethodDecorator & ClassDecorator =>
 
 /** Admins only: an admin's browser session, or a Bearer token with the admin scope of a current admin. */
 export const AdminOnly = (): MethodDecorator & ClassDecorator =>
-  applyDecorators(
-    SetMetadata(IS_ADMIN_ONLY, true),
-    Authenticated(),
-    ApiForbiddenResponse({ description: 'The caller is not an admin' }),
-  );
+  applyDecorators(SetMetadata(IS_ADMIN_ONLY, true), Authenticated(), ApiForbiddenResponse({ description: 'The caller is not an admin' }));
 
 /** Super admin only (SUPER_ADMIN_EMAIL). */
-export const SuperAdminOnly = (): MethodDecorator & ClassDecorator =>
-  applyDecorators(
-    SetMetadata(IS_SUPER_ADMIN_ONLY, true),
-    AdminOnly(),
-  );
+export const SuperAdminOnly = (): MethodDecorator & ClassDecorator => applyDecorators(SetMetadata(IS_SUPER_ADMIN_ONLY, true), AdminOnly());
 
 /** The authenticated caller, as set by the global auth guard. */
 export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuthenticatedUser => {

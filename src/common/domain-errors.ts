@@ -45,7 +45,10 @@ export interface BanNotice {
  * API tokens of a banned person get UserBannedError (401, the shape SDKs expect).
  */
 export class SessionBannedError extends UserBannedError {
-  constructor(readonly ban: BanNotice, nowMs: number) {
+  constructor(
+    readonly ban: BanNotice,
+    nowMs: number,
+  ) {
     super(new Date(ban.until), ban.until - nowMs);
   }
 }

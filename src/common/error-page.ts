@@ -32,13 +32,19 @@ function describe(view: ErrorPageView, nowMs: number): { title: string; text: st
   const home = { label: 'Home', href: '/' };
   const message = Array.isArray(view.message) ? view.message : [view.message];
   if (view.ban !== undefined) {
-    const text = [`Your access to this gateway is suspended for ${describeDuration(view.ban.until - nowMs)}, until ${new Date(view.ban.until).toISOString()}.`];
+    const text = [
+      `Your access to this gateway is suspended for ${describeDuration(view.ban.until - nowMs)}, until ${new Date(view.ban.until).toISOString()}.`,
+    ];
     if (view.ban.reason !== '') text.push(`Reason: ${view.ban.reason}`);
     return { title: 'Access suspended', text, actions: [home] };
   }
   switch (view.status) {
     case 401:
-      return { title: 'Please sign in', text: ['This page needs you to be signed in.'], actions: [{ label: 'Sign in', href: `/auth/login?returnTo=${encodeURIComponent(view.path)}` }, home] };
+      return {
+        title: 'Please sign in',
+        text: ['This page needs you to be signed in.'],
+        actions: [{ label: 'Sign in', href: `/auth/login?returnTo=${encodeURIComponent(view.path)}` }, home],
+      };
     case 403:
       return { title: 'Not allowed', text: message, actions: [home] };
     case 404:

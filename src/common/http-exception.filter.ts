@@ -62,8 +62,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const res = exception.getResponse();
-      const message =
-        typeof res === 'string' ? res : ((res as { message?: string | string[] }).message ?? exception.message);
+      const message = typeof res === 'string' ? res : ((res as { message?: string | string[] }).message ?? exception.message);
       const code = (typeof res === 'object' && (res as { code?: string }).code) || codeOfStatus(status);
       return { status, message, code };
     }

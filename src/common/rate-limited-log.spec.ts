@@ -3,7 +3,11 @@ import { RateLimitedLog } from './rate-limited-log.js';
 
 describe('RateLimitedLog', () => {
   let lines: string[];
-  const logger = { warn: (m: unknown) => lines.push(`warn ${String(m)}`), error: (m: unknown) => lines.push(`error ${String(m)}`), fatal: (m: unknown) => lines.push(`fatal ${String(m)}`) };
+  const logger = {
+    warn: (m: unknown) => lines.push(`warn ${String(m)}`),
+    error: (m: unknown) => lines.push(`error ${String(m)}`),
+    fatal: (m: unknown) => lines.push(`fatal ${String(m)}`),
+  };
 
   beforeEach(() => {
     lines = [];

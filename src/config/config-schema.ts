@@ -19,12 +19,21 @@ export const DEFAULT_ALLOWED_PATHS: readonly string[] = [
 ];
 
 /** LOG_LEVEL in Nest's names or pino's: info is log, trace is verbose. */
-const LOG_LEVEL_ALIASES = { error: 'error', warn: 'warn', log: 'log', info: 'log', debug: 'debug', verbose: 'verbose', trace: 'verbose' } as const;
+const LOG_LEVEL_ALIASES = {
+  error: 'error',
+  warn: 'warn',
+  log: 'log',
+  info: 'log',
+  debug: 'debug',
+  verbose: 'verbose',
+  trace: 'verbose',
+} as const;
 
 const publicUrlOf = (raw: RawEnv): string => (raw.get('PUBLIC_URL') ?? `http://127.0.0.1:${raw.peekInt('PORT', 8080)}`).replace(/\/+$/, '');
 const isHttps = (raw: RawEnv): boolean => publicUrlOf(raw).startsWith('https://');
 /** Browser login is on when the three Auth0 variables are set. */
-const auth0Enabled = (raw: RawEnv): boolean => ['AUTH0_DOMAIN', 'AUTH0_CLIENT_ID', 'AUTH0_CLIENT_SECRET'].every((name) => raw.get(name) !== undefined);
+const auth0Enabled = (raw: RawEnv): boolean =>
+  ['AUTH0_DOMAIN', 'AUTH0_CLIENT_ID', 'AUTH0_CLIENT_SECRET'].every((name) => raw.get(name) !== undefined);
 
 export const CONFIG_SCHEMA = {
   nodeEnv: env.str('NODE_ENV', 'production'),
@@ -32,7 +41,10 @@ export const CONFIG_SCHEMA = {
   host: env.str('HOST', '127.0.0.1'),
   publicUrl: env.url('PUBLIC_URL', (raw) => `http://127.0.0.1:${raw.peekInt('PORT', 8080)}`, true),
   trustProxy: env.trustProxy('TRUST_PROXY'),
-  logLevel: mapped(env.oneOf('LOG_LEVEL', ['error', 'warn', 'log', 'info', 'debug', 'verbose', 'trace'], 'log'), (level) => LOG_LEVEL_ALIASES[level]),
+  logLevel: mapped(
+    env.oneOf('LOG_LEVEL', ['error', 'warn', 'log', 'info', 'debug', 'verbose', 'trace'], 'log'),
+    (level) => LOG_LEVEL_ALIASES[level],
+  ),
   logFormat: env.oneOf('LOG_FORMAT', ['json', 'pretty'], 'json'),
   redis: {
     url: env.redisUrl('REDIS_URL', 'redis://127.0.0.1:6379'),
@@ -150,9 +162,13 @@ export const CROSS_RULES: ReadonlyArray<(config: AppConfig, raw: RawEnv) => stri
     c.redis.sentinels !== undefined && c.redis.sentinelName === undefined
       ? 'REDIS_SENTINEL_NAME is required with REDIS_SENTINELS: the master name the sentinels monitor'
       : null,
-  (c) => (c.redis.sentinels === undefined && c.redis.sentinelName !== undefined ? 'REDIS_SENTINEL_NAME is set without REDIS_SENTINELS' : null),
+  (c) =>
+    c.redis.sentinels === undefined && c.redis.sentinelName !== undefined ? 'REDIS_SENTINEL_NAME is set without REDIS_SENTINELS' : null,
   (c) => (c.tokens.defaultDays > c.tokens.maxDays ? 'TOKEN_DEFAULT_DAYS must not exceed TOKEN_MAX_DAYS' : null),
-  (c) => (c.requests.headersTimeoutMs > c.requests.requestTimeoutMs ? 'CLIENT_HEADERS_TIMEOUT_MS must not exceed CLIENT_REQUEST_TIMEOUT_MS' : null),
+  (c) =>
+    c.requests.headersTimeoutMs > c.requests.requestTimeoutMs
+      ? 'CLIENT_HEADERS_TIMEOUT_MS must not exceed CLIENT_REQUEST_TIMEOUT_MS'
+      : null,
   // Replaced by CLEANUP_CRON: refused rather than ignored, so an upgrade cannot silently stop scheduled cleanups.
   (_c, raw) =>
     (raw.get('CLEANUP_INTERVAL_MINUTES') ?? '0') !== '0'
@@ -179,7 +195,9 @@ export function readSchema(raw: RawEnv, problems: string[]): AppConfig {
 
 /** Every variable the schema reads (for docs and .env.example checks). */
 export function schemaVariables(node: Schema = CONFIG_SCHEMA): string[] {
-  return Object.values(node).flatMap((child) => (isField(child) ? (child.variable === undefined ? [] : [child.variable]) : schemaVariables(child)));
+  return Object.values(node).flatMap((child) =>
+    isField(child) ? (child.variable === undefined ? [] : [child.variable]) : schemaVariables(child),
+  );
 }
 
 function readNode(node: Schema, raw: RawEnv, problems: string[]): unknown {

@@ -65,10 +65,14 @@ function list(value: string, normalise: (item: string) => string = (i) => i): st
 }
 
 /** The placeholder secrets shipped in .env.example; the gateway refuses to run with them. */
-export const EXAMPLE_SECRETS: readonly string[] = ['change-me-to-a-random-string-of-at-least-32-bytes', 'change-me-to-another-random-string-of-32-bytes'];
+export const EXAMPLE_SECRETS: readonly string[] = [
+  'change-me-to-a-random-string-of-at-least-32-bytes',
+  'change-me-to-another-random-string-of-32-bytes',
+];
 
 /** Response headers no configuration may pass to clients: cookies, anything key- or secret-like, hop-by-hop. */
-const UNPASSABLE_RESPONSE_HEADER = /cookie|key|secret|passw|token(?!s)|credential|auth|^(connection|keep-alive|proxy-.*|te|trailer|transfer-encoding|upgrade)$/;
+const UNPASSABLE_RESPONSE_HEADER =
+  /cookie|key|secret|passw|token(?!s)|credential|auth|^(connection|keep-alive|proxy-.*|te|trailer|transfer-encoding|upgrade)$/;
 
 export const env = {
   /** A value computed from other variables. */
@@ -159,7 +163,8 @@ export const env = {
   /** A name of letters, digits and _ . - (a Sentinel master name); undefined when not set. */
   plainName(name: string): Field<string | undefined> {
     return field(name, (value, _raw, problems) => {
-      if (value !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(value)) problems.push(`${name} may only hold letters, digits and _ . - (at most 64)`);
+      if (value !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(value))
+        problems.push(`${name} may only hold letters, digits and _ . - (at most 64)`);
       return value;
     });
   },
@@ -253,7 +258,8 @@ export const env = {
     return field(name, (value, _raw, problems) => {
       if (value === undefined) return [];
       const items = list(value);
-      if (items.some((item) => !/^[A-Za-z0-9_.-]{1,128}$/.test(item))) problems.push(`${name} entries must be field names of letters, digits and _ . - (at most 128)`);
+      if (items.some((item) => !/^[A-Za-z0-9_.-]{1,128}$/.test(item)))
+        problems.push(`${name} entries must be field names of letters, digits and _ . - (at most 128)`);
       return items;
     });
   },

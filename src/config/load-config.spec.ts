@@ -38,7 +38,9 @@ describe('loadConfig', () => {
     expect(problemsOf({ JWT_SECRET: SECRET, REDIS_SENTINELS: 's1:26379' })).toEqual([
       'REDIS_SENTINEL_NAME is required with REDIS_SENTINELS: the master name the sentinels monitor',
     ]);
-    expect(problemsOf({ JWT_SECRET: SECRET, REDIS_SENTINEL_NAME: 'gateway' })).toEqual(['REDIS_SENTINEL_NAME is set without REDIS_SENTINELS']);
+    expect(problemsOf({ JWT_SECRET: SECRET, REDIS_SENTINEL_NAME: 'gateway' })).toEqual([
+      'REDIS_SENTINEL_NAME is set without REDIS_SENTINELS',
+    ]);
     expect(problemsOf({ JWT_SECRET: SECRET, REDIS_CLUSTER_NODES: 'a:1', REDIS_SENTINELS: 'b:2', REDIS_SENTINEL_NAME: 'x' })).toEqual([
       'REDIS_CLUSTER_NODES and REDIS_SENTINELS must not both be set: Redis is either a Cluster or watched by Sentinel',
     ]);
@@ -111,7 +113,10 @@ describe('loadConfig', () => {
     });
     expect(loadConfig({ JWT_SECRET: SECRET, UPSTREAM_MAX_SOCKETS: '64' }).requests.upstreamMaxSockets).toBe(64);
     expect(problemsOf({ JWT_SECRET: SECRET, UPSTREAM_MAX_CONCURRENT: '-1' })).toHaveLength(1);
-    expect(loadConfig({ JWT_SECRET: SECRET, UPSTREAM_BLOCKED_FIELDS: ' corp_url ,x-key,' }).requests.blockedFields).toEqual(['corp_url', 'x-key']);
+    expect(loadConfig({ JWT_SECRET: SECRET, UPSTREAM_BLOCKED_FIELDS: ' corp_url ,x-key,' }).requests.blockedFields).toEqual([
+      'corp_url',
+      'x-key',
+    ]);
   });
 
   it('refuses blocked fields that are not plain names, and a headers timeout above the request timeout', () => {
@@ -127,10 +132,23 @@ describe('loadConfig', () => {
     const defaults = loadConfig({ JWT_SECRET: SECRET });
     expect(defaults.upstream.idleTimeoutMs).toBe(120000);
     expect(defaults.upstream.responseHeaders).toEqual([]);
-    const config = loadConfig({ JWT_SECRET: SECRET, UPSTREAM_IDLE_TIMEOUT_MS: '5000', UPSTREAM_RESPONSE_HEADERS: ' X-LiteLLM-Response-Cost, x-ratelimit-remaining-tokens ' });
+    const config = loadConfig({
+      JWT_SECRET: SECRET,
+      UPSTREAM_IDLE_TIMEOUT_MS: '5000',
+      UPSTREAM_RESPONSE_HEADERS: ' X-LiteLLM-Response-Cost, x-ratelimit-remaining-tokens ',
+    });
     expect(config.upstream.idleTimeoutMs).toBe(5000);
     expect(config.upstream.responseHeaders).toEqual(['x-litellm-response-cost', 'x-ratelimit-remaining-tokens']);
-    for (const name of ['set-cookie', 'x-litellm-key-spend', 'x-api-key', 'www-authenticate', 'x-session-token', 'transfer-encoding', 'connection', 'bad header']) {
+    for (const name of [
+      'set-cookie',
+      'x-litellm-key-spend',
+      'x-api-key',
+      'www-authenticate',
+      'x-session-token',
+      'transfer-encoding',
+      'connection',
+      'bad header',
+    ]) {
       expect(problemsOf({ JWT_SECRET: SECRET, UPSTREAM_RESPONSE_HEADERS: `x-fine, ${name}` })).toHaveLength(1);
     }
   });
@@ -177,9 +195,22 @@ describe('loadConfig: failing closed', () => {
   });
 
   it('reads the variables and refuses out-of-range values by name', () => {
-    const config = loadConfig({ JWT_SECRET: SECRET, REDIS_ALLOW_EPHEMERAL: 'true', REDIS_CHECK_INTERVAL_MS: '250', AUTH_REFUSAL_LOG_PER_SECOND: '3', SHUTDOWN_GRACE_MS: '0' });
-    expect(config.failClosed).toEqual({ redisAllowEphemeral: true, redisCheckIntervalMs: 250, authRefusalLogPerSecond: 3, shutdownGraceMs: 0 });
-    expect(problemsOf({ JWT_SECRET: SECRET, REDIS_ALLOW_EPHEMERAL: 'maybe', SHUTDOWN_GRACE_MS: '-1', AUTH_REFUSAL_LOG_PER_SECOND: '0' })).toEqual([
+    const config = loadConfig({
+      JWT_SECRET: SECRET,
+      REDIS_ALLOW_EPHEMERAL: 'true',
+      REDIS_CHECK_INTERVAL_MS: '250',
+      AUTH_REFUSAL_LOG_PER_SECOND: '3',
+      SHUTDOWN_GRACE_MS: '0',
+    });
+    expect(config.failClosed).toEqual({
+      redisAllowEphemeral: true,
+      redisCheckIntervalMs: 250,
+      authRefusalLogPerSecond: 3,
+      shutdownGraceMs: 0,
+    });
+    expect(
+      problemsOf({ JWT_SECRET: SECRET, REDIS_ALLOW_EPHEMERAL: 'maybe', SHUTDOWN_GRACE_MS: '-1', AUTH_REFUSAL_LOG_PER_SECOND: '0' }),
+    ).toEqual([
       'REDIS_ALLOW_EPHEMERAL must be true or false',
       'AUTH_REFUSAL_LOG_PER_SECOND must be between 1 and 10000',
       'SHUTDOWN_GRACE_MS must be between 0 and 3600000',

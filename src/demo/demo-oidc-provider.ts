@@ -155,7 +155,11 @@ export async function startDemoOidcProvider(options: DemoOidcProviderOptions): P
 
   async function submitLogin(p: Provider, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const form = new URLSearchParams(await readBody(req));
-    const user = users.get(String(form.get('email') ?? '').trim().toLowerCase());
+    const user = users.get(
+      String(form.get('email') ?? '')
+        .trim()
+        .toLowerCase(),
+    );
     if (!user || !equalSecrets(user.password, String(form.get('password') ?? ''))) {
       return showInteraction(p, req, res, 'Wrong email or password.');
     }
@@ -165,7 +169,10 @@ export async function startDemoOidcProvider(options: DemoOidcProviderOptions): P
   /** Auth0's logout endpoint: forget the provider session, then go back where the gateway asked. */
   function logout(url: URL, res: ServerResponse): void {
     const returnTo = url.searchParams.get('returnTo') ?? '';
-    res.setHeader('set-cookie', SESSION_COOKIES.map((name) => `${name}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax`));
+    res.setHeader(
+      'set-cookie',
+      SESSION_COOKIES.map((name) => `${name}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax`),
+    );
     if (!logoutReturnUrls.has(returnTo)) {
       page(res, 400, '<h1>Signed out</h1><p>The returnTo address is not an allowed logout URL.</p>');
       return;
@@ -211,7 +218,8 @@ function memoryAdapter(): AdapterFactory {
     },
     find: async (id) => live(`${name}:${id}`),
     findByUid: async (uid) => [...store.keys()].map((k) => (k.startsWith(`${name}:`) ? live(k) : undefined)).find((p) => p?.uid === uid),
-    findByUserCode: async (userCode) => [...store.keys()].map((k) => (k.startsWith(`${name}:`) ? live(k) : undefined)).find((p) => p?.userCode === userCode),
+    findByUserCode: async (userCode) =>
+      [...store.keys()].map((k) => (k.startsWith(`${name}:`) ? live(k) : undefined)).find((p) => p?.userCode === userCode),
     consume: async (id) => {
       const payload = live(`${name}:${id}`);
       if (payload) payload.consumed = Math.floor(Date.now() / 1000);
@@ -254,11 +262,18 @@ input{width:100%;padding:.4rem;box-sizing:border-box}button{margin-top:1rem;padd
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html);
 }
 
-function loginForm(uid: string, loginHint: string, offered: ReadonlyArray<DemoOidcUser & { readonly label?: string }>, error?: string): string {
+function loginForm(
+  uid: string,
+  loginHint: string,
+  offered: ReadonlyArray<DemoOidcUser & { readonly label?: string }>,
+  error?: string,
+): string {
   const action = `/interaction/${escapeHtml(uid)}/login`;
   const people = offered
     .map(
-      (p) => `<li><form method="post" action="${action}"><input type="hidden" name="email" value="${escapeHtml(p.email)}"><input type="hidden" name="password" value="${escapeHtml(p.password)}">
+      (
+        p,
+      ) => `<li><form method="post" action="${action}"><input type="hidden" name="email" value="${escapeHtml(p.email)}"><input type="hidden" name="password" value="${escapeHtml(p.password)}">
 <button type="submit">Sign in as ${escapeHtml(p.name)}</button> <code>${escapeHtml(p.email)}</code>${p.label ? ` (${escapeHtml(p.label)})` : ''}</form></li>`,
     )
     .join('\n');

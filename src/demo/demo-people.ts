@@ -18,7 +18,14 @@ const PASSWORD = 'demo-password';
 export const DEMO_PEOPLE: readonly DemoPerson[] = [
   { role: 'user', label: 'plain user', email: 'user@example.com', password: PASSWORD, name: 'Demo User', emailVerified: true },
   { role: 'admin', label: 'admin', email: 'admin@example.com', password: PASSWORD, name: 'Demo Admin', emailVerified: true },
-  { role: 'super_admin', label: 'super admin', email: 'root@example.com', password: PASSWORD, name: 'Demo Super Admin', emailVerified: true },
+  {
+    role: 'super_admin',
+    label: 'super admin',
+    email: 'root@example.com',
+    password: PASSWORD,
+    name: 'Demo Super Admin',
+    emailVerified: true,
+  },
 ];
 
 export function demoPerson(role: DemoRole): DemoPerson {

@@ -148,7 +148,10 @@ function route(req: IncomingMessage, res: ServerResponse, received: ReceivedRequ
     if (model === 'hang') return;
     const delayed = /^delay-(\d+)$/.exec(model);
     if (delayed) {
-      setTimeout(() => (path === '/v1/messages' ? anthropicMessages(res, body, delay) : chatCompletions(res, body, delay)), Number(delayed[1]));
+      setTimeout(
+        () => (path === '/v1/messages' ? anthropicMessages(res, body, delay) : chatCompletions(res, body, delay)),
+        Number(delayed[1]),
+      );
       return;
     }
     if (model === 'reset') {
@@ -168,7 +171,12 @@ function route(req: IncomingMessage, res: ServerResponse, received: ReceivedRequ
     const vector = [0.1, 0.2, 0.3];
     // The OpenAI SDK asks for base64 (little-endian float32) unless told otherwise, and decodes it.
     const embedding = body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
-    return json(res, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding }], model: String(body.model ?? 'echo-1'), usage: { prompt_tokens: 1, total_tokens: 1 } });
+    return json(res, 200, {
+      object: 'list',
+      data: [{ object: 'embedding', index: 0, embedding }],
+      model: String(body.model ?? 'echo-1'),
+      usage: { prompt_tokens: 1, total_tokens: 1 },
+    });
   }
   if (req.method === 'POST' && path === '/v1/audio/transcriptions' && received.form) {
     return json(res, 200, { text: `echo: ${received.form.files.map((f) => `${f.filename} (${f.size} bytes)`).join(', ')}` });
@@ -201,7 +209,9 @@ function parseForm(headers: IncomingHttpHeaders, raw: Buffer): Promise<ReceivedF
         size += chunk.length;
         hash.update(chunk);
       });
-      stream.on('end', () => form.files.push({ field, filename: info.filename ?? '', mimeType: info.mimeType, size, sha256: hash.digest('hex') }));
+      stream.on('end', () =>
+        form.files.push({ field, filename: info.filename ?? '', mimeType: info.mimeType, size, sha256: hash.digest('hex') }),
+      );
     });
     parser.on('finish', () => resolve(form));
     parser.on('error', () => resolve(undefined));
@@ -226,9 +236,26 @@ function chatCompletions(res: ServerResponse, body: Record<string, unknown>, del
   const id = `chatcmpl-echo-${Date.now()}`;
   if (body.stream === true) {
     const words = model === 'slow-stream' ? Array.from({ length: 600 }, (_, i) => `w${i} `) : splitWords(text);
-    const events = words.map((w) => ({ id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: { content: w }, finish_reason: null }] }));
-    events.push({ id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] } as never);
-    return sse(res, events.map((e) => `data: ${JSON.stringify(e)}\n\n`).concat('data: [DONE]\n\n'), model === 'slow-stream' ? 50 : delay, model);
+    const events = words.map((w) => ({
+      id,
+      object: 'chat.completion.chunk',
+      created: 0,
+      model,
+      choices: [{ index: 0, delta: { content: w }, finish_reason: null }],
+    }));
+    events.push({
+      id,
+      object: 'chat.completion.chunk',
+      created: 0,
+      model,
+      choices: [{ index: 0, delta: {}, finish_reason: 'stop' }],
+    } as never);
+    return sse(
+      res,
+      events.map((e) => `data: ${JSON.stringify(e)}\n\n`).concat('data: [DONE]\n\n'),
+      model === 'slow-stream' ? 50 : delay,
+      model,
+    );
   }
   return json(
     res,
@@ -255,11 +282,27 @@ function anthropicMessages(res: ServerResponse, body: Record<string, unknown>, d
     const ev = (type: string, data: unknown): void => {
       frames.push(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
     };
-    ev('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 1, output_tokens: 0 } } });
+    ev('message_start', {
+      type: 'message_start',
+      message: {
+        id,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 1, output_tokens: 0 },
+      },
+    });
     ev('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
     for (const w of words) ev('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: w } });
     ev('content_block_stop', { type: 'content_block_stop', index: 0 });
-    ev('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: words.length } });
+    ev('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: 'end_turn', stop_sequence: null },
+      usage: { output_tokens: words.length },
+    });
     ev('message_stop', { type: 'message_stop' });
     return sse(res, frames, model === 'slow-stream' ? 50 : delay, model);
   }

@@ -30,6 +30,8 @@ describe('createSelfSignedCert', () => {
   it('gives every certificate its own key and serial number', () => {
     const other = new X509Certificate(createSelfSignedCert().certPem);
     expect(other.serialNumber).not.toBe(cert.serialNumber);
-    expect(other.publicKey.export({ format: 'der', type: 'spki' }).equals(cert.publicKey.export({ format: 'der', type: 'spki' }))).toBe(false);
+    expect(other.publicKey.export({ format: 'der', type: 'spki' }).equals(cert.publicKey.export({ format: 'der', type: 'spki' }))).toBe(
+      false,
+    );
   });
 });

@@ -51,7 +51,10 @@ export function createSelfSignedCert(options: SelfSignedCertOptions = {}): SelfS
   const signature = sign('sha256', tbs, { key: privateKey, dsaEncoding: 'der' });
   const der = seq(tbs, ecdsaWithSha256, bitString(signature, 0));
 
-  const certPem = `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
+  const certPem = `-----BEGIN CERTIFICATE-----\n${der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
   const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   // Parse it back: a malformed encoding fails here, not in a TLS handshake later.
   if (!new X509Certificate(certPem).verify(publicKey)) throw new Error('self-signed certificate does not verify');

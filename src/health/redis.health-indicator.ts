@@ -20,7 +20,11 @@ const REASONS = {
 export class RedisHealthIndicator {
   private readonly logger = new Logger('Health');
   /** Probes run as often as a load balancer likes; their failures are logged a few times a minute. */
-  private readonly failures = new RateLimitedLog(this.logger, 0.1, (kind, suppressed) => `Readiness: ${suppressed} more failed Redis probes (${kind})`);
+  private readonly failures = new RateLimitedLog(
+    this.logger,
+    0.1,
+    (kind, suppressed) => `Readiness: ${suppressed} more failed Redis probes (${kind})`,
+  );
 
   constructor(
     private readonly indicators: HealthIndicatorService,

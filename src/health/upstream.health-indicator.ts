@@ -15,7 +15,11 @@ const DOWN_REASON = 'The upstream does not answer';
 @Injectable()
 export class UpstreamHealthIndicator {
   private readonly logger = new Logger('Health');
-  private readonly failures = new RateLimitedLog(this.logger, 0.1, (_key, suppressed) => `Readiness: ${suppressed} more failed upstream probes`);
+  private readonly failures = new RateLimitedLog(
+    this.logger,
+    0.1,
+    (_key, suppressed) => `Readiness: ${suppressed} more failed upstream probes`,
+  );
 
   constructor(
     private readonly indicators: HealthIndicatorService,

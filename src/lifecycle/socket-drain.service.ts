@@ -7,7 +7,14 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
@@ -67,7 +74,9 @@ export class SocketDrainService implements OnApplicationBootstrap, BeforeApplica
 
   private endRemaining(): void {
     if (this.inFlight.size === 0) return;
-    this.logger.warn(`Shutdown grace period (SHUTDOWN_GRACE_MS=${this.config.failClosed.shutdownGraceMs}) over: ending ${this.inFlight.size} connections still busy`);
+    this.logger.warn(
+      `Shutdown grace period (SHUTDOWN_GRACE_MS=${this.config.failClosed.shutdownGraceMs}) over: ending ${this.inFlight.size} connections still busy`,
+    );
     for (const socket of this.inFlight.keys()) socket.destroy();
   }
 }

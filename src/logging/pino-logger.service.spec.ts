@@ -5,9 +5,18 @@ import { PinoLoggerService } from './pino-logger.service.js';
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhQGIuYyJ9.c2lnbmF0dXJl';
 const KEY = 'sk-upstream-unit-0123456789';
 
-function capture(level: 'log' | 'warn' = 'log'): { sut: PinoLoggerService; lines: () => Array<Record<string, unknown>>; text: () => string } {
+function capture(level: 'log' | 'warn' = 'log'): {
+  sut: PinoLoggerService;
+  lines: () => Array<Record<string, unknown>>;
+  text: () => string;
+} {
   const out: string[] = [];
-  const sut = new PinoLoggerService({ level, format: 'json', secrets: [KEY, ''], destination: { write: (line: string) => void out.push(line) } });
+  const sut = new PinoLoggerService({
+    level,
+    format: 'json',
+    secrets: [KEY, ''],
+    destination: { write: (line: string) => void out.push(line) },
+  });
   return { sut, lines: () => out.map((line) => JSON.parse(line) as Record<string, unknown>), text: () => out.join('') };
 }
 
@@ -39,7 +48,14 @@ describe('PinoLoggerService', () => {
 
   it('redacts secret fields by name and secrets in every string', () => {
     const { sut, text } = capture();
-    sut.log({ headers: { authorization: `Bearer ${JWT}`, 'x-api-key': 'raw-key-1', cookie: 'sid=abc' }, token: 'raw-token-2', path: `/v1?key=${KEY}` }, 'Test');
+    sut.log(
+      {
+        headers: { authorization: `Bearer ${JWT}`, 'x-api-key': 'raw-key-1', cookie: 'sid=abc' },
+        token: 'raw-token-2',
+        path: `/v1?key=${KEY}`,
+      },
+      'Test',
+    );
     sut.error(`failed with ${KEY}`, `Error: x\n    at ${JWT}`, 'Test');
     expect(text()).not.toMatch(/eyJ|raw-key-1|raw-token-2|sid=abc/);
     expect(text()).not.toContain(KEY);

@@ -72,7 +72,9 @@ export class GatewayMetrics {
   });
   private readonly redisCommandChildren = new Map<string, HistogramChild>();
   /** Bound once, and set to 0 at start so every kind is exported before its first error. */
-  private readonly redisErrorChildren = new Map<RedisErrorKind, CounterChild>(REDIS_ERROR_KINDS.map((kind) => [kind, this.redisErrors.labels(kind)]));
+  private readonly redisErrorChildren = new Map<RedisErrorKind, CounterChild>(
+    REDIS_ERROR_KINDS.map((kind) => [kind, this.redisErrors.labels(kind)]),
+  );
   /** requestChildren[family][auth] maps a status code to its bound child. */
   private readonly requestChildren: Array<Array<Map<number, CounterChild>>> = FAMILIES.map(() => AUTHS.map(() => new Map()));
   private readonly refusalChildren = new Map<string, CounterChild>();

@@ -12,6 +12,8 @@ export interface LiveCounts {
 
 export function registerLiveGauges(metrics: GatewayMetrics, counts: LiveCounts): void {
   metrics.addScrapeGauge('llmgw_bans_active', 'Bans running now', () => counts.bansActive());
-  metrics.addScrapeGauge('llmgw_tokens_live', 'API tokens neither expired nor revoked (a banned owner\'s included)', () => counts.tokensLive());
+  metrics.addScrapeGauge('llmgw_tokens_live', "API tokens neither expired nor revoked (a banned owner's included)", () =>
+    counts.tokensLive(),
+  );
   metrics.addScrapeGauge('llmgw_sessions_live', 'Browser sessions not yet ended', () => counts.sessionsLive());
 }

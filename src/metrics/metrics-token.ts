@@ -17,7 +17,13 @@ export function metricsTokenHandler(
   const expected = token === undefined ? undefined : digest(`Bearer ${token}`);
   return (req, res, next) => {
     const given = req.headers.authorization;
-    if (expected === undefined || req.method !== 'GET' || req.url !== METRICS_PATH || given === undefined || !timingSafeEqual(digest(given), expected)) {
+    if (
+      expected === undefined ||
+      req.method !== 'GET' ||
+      req.url !== METRICS_PATH ||
+      given === undefined ||
+      !timingSafeEqual(digest(given), expected)
+    ) {
       next();
       return;
     }

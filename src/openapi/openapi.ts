@@ -57,8 +57,8 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
         '',
         '- **/v1/\\***: LLM calls with a gateway token (`Authorization: Bearer` or `x-api-key`), forwarded to the upstream.',
         '- **/api/admin/\\***: the admin API. Use *Authorize* with a token that has the `admin` scope and belongs to an admin',
-        '  (`npm run cli -- token create --email you@example.com --scopes llm,admin`), or an admin\'s browser session',
-        '  (unsafe methods then need the session\'s `X-CSRF-Token`).',
+        "  (`npm run cli -- token create --email you@example.com --scopes llm,admin`), or an admin's browser session",
+        "  (unsafe methods then need the session's `X-CSRF-Token`).",
         '- Lists answer `{"items": [...], "next_cursor": ..., ...counts}`; pass `next_cursor` back as `cursor`.',
         '- Errors answer `{"statusCode", "error", "message", "code"}` (the SDK error shape on /v1).',
       ].join('\n'),
@@ -69,7 +69,10 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
       { type: 'apiKey', in: 'cookie', name: config.session.cookieName, description: 'The browser session after /auth/login' },
       COOKIE_SCHEME,
     )
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key', description: 'A gateway token (Anthropic SDK 0.x style), /v1 only' }, API_KEY_SCHEME)
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'A gateway token (Anthropic SDK 0.x style), /v1 only' },
+      API_KEY_SCHEME,
+    )
     .build();
   const document = SwaggerModule.createDocument(app, base, { operationIdFactory: (_controller, method) => method });
   addErrorShapes(document);
@@ -78,12 +81,37 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
 }
 
 const ERROR_EXAMPLES: Record<string, { description: string; example: Record<string, unknown> }> = {
-  '400': { description: 'Invalid input', example: { statusCode: 400, error: 'Bad Request', message: ['limit must not be greater than 500'], code: 'invalid_input' } },
-  '401': { description: 'No valid credentials, or the user is banned', example: { statusCode: 401, error: 'Unauthorized', message: 'Invalid or missing credentials', code: 'invalid_credentials' } },
-  '403': { description: 'Not allowed (not an admin, no admin scope, or a missing CSRF token)', example: { statusCode: 403, error: 'Forbidden', message: 'Admins only', code: 'not_admin' } },
+  '400': {
+    description: 'Invalid input',
+    example: { statusCode: 400, error: 'Bad Request', message: ['limit must not be greater than 500'], code: 'invalid_input' },
+  },
+  '401': {
+    description: 'No valid credentials, or the user is banned',
+    example: { statusCode: 401, error: 'Unauthorized', message: 'Invalid or missing credentials', code: 'invalid_credentials' },
+  },
+  '403': {
+    description: 'Not allowed (not an admin, no admin scope, or a missing CSRF token)',
+    example: { statusCode: 403, error: 'Forbidden', message: 'Admins only', code: 'not_admin' },
+  },
   '404': { description: 'Not found', example: { statusCode: 404, error: 'Not Found', message: 'token not found', code: 'not_found' } },
-  '409': { description: 'Conflict', example: { statusCode: 409, error: 'Conflict', message: 'another cleanup is running; try again when it has finished', code: 'cleanup_running' } },
-  '503': { description: 'Redis is unreachable (AUTH_FAIL_MODE=closed)', example: { statusCode: 503, error: 'Service Unavailable', message: 'Authentication is temporarily unavailable; try again shortly', code: 'service_unavailable' } },
+  '409': {
+    description: 'Conflict',
+    example: {
+      statusCode: 409,
+      error: 'Conflict',
+      message: 'another cleanup is running; try again when it has finished',
+      code: 'cleanup_running',
+    },
+  },
+  '503': {
+    description: 'Redis is unreachable (AUTH_FAIL_MODE=closed)',
+    example: {
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: 'Authentication is temporarily unavailable; try again shortly',
+      code: 'service_unavailable',
+    },
+  },
 };
 
 /** Every error answer of a REST route gets the error schema and an example; secured routes also list 503. */
@@ -146,7 +174,10 @@ function addLlmRoutes(document: OpenAPIObject, config: AppConfig): void {
         '504': sdkError('Upstream silent past UPSTREAM_TIMEOUT_MS'),
       },
     };
-    const methods = path === '/v1/models' ? { get: { ...operation, operationId: 'llmGet_models' } } : { post: { ...operation, operationId: `llm${path.slice(3).replace(/\W/g, '_')}` } };
+    const methods =
+      path === '/v1/models'
+        ? { get: { ...operation, operationId: 'llmGet_models' } }
+        : { post: { ...operation, operationId: `llm${path.slice(3).replace(/\W/g, '_')}` } };
     document.paths[path] = { ...document.paths[path], ...methods };
   }
 }

@@ -83,7 +83,12 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       this.logger.warn('UPSTREAM_API_KEY is empty: calls reach the upstream without a credential');
     }
     const isHttps = config.upstream.url.startsWith('https:');
-    const agentOptions = { keepAlive: true, maxSockets: config.requests.upstreamMaxSockets, maxFreeSockets: 64, scheduling: 'lifo' as const };
+    const agentOptions = {
+      keepAlive: true,
+      maxSockets: config.requests.upstreamMaxSockets,
+      maxFreeSockets: 64,
+      scheduling: 'lifo' as const,
+    };
     this.agent = isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
     this.steering = new SteeringFields(config.requests.blockedFields);
     this.concurrency = new UpstreamConcurrency(config.requests.upstreamMaxConcurrent, config.requests.upstreamMaxConcurrentPerUser);
@@ -152,7 +157,12 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     const credentials = readCredentials(req);
     if (credentials.kind !== 'token') {
       this.refusals.refusedOnProxy(req, requestId, credentials);
-      this.fail(res, 401, credentials.kind === 'invalid' ? 'Conflicting or malformed credentials' : 'Missing API token', 'invalid_credentials');
+      this.fail(
+        res,
+        401,
+        credentials.kind === 'invalid' ? 'Conflicting or malformed credentials' : 'Missing API token',
+        'invalid_credentials',
+      );
       return;
     }
     // CPU-only checks first (signature, path, size, content type): a call they refuse costs no Redis round trip.
@@ -215,7 +225,13 @@ export class ProxyMiddleware implements OnApplicationShutdown {
   }
 
   /** A token refused by the verifier: logged, and answered in the SDK shape (anything else is rethrown, a logged 500). */
-  private refuseCredentials(req: IncomingMessage, res: ServerResponse, requestId: string, credentials: RequestCredentials, err: unknown): void {
+  private refuseCredentials(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    credentials: RequestCredentials,
+    err: unknown,
+  ): void {
     this.refusals.refusedOnProxy(req, requestId, credentials, err);
     if (!(err instanceof DomainError)) throw err;
     this.fail(res, statusOfDomainError(err), err.message, err.code, err instanceof UserBannedError ? err.bannedUntil : undefined);
@@ -295,7 +311,8 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       return true;
     }
     res.setHeader('retry-after', '1');
-    if (admission === 'user_full') this.fail(res, 429, 'Too many concurrent requests for this user; retry shortly', 'too_many_concurrent_requests');
+    if (admission === 'user_full')
+      this.fail(res, 429, 'Too many concurrent requests for this user; retry shortly', 'too_many_concurrent_requests');
     else this.fail(res, 503, 'The gateway is at its limit of concurrent upstream calls; retry shortly', 'gateway_at_capacity');
     return false;
   }

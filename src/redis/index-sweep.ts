@@ -98,7 +98,11 @@ export class IndexSweep {
    * Queues `perItem(pipeline, item)` for every item, BATCH commands per pipeline, and returns the
    * replies grouped per item (one reply when the item queued one command, an array when several).
    */
-  async inBatches<T>(list: readonly T[], perItem: (pipeline: ChainableCommander, item: T) => void, commandsOf: (item: T) => number = () => 1): Promise<unknown[]> {
+  async inBatches<T>(
+    list: readonly T[],
+    perItem: (pipeline: ChainableCommander, item: T) => void,
+    commandsOf: (item: T) => number = () => 1,
+  ): Promise<unknown[]> {
     const out: unknown[] = [];
     let start = 0;
     while (start < list.length) {
@@ -171,7 +175,14 @@ function queueRemoval(pipeline: ChainableCommander, op: RemovalOp): void {
 
 /** An index entry removed only while its score is unchanged. */
 export function zremIfScore(category: string, key: string, e: ScoredMember, reason: string, phase: 1 | 2 = 2): EndedEntry {
-  return { category, key, member: e.member, reason, count: 1, ops: [{ phase, type: 'zrem-if-score', key, member: e.member, score: e.score }] };
+  return {
+    category,
+    key,
+    member: e.member,
+    reason,
+    count: 1,
+    ops: [{ phase, type: 'zrem-if-score', key, member: e.member, score: e.score }],
+  };
 }
 
 /** An index entry removed whatever its score (ids that never come back). */

@@ -91,7 +91,13 @@ export async function walkLexIndex<T>(redis: Redis, walk: LexWalk<T>): Promise<L
  * meanwhile add their own entries, so the build only ever adds. `build` checks `signal` between
  * chunks, so a gateway that stops does not wait for it.
  */
-export async function buildIndexOnce(redis: Redis, marker: string, index: string, signal: AbortSignal, build: () => Promise<void>): Promise<boolean> {
+export async function buildIndexOnce(
+  redis: Redis,
+  marker: string,
+  index: string,
+  signal: AbortSignal,
+  build: () => Promise<void>,
+): Promise<boolean> {
   if ((await redis.hexists(marker, index)) === 1) return false;
   await build();
   signal.throwIfAborted();
@@ -114,7 +120,8 @@ export class BackgroundIndexBuild {
         if (built) logger.log(`Built the ${what} search index from existing data`);
       },
       (err: unknown) => {
-        if (!this.abort.signal.aborted) logger.warn(`The ${what} search index was not built (tried again at the next start): ${(err as Error).message}`);
+        if (!this.abort.signal.aborted)
+          logger.warn(`The ${what} search index was not built (tried again at the next start): ${(err as Error).message}`);
       },
     );
   }

@@ -17,7 +17,9 @@ export function redisBatch(redis: Redis): ChainableCommander {
       if (property === 'exec') {
         return async (): Promise<Reply[]> => {
           const settled = await Promise.allSettled(queued.map((send) => send()));
-          return settled.map((s): Reply => (s.status === 'fulfilled' ? [null, s.value] : [s.reason instanceof Error ? s.reason : new Error(String(s.reason)), null]));
+          return settled.map((s): Reply =>
+            s.status === 'fulfilled' ? [null, s.value] : [s.reason instanceof Error ? s.reason : new Error(String(s.reason)), null],
+          );
         };
       }
       if (property === 'length') return queued.length;

@@ -75,7 +75,13 @@ function buildClient(config: AppConfig): Redis {
   };
   switch (topology.kind) {
     case 'single':
-      return new Redis(config.redis.url, { ...shared, retryStrategy, connectTimeout: config.redis.connectTimeoutMs, commandTimeout: config.redis.commandTimeoutMs, connectionName: 'llm-gateway' });
+      return new Redis(config.redis.url, {
+        ...shared,
+        retryStrategy,
+        connectTimeout: config.redis.connectTimeoutMs,
+        commandTimeout: config.redis.commandTimeoutMs,
+        connectionName: 'llm-gateway',
+      });
     case 'sentinel': {
       const node = connectionOptions(config);
       return new Redis({
@@ -108,7 +114,10 @@ function buildClient(config: AppConfig): Redis {
         autoPipeliningIgnoredCommands: VARIABLE_KEY_SCRIPTS,
       };
       // One client type for every feature: a Cluster answers the same commands, routed by key.
-      return new Cluster(topology.nodes.map(({ host, port }) => ({ host, port })), options) as unknown as Redis;
+      return new Cluster(
+        topology.nodes.map(({ host, port }) => ({ host, port })),
+        options,
+      ) as unknown as Redis;
     }
   }
 }

@@ -25,7 +25,8 @@ describe('classifyRedisError', () => {
       reply('MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to no'),
       reply('TRYAGAIN Multiple keys request during rehashing of slot'),
     ];
-    for (const err of unavailable) expect({ message: err.message, kind: classifyRedisError(err) }).toEqual({ message: err.message, kind: 'unavailable' });
+    for (const err of unavailable)
+      expect({ message: err.message, kind: classifyRedisError(err) }).toEqual({ message: err.message, kind: 'unavailable' });
   });
 
   it('calls a Redis that answers but refuses writes refusing-writes', () => {

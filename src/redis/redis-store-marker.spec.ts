@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { isConfirmation, persistenceOf } from './redis-store-marker.js';
 
-const INFO = (aof: 0 | 1): string => `# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:0\r\naof_enabled:${aof}\r\naof_rewrite_in_progress:0\r\n`;
+const INFO = (aof: 0 | 1): string =>
+  `# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:0\r\naof_enabled:${aof}\r\naof_rewrite_in_progress:0\r\n`;
 
 describe('persistenceOf', () => {
   it('reads AOF from INFO persistence, whatever the save policy', () => {

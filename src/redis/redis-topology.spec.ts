@@ -27,5 +27,4 @@ describe('redisTopologyOf', () => {
     });
     expect(loadConfig({ JWT_SECRET: 'a-perfectly-random-secret-of-more-than-32-bytes' }).redis.replicaWaitMs).toBe(500);
   });
-
 });

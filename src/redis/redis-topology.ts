@@ -8,11 +8,17 @@ import type { RedisNodeAddress } from '../config/env-fields.js';
 
 export type RedisTopology =
   | { readonly kind: 'single' }
-  | { readonly kind: 'sentinel'; readonly sentinels: readonly RedisNodeAddress[]; readonly name: string; readonly sentinelPassword: string | undefined }
+  | {
+      readonly kind: 'sentinel';
+      readonly sentinels: readonly RedisNodeAddress[];
+      readonly name: string;
+      readonly sentinelPassword: string | undefined;
+    }
   | { readonly kind: 'cluster'; readonly nodes: readonly RedisNodeAddress[] };
 
 export function redisTopologyOf(redis: AppConfig['redis']): RedisTopology {
   if (redis.clusterNodes !== undefined) return { kind: 'cluster', nodes: redis.clusterNodes };
-  if (redis.sentinels !== undefined) return { kind: 'sentinel', sentinels: redis.sentinels, name: redis.sentinelName ?? '', sentinelPassword: redis.sentinelPassword };
+  if (redis.sentinels !== undefined)
+    return { kind: 'sentinel', sentinels: redis.sentinels, name: redis.sentinelName ?? '', sentinelPassword: redis.sentinelPassword };
   return { kind: 'single' };
 }

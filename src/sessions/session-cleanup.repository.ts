@@ -53,7 +53,9 @@ export class SessionCleanupRepository implements EndedEntriesOwner {
     }
     const emails = [...owners];
     onScanned(emails.length);
-    const ranges = await this.sweep.inBatches(emails, (p, email) => p.zrangebyscore(this.keys.userSessions(email), '-inf', nowMs, 'WITHSCORES'));
+    const ranges = await this.sweep.inBatches(emails, (p, email) =>
+      p.zrangebyscore(this.keys.userSessions(email), '-inf', nowMs, 'WITHSCORES'),
+    );
     emails.forEach((email, i) => {
       const flat = ranges[i] as string[];
       for (let k = 0; k < flat.length; k += 2) {

@@ -18,7 +18,10 @@ describe('session ids', () => {
     expect(sessionIdOf('abc')).toBe('ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
   });
 
-  it.each(['', 'short', `${'a'.repeat(42)}*`, `${'a'.repeat(42)}?`, `${'a'.repeat(42)}/`, 'a'.repeat(44), `{${'a'.repeat(41)}}`])('refuses %s as a session id', (value) => {
-    expect(isSessionId(value)).toBe(false);
-  });
+  it.each(['', 'short', `${'a'.repeat(42)}*`, `${'a'.repeat(42)}?`, `${'a'.repeat(42)}/`, 'a'.repeat(44), `{${'a'.repeat(41)}}`])(
+    'refuses %s as a session id',
+    (value) => {
+      expect(isSessionId(value)).toBe(false);
+    },
+  );
 });

@@ -19,7 +19,10 @@ export class SessionMiddleware {
   readonly handle: RequestHandler;
   private warnedInsecure = false;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, store: RedisSessionStore) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    store: RedisSessionStore,
+  ) {
     if (!config.auth0.enabled) {
       this.handle = (_req, _res, next) => next();
       return;

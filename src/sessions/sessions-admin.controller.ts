@@ -59,7 +59,10 @@ export class SessionsAdminController {
   @ApiOperation({ summary: 'Force logout: ends one session; its cookie is refused from the next request on' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Not a session id' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No live session with this id' })
-  @ApiForbiddenResponse({ type: ErrorResponseDto, description: "The super admin's session, or an admin's when the caller is not the super admin" })
+  @ApiForbiddenResponse({
+    type: ErrorResponseDto,
+    description: "The super admin's session, or an admin's when the caller is not the super admin",
+  })
   async deleteSession(@Param() params: SessionIdParamDto, @CurrentUser() user: AuthenticatedUser): Promise<SessionEndedDto> {
     const ended = await this.sessions.endById(params.session_id, user.email);
     if (ended === null) throw new NotFoundError('session not found');
@@ -69,10 +72,15 @@ export class SessionsAdminController {
   @Post('logout-user')
   @HttpCode(200)
   @Audited('session.logout_user', bodyUserEmail)
-  @ApiOperation({ summary: "Force logout everywhere: ends every browser session of a user (no ban: they may sign in again; tokens are not touched)" })
+  @ApiOperation({
+    summary: 'Force logout everywhere: ends every browser session of a user (no ban: they may sign in again; tokens are not touched)',
+  })
   @ApiOkResponse({ type: UserSessionsEndedDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Not a plain email address' })
-  @ApiForbiddenResponse({ type: ErrorResponseDto, description: "The super admin's sessions, or an admin's when the caller is not the super admin" })
+  @ApiForbiddenResponse({
+    type: ErrorResponseDto,
+    description: "The super admin's sessions, or an admin's when the caller is not the super admin",
+  })
   async logoutUser(@Body() body: LogoutUserDto, @CurrentUser() user: AuthenticatedUser): Promise<UserSessionsEndedDto> {
     const email = canonicalEmail(body.user_email);
     if (email === null) throw new InvalidInputError('user_email must be a plain email address');

@@ -49,11 +49,24 @@ export class SessionsRepository {
    * refused here deletes the record just written), then the global indexes. A crash between them
    * leaves a record its user's index or the admin lists miss until it expires by itself.
    */
-  async writeSignedIn(mode: 'create' | 'update', sessionId: string, email: string, json: string, expiresAt: number, nowMs: number): Promise<SessionWrite> {
+  async writeSignedIn(
+    mode: 'create' | 'update',
+    sessionId: string,
+    email: string,
+    json: string,
+    expiresAt: number,
+    nowMs: number,
+  ): Promise<SessionWrite> {
     const ttlMs = Math.max(1, expiresAt - nowMs);
     const written = await this.redis.gwSessionWrite(this.keys.session(sessionId), mode, json, ttlMs);
     if (written !== 1) return 'refused';
-    const enrolled = await this.redis.gwSessionEnroll(this.keys.userSessions(email), this.keys.ban(email), expiresAt, sessionId, mode === 'create' ? '1' : '0');
+    const enrolled = await this.redis.gwSessionEnroll(
+      this.keys.userSessions(email),
+      this.keys.ban(email),
+      expiresAt,
+      sessionId,
+      mode === 'create' ? '1' : '0',
+    );
     if (enrolled === 2) {
       await this.redis.del(this.keys.session(sessionId));
       return 'banned';
@@ -97,7 +110,10 @@ export class SessionsRepository {
     if (notices.length === 0) return 0;
     const banMs = Math.max(0, Math.floor(banRemainingMs));
     const ended = await Promise.all(notices.map((n) => this.redis.gwSessionBanNotice(this.keys.session(n.sessionId), banMs, n.notice)));
-    await this.unindex(email, notices.map((n) => n.sessionId));
+    await this.unindex(
+      email,
+      notices.map((n) => n.sessionId),
+    );
     return ended.reduce((sum, n) => sum + Number(n), 0);
   }
 
@@ -152,7 +168,16 @@ export class SessionsRepository {
     load: (entries: readonly SortedSetPosition[]) => Promise<ReadonlyArray<T | null>>,
     sparse = false,
   ): Promise<SortedSetPage<T>> {
-    return walkSortedSet(this.redis, { key: this.keys.sessionsByExpiry(), order: 'desc', min: nowMs + 1, after, limit, load, sparse, maxExamined: 5000 });
+    return walkSortedSet(this.redis, {
+      key: this.keys.sessionsByExpiry(),
+      order: 'desc',
+      min: nowMs + 1,
+      after,
+      limit,
+      load,
+      sparse,
+      maxExamined: 5000,
+    });
   }
 
   /**
@@ -165,7 +190,13 @@ export class SessionsRepository {
     limit: number,
     load: (sessionIds: readonly string[]) => Promise<ReadonlyArray<T | null>>,
   ): Promise<LexPage<T>> {
-    return walkLexIndex(this.redis, { key: this.keys.sessionsByEmail(), prefix, after, limit, load: (members) => load(members.map(lexMemberId)) });
+    return walkLexIndex(this.redis, {
+      key: this.keys.sessionsByEmail(),
+      prefix,
+      after,
+      limit,
+      load: (members) => load(members.map(lexMemberId)),
+    });
   }
 
   /**

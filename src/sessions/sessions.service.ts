@@ -116,7 +116,8 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
       return;
     }
     // A ban notice lasts until the ban ends; login state only minutes (a login started while banned keeps the notice).
-    const ttlMs = data.banNotice === undefined ? LOGIN_STATE_TTL_SECONDS * 1000 : Math.max(LOGIN_STATE_TTL_SECONDS * 1000, data.banNotice.until - now);
+    const ttlMs =
+      data.banNotice === undefined ? LOGIN_STATE_TTL_SECONDS * 1000 : Math.max(LOGIN_STATE_TTL_SECONDS * 1000, data.banNotice.until - now);
     await this.repository.writeAnonymous(sessionId, JSON.stringify(data), ttlMs);
   }
 
@@ -127,7 +128,14 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
     const now = Date.now();
     if (now - auth.lastSeenAt < TOUCH_INTERVAL_MS) return;
     auth.lastSeenAt = now;
-    await this.repository.writeSignedIn('update', sessionIdOf(cookieSessionId), auth.email, JSON.stringify(data), this.expiresAt(auth), now);
+    await this.repository.writeSignedIn(
+      'update',
+      sessionIdOf(cookieSessionId),
+      auth.email,
+      JSON.stringify(data),
+      this.expiresAt(auth),
+      now,
+    );
   }
 
   /** Ends the session behind a cookie session id. */
@@ -143,7 +151,12 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
    * `sessionData` is the rest of the session (cookie settings). Null when they are banned: nothing
    * was stored.
    */
-  async startSignedIn(cookieSessionId: string, sessionData: object, person: SignedInPerson, client: { ip: string; userAgent: string }): Promise<SessionAuth | null> {
+  async startSignedIn(
+    cookieSessionId: string,
+    sessionData: object,
+    person: SignedInPerson,
+    client: { ip: string; userAgent: string },
+  ): Promise<SessionAuth | null> {
     const now = Date.now();
     const auth: SessionAuth = {
       email: person.email,
@@ -155,7 +168,14 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
       csrfToken: randomBytes(32).toString('base64url'),
     };
     const json = JSON.stringify({ ...sessionData, auth });
-    const outcome = await this.repository.writeSignedIn('create', sessionIdOf(cookieSessionId), auth.email, json, this.expiresAt(auth), now);
+    const outcome = await this.repository.writeSignedIn(
+      'create',
+      sessionIdOf(cookieSessionId),
+      auth.email,
+      json,
+      this.expiresAt(auth),
+      now,
+    );
     if (outcome === 'banned') return null;
     if (outcome === 'refused') throw new Error('a freshly generated session id was already taken');
     return auth;
@@ -259,10 +279,16 @@ export class SessionsService implements OnApplicationBootstrap, BeforeApplicatio
     }
     const needle = search?.needle;
     const [page, count] = await Promise.all([
-      this.repository.pageLive<SessionView>(now, after, limit, async (entries) => {
-        const views = await this.views(entries.map((e) => e.member));
-        return needle === undefined ? views : views.map((v) => (v !== null && v.email.includes(needle) ? v : null));
-      }, needle !== undefined),
+      this.repository.pageLive<SessionView>(
+        now,
+        after,
+        limit,
+        async (entries) => {
+          const views = await this.views(entries.map((e) => e.member));
+          return needle === undefined ? views : views.map((v) => (v !== null && v.email.includes(needle) ? v : null));
+        },
+        needle !== undefined,
+      ),
       total,
     ]);
     return { items: page.items, next: page.next, total: count };

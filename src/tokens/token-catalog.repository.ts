@@ -117,7 +117,13 @@ export class TokenCatalogRepository {
    * search index. A token filed under both (its email and its name match) is listed once, under its
    * email. `keep` filters on the loaded token.
    */
-  pageByTerm(walk: { prefix: string; after: string | null; limit: number; nowMs: number; keep: (t: TokenListing) => boolean }): Promise<LexPage<TokenListing>> {
+  pageByTerm(walk: {
+    prefix: string;
+    after: string | null;
+    limit: number;
+    nowMs: number;
+    keep: (t: TokenListing) => boolean;
+  }): Promise<LexPage<TokenListing>> {
     return walkLexIndex<TokenListing>(this.redis, {
       key: this.keys.tokensByTerm(),
       prefix: walk.prefix,
@@ -144,7 +150,11 @@ export class TokenCatalogRepository {
    * The listings of some token ids, in order: null for an id the catalog no longer knows, whose
    * owner and name do not match, or that was deleted without a tombstone (cleanup removes those).
    */
-  async load(ids: readonly string[], nowMs: number, matches?: (email: string, name: string) => boolean): Promise<Array<TokenListing | null>> {
+  async load(
+    ids: readonly string[],
+    nowMs: number,
+    matches?: (email: string, name: string) => boolean,
+  ): Promise<Array<TokenListing | null>> {
     if (ids.length === 0) return [];
     const entries = await this.entries(ids);
     const wanted = entries.map((e) => e !== null && (matches === undefined || matches(e.e, e.n)));

@@ -70,7 +70,10 @@ export class TokenCatalogService implements OnApplicationBootstrap, BeforeApplic
       // Read once: the page's ids, and (for the whole gateway) the blocked count.
       const idsPerOwner = await this.tokens.liveIdsMany(owners, now);
       const blocked = email === undefined ? idsPerOwner.reduce((n, ids) => n + ids.length, 0) : undefined;
-      const [page, counts] = await Promise.all([this.pageBlocked(idsPerOwner.flat(), query.after, query.limit, now, matches), summaryOf(blocked)]);
+      const [page, counts] = await Promise.all([
+        this.pageBlocked(idsPerOwner.flat(), query.after, query.limit, now, matches),
+        summaryOf(blocked),
+      ]);
       return { ...page, summary: counts };
     }
     const summary = summaryOf();
@@ -119,12 +122,19 @@ export class TokenCatalogService implements OnApplicationBootstrap, BeforeApplic
     matches?: (email: string, name: string) => boolean,
   ): Promise<{ items: TokenListing[]; next: ListPosition | null }> {
     const ordered = (await this.repository.entries(ids))
-      .flatMap((entry, i) => (entry !== null && (matches === undefined || matches(entry.e, entry.n)) ? [{ tokenId: ids[i], createdAt: entry.c }] : []))
+      .flatMap((entry, i) =>
+        entry !== null && (matches === undefined || matches(entry.e, entry.n)) ? [{ tokenId: ids[i], createdAt: entry.c }] : [],
+      )
       .sort(newestFirst)
       .filter((t) => after === null || newestFirst(t, { createdAt: after.score, tokenId: after.member }) > 0);
     const page = ordered.slice(0, limit);
-    const loaded = await this.repository.load(page.map((t) => t.tokenId), now);
-    const items = loaded.filter((t): t is TokenListing => t !== null && t.status === 'active').map((t) => ({ ...t, status: 'blocked' as const }));
+    const loaded = await this.repository.load(
+      page.map((t) => t.tokenId),
+      now,
+    );
+    const items = loaded
+      .filter((t): t is TokenListing => t !== null && t.status === 'active')
+      .map((t) => ({ ...t, status: 'blocked' as const }));
     const last = page.at(-1);
     return { items, next: ordered.length > limit && last !== undefined ? { score: last.createdAt, member: last.tokenId } : null };
   }

@@ -79,7 +79,10 @@ export class TokenCleanupRepository implements EndedEntriesOwner {
       }
       // Record and tombstone share the owner's hash tag: one EXISTS per token. A live token has its
       // record or, once revoked, its tombstone (both during a rotation's grace).
-      for (const { id, entry } of await this.sweep.absent(live, (x) => [this.keys.token(x.entry.e, x.id), this.keys.revokedToken(x.entry.e, x.id)])) {
+      for (const { id, entry } of await this.sweep.absent(live, (x) => [
+        this.keys.token(x.entry.e, x.id),
+        this.keys.revokedToken(x.entry.e, x.id),
+      ])) {
         leaving.push({ id, entry, reason: `deleted: no record and no tombstone (${entry.e})` });
       }
     });

@@ -47,21 +47,27 @@ describe('TokenCodec', () => {
     ['RS256 header over an HMAC', () => signWith({ alg: 'RS256', typ: 'JWT' }, claims())],
     ['another secret', () => signWith({ alg: 'HS256', typ: 'JWT' }, claims(), 'another-secret-that-is-also-long-enough')],
     ['a crit header', () => signWith({ alg: 'HS256', crit: ['exp'] }, claims())],
-    ['a tampered payload', () => {
-      const [h, , s] = sut.sign(claims()).split('.');
-      return `${h}.${b64(claims({ sub: 'mallory@example.com', email: 'mallory@example.com' }))}.${s}`;
-    }],
+    [
+      'a tampered payload',
+      () => {
+        const [h, , s] = sut.sign(claims()).split('.');
+        return `${h}.${b64(claims({ sub: 'mallory@example.com', email: 'mallory@example.com' }))}.${s}`;
+      },
+    ],
     ['a truncated signature', () => sut.sign(claims()).slice(0, -2)],
-    ['another spelling of the same signature bytes', () => {
-      const token = sut.sign(claims());
-      // 32 bytes take 43 base64url characters; the last one carries 2 unused bits.
-      const last = token.at(-1) as string;
-      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-      const forged = `${token.slice(0, -1)}${alphabet[alphabet.indexOf(last) ^ 1]}`;
-      const bytes = (t: string): Buffer => Buffer.from(t.split('.')[2], 'base64url');
-      expect(bytes(forged).equals(bytes(token))).toBe(true);
-      return forged;
-    }],
+    [
+      'another spelling of the same signature bytes',
+      () => {
+        const token = sut.sign(claims());
+        // 32 bytes take 43 base64url characters; the last one carries 2 unused bits.
+        const last = token.at(-1) as string;
+        const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+        const forged = `${token.slice(0, -1)}${alphabet[alphabet.indexOf(last) ^ 1]}`;
+        const bytes = (t: string): Buffer => Buffer.from(t.split('.')[2], 'base64url');
+        expect(bytes(forged).equals(bytes(token))).toBe(true);
+        return forged;
+      },
+    ],
     ['four segments', () => `${sut.sign(claims())}.x`],
     ['garbage', () => 'not-a-token'],
   ])('refuses %s', (_label, make) => {

@@ -33,7 +33,8 @@ export interface TokenDiagnosis {
  * One check of a token for the verifier: valid, or expired but otherwise valid (its signature and
  * every other claim hold, so its expiry may be told to the client), or refused (null).
  */
-export type TokenCheck = { readonly kind: 'valid'; readonly claims: TokenClaims } | { readonly kind: 'expired'; readonly claims: TokenClaims };
+export type TokenCheck =
+  { readonly kind: 'valid'; readonly claims: TokenClaims } | { readonly kind: 'expired'; readonly claims: TokenClaims };
 
 /** The one codec of a gateway, from its configuration (TokensModule provides it). */
 export function tokenCodecOf(config: AppConfig): TokenCodec {

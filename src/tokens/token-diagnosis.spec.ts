@@ -5,7 +5,17 @@ import { TokenCodec } from './token-codec.js';
 const SECRET = 'unit-test-secret-that-is-long-enough-for-hs256';
 const sut = new TokenCodec({ secret: SECRET, issuer: 'gw', audience: 'gw-api', maxLifetimeSeconds: 90 * 86400 });
 const now = 1_800_000_000;
-const CLAIMS = { iss: 'gw', aud: 'gw-api', sub: 'alice@example.com', email: 'alice@example.com', jti: 'abcdefghijklmnopqrstuvwx', iat: now - 10, exp: now + 3600, name: 'laptop', scope: 'llm' };
+const CLAIMS = {
+  iss: 'gw',
+  aud: 'gw-api',
+  sub: 'alice@example.com',
+  email: 'alice@example.com',
+  jti: 'abcdefghijklmnopqrstuvwx',
+  iat: now - 10,
+  exp: now + 3600,
+  name: 'laptop',
+  scope: 'llm',
+};
 
 function sign(payload: Record<string, unknown>, secret = SECRET): string {
   const input = `${Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
@@ -18,7 +28,8 @@ describe('TokenCodec.diagnose (why a token was refused, for the log)', () => {
   });
 
   it('says malformed for something that is not a JWT, and names nobody', () => {
-    for (const token of ['garbage', 'a.b', 'a.b.c.d', 'a.b!.c', `${'a'.repeat(4100)}.b.c`]) expect(sut.diagnose(token, now)).toEqual({ problem: 'malformed_token' });
+    for (const token of ['garbage', 'a.b', 'a.b.c.d', 'a.b!.c', `${'a'.repeat(4100)}.b.c`])
+      expect(sut.diagnose(token, now)).toEqual({ problem: 'malformed_token' });
   });
 
   it('says bad signature for a JWT signed with another key, and does not trust its claims', () => {

@@ -7,8 +7,10 @@ export type ListingStatus = TokenStatus | 'blocked';
  * A token as the admin lists show it, live or not; times are epoch milliseconds. The record's
  * fields, with lastUsedAt unknown (null) once a token has expired (its record is gone).
  */
-export interface TokenListing
-  extends Pick<TokenRecord, 'tokenId' | 'email' | 'name' | 'scopes' | 'createdAt' | 'expiresAt' | 'lastUsedAt'> {
+export interface TokenListing extends Pick<
+  TokenRecord,
+  'tokenId' | 'email' | 'name' | 'scopes' | 'createdAt' | 'expiresAt' | 'lastUsedAt'
+> {
   readonly status: ListingStatus;
   readonly revokedAt: number | null;
   readonly revokedBy: string | null;

@@ -63,7 +63,13 @@ export class TokenRepository {
    * `rotatedBy`. The successor's global index entries go first (taken back on a refusal), the old
    * token's tombstone entry after.
    */
-  async rotate(oldTokenId: string, successor: NewTokenRecord, perUserMax: number, graceMs: number, rotatedBy: string): Promise<RotationOutcome> {
+  async rotate(
+    oldTokenId: string,
+    successor: NewTokenRecord,
+    perUserMax: number,
+    graceMs: number,
+    rotatedBy: string,
+  ): Promise<RotationOutcome> {
     const { email } = successor;
     await this.indexNew(successor);
     const [code, tombstoneEnd] = await this.redis.gwTokenRotate(
@@ -82,7 +88,8 @@ export class TokenRepository {
       this.keys.tokenInvalidations(),
       email,
       ...recordFields(successor),
-      'rotated_from', oldTokenId,
+      'rotated_from',
+      oldTokenId,
     );
     const outcome = ROTATION_OUTCOMES[Number(code)] ?? 'not-live';
     // The script published the user for every gateway; this one need not wait for the message.
@@ -160,7 +167,16 @@ export class TokenRepository {
     for (const id of tokenIds) keys.push(this.keys.token(email, id), this.keys.revokedToken(email, id));
     let reply: Array<number | string>;
     try {
-      reply = await this.redis.gwTokenRevoke(keys.length, ...keys, nowMs, revokedBy, reason, this.keys.tokenInvalidations(), email, ...tokenIds);
+      reply = await this.redis.gwTokenRevoke(
+        keys.length,
+        ...keys,
+        nowMs,
+        revokedBy,
+        reason,
+        this.keys.tokenInvalidations(),
+        email,
+        ...tokenIds,
+      );
     } finally {
       // Published for every gateway by the script; this one drops its entries now (also if the reply was lost).
       this.admissions.invalidateUser(email);
@@ -171,7 +187,11 @@ export class TokenRepository {
       for (let i = 0; i < tombstones.length; i += 2) entries.push(Number(tombstones[i + 1]), String(tombstones[i]));
       await this.redis.zadd(this.keys.revokedTokens(), ...entries);
     }
-    if (Number(revoked) > 0) await this.replicas.confirm(email, `revocation of ${tokenIds.length === 1 ? `token ${tokenIds[0]}` : `${tokenIds.length} tokens`} of ${email}`);
+    if (Number(revoked) > 0)
+      await this.replicas.confirm(
+        email,
+        `revocation of ${tokenIds.length === 1 ? `token ${tokenIds[0]}` : `${tokenIds.length} tokens`} of ${email}`,
+      );
     return Number(revoked);
   }
 
@@ -204,21 +224,35 @@ export class TokenRepository {
 }
 
 function catalogEntryOf(record: NewTokenRecord): string {
-  const entry: TokenCatalogEntry = { e: record.email, n: record.name, c: record.createdAt, x: record.expiresAt, s: record.scopes.join(' ') };
+  const entry: TokenCatalogEntry = {
+    e: record.email,
+    n: record.name,
+    c: record.createdAt,
+    x: record.expiresAt,
+    s: record.scopes.join(' '),
+  };
   return encodeCatalogEntry(entry);
 }
 
 /** A new record's hash fields, as field, value pairs. */
 function recordFields(record: NewTokenRecord): Array<string | number> {
   return [
-    'token_id', record.tokenId,
-    'email', record.email,
-    'name', record.name,
-    'scopes', record.scopes.join(' '),
-    'created_at', record.createdAt,
-    'expires_at', record.expiresAt,
-    'last_used_at', '',
-    'created_via', record.createdVia,
+    'token_id',
+    record.tokenId,
+    'email',
+    record.email,
+    'name',
+    record.name,
+    'scopes',
+    record.scopes.join(' '),
+    'created_at',
+    record.createdAt,
+    'expires_at',
+    record.expiresAt,
+    'last_used_at',
+    '',
+    'created_via',
+    record.createdVia,
   ];
 }
 

@@ -32,7 +32,10 @@ export class TokensAdminController {
   @ApiOperation({ summary: 'Revoke one token by id: refused from the next request on' })
   @ApiOkResponse({ type: AdminTokenRevokedDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No live token with this id' })
-  @ApiForbiddenResponse({ type: ErrorResponseDto, description: "The super admin's token, or an admin's when the caller is not the super admin" })
+  @ApiForbiddenResponse({
+    type: ErrorResponseDto,
+    description: "The super admin's token, or an admin's when the caller is not the super admin",
+  })
   async revokeToken(@Param() params: AdminTokenIdParamDto, @CurrentUser() user: AuthenticatedUser): Promise<AdminTokenRevokedDto> {
     await this.tokens.revokeById(params.token_id, user.email, 'revoked by an admin', user.email);
     const token = await this.catalog.find(params.token_id);
@@ -47,7 +50,10 @@ export class TokensAdminController {
   @ApiOkResponse({ type: AdminUserTokensRevokedDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Not a plain email address' })
   @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'The super admin, or an admin when the caller is not the super admin' })
-  async revokeUserTokens(@Body() body: AdminRevokeUserTokensDto, @CurrentUser() user: AuthenticatedUser): Promise<AdminUserTokensRevokedDto> {
+  async revokeUserTokens(
+    @Body() body: AdminRevokeUserTokensDto,
+    @CurrentUser() user: AuthenticatedUser,
+  ): Promise<AdminUserTokensRevokedDto> {
     const revoked = await this.tokens.revokeAllOf(body.user_email, user.email, body.reason ?? 'revoked by an admin', user.email);
     return { user_email: canonicalEmail(body.user_email) ?? body.user_email, tokens_revoked: revoked };
   }

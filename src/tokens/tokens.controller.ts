@@ -37,7 +37,10 @@ export class TokensController {
   @ApiOperation({ summary: 'Creates an API token for the caller; the token is shown only in this answer' })
   @ApiCreatedResponse({ type: IssuedTokenDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'An unknown field, a wrong type or an out-of-range lifetime' })
-  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'The admin scope was asked for without an admin browser session, or the CSRF check failed' })
+  @ApiForbiddenResponse({
+    type: ErrorResponseDto,
+    description: 'The admin scope was asked for without an admin browser session, or the CSRF check failed',
+  })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The caller already holds TOKENS_PER_USER_MAX tokens' })
   async generateToken(@CurrentUser() user: AuthenticatedUser, @Body() body: GenerateTokenDto): Promise<IssuedTokenDto> {
     return this.tokens.issueForCaller(user, { name: body.token_name, lifetimeSeconds: body.expires_in, scopes: body.scopes });
@@ -66,7 +69,7 @@ export class TokensController {
   }
 
   @Get('info')
-  @ApiOperation({ summary: 'One of the caller\'s tokens, active or revoked' })
+  @ApiOperation({ summary: "One of the caller's tokens, active or revoked" })
   @ApiOkResponse({ type: TokenDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such token of the caller' })
   async tokenInfo(@CurrentUser() user: AuthenticatedUser, @Query() query: TokenIdDto): Promise<TokenDto> {
@@ -75,7 +78,7 @@ export class TokensController {
 
   @Post('revoke')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Revokes one of the caller\'s tokens: refused from the next request on' })
+  @ApiOperation({ summary: "Revokes one of the caller's tokens: refused from the next request on" })
   @ApiOkResponse({ type: TokenRevokedDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such active token of the caller' })
   async revokeToken(@CurrentUser() user: AuthenticatedUser, @Body() body: TokenIdDto): Promise<TokenRevokedDto> {

@@ -24,7 +24,11 @@ import { TokenCleanupRepository } from './token-cleanup.repository.js';
     // The one signer and verifier of gateway tokens, for /v1, the REST API (passport) and the CLI.
     { provide: TokenCodec, inject: [APP_CONFIG], useFactory: tokenCodecOf },
     // One per process: the verifier reads it, the revoke/rotate/ban paths and the invalidation subscriber empty it.
-    { provide: TokenAdmissionCache, inject: [APP_CONFIG], useFactory: (c: AppConfig) => new TokenAdmissionCache(c.tokenCache.ttlMs, c.tokenCache.maxEntries) },
+    {
+      provide: TokenAdmissionCache,
+      inject: [APP_CONFIG],
+      useFactory: (c: AppConfig) => new TokenAdmissionCache(c.tokenCache.ttlMs, c.tokenCache.maxEntries),
+    },
   ],
   exports: [TokensService, TokenCatalogService, TokenAdmissionCache, TokenCodec],
 })

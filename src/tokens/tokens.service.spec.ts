@@ -15,7 +15,13 @@ const codec = tokenCodecOf(config);
 
 async function makeSut(): Promise<TokensService> {
   const moduleRef = await Test.createTestingModule({
-    providers: [TokensService, { provide: APP_CONFIG, useValue: config }, { provide: TokenCodec, useValue: codec }, TokenRepository, { provide: AdminsService, useValue: {} }],
+    providers: [
+      TokensService,
+      { provide: APP_CONFIG, useValue: config },
+      { provide: TokenCodec, useValue: codec },
+      TokenRepository,
+      { provide: AdminsService, useValue: {} },
+    ],
   })
     .overrideProvider(TokenRepository)
     .useValue(acceptingRepository)
@@ -34,7 +40,13 @@ describe('TokensService.create', () => {
   it('signs a token its own codec accepts, with the canonical email and the llm scope', async () => {
     const sut = await makeSut();
     const { token, record } = await sut.create({ email: ' Bob@Example.com ', name: 'laptop', lifetimeSeconds: 7200, createdVia: 'cli' });
-    expect(codec.verify(token)).toMatchObject({ sub: 'bob@example.com', email: 'bob@example.com', jti: record.tokenId, name: 'laptop', scope: 'llm' });
+    expect(codec.verify(token)).toMatchObject({
+      sub: 'bob@example.com',
+      email: 'bob@example.com',
+      jti: record.tokenId,
+      name: 'laptop',
+      scope: 'llm',
+    });
     expect(record.expiresAt - record.createdAt).toBe(7200_000);
   });
 
@@ -44,13 +56,18 @@ describe('TokensService.create', () => {
     ['not whole seconds', 3600.5],
   ])('refuses a lifetime %s', async (_label, lifetimeSeconds) => {
     const sut = await makeSut();
-    await expect(sut.create({ email: 'a@example.com', lifetimeSeconds, createdVia: 'cli' })).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(sut.create({ email: 'a@example.com', lifetimeSeconds, createdVia: 'cli' })).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
   });
 
-  it.each([['<b>markup</b>'], ['Ünïcødé 🙂'], ['a'.repeat(64)], ['quotes " and \' and &']])('takes %s as a token name, as it is', async (name) => {
-    const sut = await makeSut();
-    expect((await sut.create({ email: 'a@example.com', name, createdVia: 'cli' })).record.name).toBe(name);
-  });
+  it.each([['<b>markup</b>'], ['Ünïcødé 🙂'], ['a'.repeat(64)], ['quotes " and \' and &']])(
+    'takes %s as a token name, as it is',
+    async (name) => {
+      const sut = await makeSut();
+      expect((await sut.create({ email: 'a@example.com', name, createdVia: 'cli' })).record.name).toBe(name);
+    },
+  );
 
   it.each([
     ['a line break', 'a\nb'],

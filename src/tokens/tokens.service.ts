@@ -3,7 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AdminsService } from '../admins/admins.service.js';
 import type { AuthenticatedUser, TokenScope } from '../common/authenticated-user.js';
-import { ConflictError, ForbiddenError, InvalidCredentialsError, InvalidInputError, LimitReachedError, NotFoundError } from '../common/domain-errors.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  InvalidCredentialsError,
+  InvalidInputError,
+  LimitReachedError,
+  NotFoundError,
+} from '../common/domain-errors.js';
 import { canonicalEmail } from '../common/email.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { IssuedTokenDto } from './dto/issued-token.dto.js';
@@ -125,7 +132,11 @@ export class TokensService {
     const outcome = await this.repository.rotate(old.tokenId, issued.record, this.config.tokens.perUserMax, graceMs, input.rotatedBy);
     switch (outcome) {
       case 'rotated':
-        return { ...issued, record: { ...issued.record, rotatedFrom: old.tokenId }, previous: { tokenId: old.tokenId, validUntil: Math.min(old.expiresAt, issued.record.createdAt + graceMs) } };
+        return {
+          ...issued,
+          record: { ...issued.record, rotatedFrom: old.tokenId },
+          previous: { tokenId: old.tokenId, validUntil: Math.min(old.expiresAt, issued.record.createdAt + graceMs) },
+        };
       case 'already-rotated':
         throw alreadyRotated();
       case 'not-live':
@@ -146,15 +157,20 @@ export class TokensService {
   private lifetime(seconds: number | undefined): number {
     const lifetime = seconds ?? this.defaultLifetimeSeconds;
     if (!Number.isInteger(lifetime) || lifetime < MIN_TOKEN_LIFETIME_SECONDS || lifetime > this.maxLifetimeSeconds) {
-      throw new InvalidInputError(
-        `lifetime must be between ${MIN_TOKEN_LIFETIME_SECONDS} seconds and ${this.config.tokens.maxDays} days`,
-      );
+      throw new InvalidInputError(`lifetime must be between ${MIN_TOKEN_LIFETIME_SECONDS} seconds and ${this.config.tokens.maxDays} days`);
     }
     return lifetime;
   }
 
   /** A new token's claims (signed) and record, issued at `iat` (epoch seconds); nothing is stored yet. */
-  private issue(email: string, name: string, scopes: readonly TokenScope[], lifetime: number, createdVia: TokenCreatedVia, iat = Math.floor(Date.now() / 1000)): IssuedToken {
+  private issue(
+    email: string,
+    name: string,
+    scopes: readonly TokenScope[],
+    lifetime: number,
+    createdVia: TokenCreatedVia,
+    iat = Math.floor(Date.now() / 1000),
+  ): IssuedToken {
     const exp = iat + lifetime;
     // Hex, so an id never starts with '-' and reads as a flag on a command line (`--id <token_id>`).
     const tokenId = randomBytes(16).toString('hex');
@@ -259,9 +275,14 @@ export class TokensService {
    * Creates a token for the caller: a lifetime within TOKEN_MAX_DAYS, and the admin scope only for
    * an admin signed in through the browser (never minted by another token).
    */
-  async issueForCaller(caller: AuthenticatedUser, request: { name: string; lifetimeSeconds?: number; scopes?: TokenScope[] }): Promise<IssuedTokenDto> {
+  async issueForCaller(
+    caller: AuthenticatedUser,
+    request: { name: string; lifetimeSeconds?: number; scopes?: TokenScope[] },
+  ): Promise<IssuedTokenDto> {
     if (request.lifetimeSeconds !== undefined && request.lifetimeSeconds > this.maxLifetimeSeconds) {
-      throw new InvalidInputError(`expires_in must not be greater than ${this.maxLifetimeSeconds} (TOKEN_MAX_DAYS is ${this.config.tokens.maxDays} days)`);
+      throw new InvalidInputError(
+        `expires_in must not be greater than ${this.maxLifetimeSeconds} (TOKEN_MAX_DAYS is ${this.config.tokens.maxDays} days)`,
+      );
     }
     const scopes = request.scopes ?? ['llm'];
     if (scopes.includes('admin')) await this.requireAdminSession(caller);
@@ -279,7 +300,10 @@ export class TokensService {
   /** Replaces the token the caller authenticated with; refused for a browser session. */
   async rotateCallerToken(caller: AuthenticatedUser, days?: number): Promise<RotatedTokenDto> {
     if (caller.method !== 'jwt' || caller.tokenId === undefined) {
-      throw new ForbiddenError('Rotate is called with the token to rotate (Authorization: Bearer); a browser session creates tokens with /api/token/generate', 'token_required');
+      throw new ForbiddenError(
+        'Rotate is called with the token to rotate (Authorization: Bearer); a browser session creates tokens with /api/token/generate',
+        'token_required',
+      );
     }
     const rotated = await this.rotate({
       email: caller.email,
@@ -293,7 +317,12 @@ export class TokensService {
 
   async listOfCaller(email: string): Promise<TokenListDto> {
     const records = await this.list(email);
-    return { items: records.map((r) => TokenDto.from(r)), next_cursor: null, total: records.length, max_tokens: this.config.tokens.perUserMax };
+    return {
+      items: records.map((r) => TokenDto.from(r)),
+      next_cursor: null,
+      total: records.length,
+      max_tokens: this.config.tokens.perUserMax,
+    };
   }
 
   async infoOfCaller(email: string, tokenId: string): Promise<TokenDto> {
@@ -307,7 +336,10 @@ export class TokensService {
 
   private async requireAdminSession(caller: AuthenticatedUser): Promise<void> {
     if (caller.method !== 'oauth2') {
-      throw new ForbiddenError('An API token cannot create an admin token; sign in through the browser as an admin', 'admin_scope_forbidden');
+      throw new ForbiddenError(
+        'An API token cannot create an admin token; sign in through the browser as an admin',
+        'admin_scope_forbidden',
+      );
     }
     if (!(await this.admins.isAdmin(caller.email))) throw new ForbiddenError('Only admins may create admin tokens', 'not_admin');
   }

@@ -9,7 +9,11 @@ describe('AdminsService (against Redis)', () => {
   let sut: AdminsService;
 
   beforeAll(async () => {
-    m = await startServiceModule([AdminsModule], { SUPER_ADMIN_EMAIL: 'root@example.com', ADMIN_EMAILS: 'env@example.com', ADMIN_DOMAINS: 'ops.example.com' });
+    m = await startServiceModule([AdminsModule], {
+      SUPER_ADMIN_EMAIL: 'root@example.com',
+      ADMIN_EMAILS: 'env@example.com',
+      ADMIN_DOMAINS: 'ops.example.com',
+    });
     sut = m.get(AdminsService);
   });
   afterAll(async () => {
@@ -18,7 +22,8 @@ describe('AdminsService (against Redis)', () => {
 
   it('counts the super admin, ADMIN_EMAILS, ADMIN_DOMAINS and run-time admins as admins, nobody else', async () => {
     await sut.add('Runtime@Example.com', 'root@example.com');
-    for (const email of ['root@example.com', 'env@example.com', 'anyone@ops.example.com', 'runtime@example.com']) expect([email, await sut.isAdmin(email)]).toEqual([email, true]);
+    for (const email of ['root@example.com', 'env@example.com', 'anyone@ops.example.com', 'runtime@example.com'])
+      expect([email, await sut.isAdmin(email)]).toEqual([email, true]);
     for (const email of ['user@example.com', 'user@sub.ops.example.com']) expect([email, await sut.isAdmin(email)]).toEqual([email, false]);
   });
 

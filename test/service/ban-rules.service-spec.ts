@@ -11,14 +11,18 @@ describe('bans (ActiveUsersService against Redis)', () => {
   let sut: ActiveUsersService;
 
   beforeAll(async () => {
-    m = await startServiceModule([ActiveUsersModule], { SUPER_ADMIN_EMAIL: 'root@example.com', ADMIN_EMAILS: 'admin@example.com', BAN_TTL_SECONDS: '600' });
+    m = await startServiceModule([ActiveUsersModule], {
+      SUPER_ADMIN_EMAIL: 'root@example.com',
+      ADMIN_EMAILS: 'admin@example.com',
+      BAN_TTL_SECONDS: '600',
+    });
     sut = m.get(ActiveUsersService);
   });
   afterAll(async () => {
     await m?.close();
   });
 
-  it('refuses a banned person\'s token on its next admission, and admits it again once unbanned', async () => {
+  it("refuses a banned person's token on its next admission, and admits it again once unbanned", async () => {
     const issued = await m.get(TokensService).create({ email: 'eve@example.com', name: 'laptop', createdVia: 'cli' });
     const admit = (): Promise<{ kind: string }> => sut.admitToken('eve@example.com', issued.record.tokenId, 'laptop');
     expect((await admit()).kind).toBe('admitted');
@@ -33,7 +37,7 @@ describe('bans (ActiveUsersService against Redis)', () => {
     expect(await sut.unban('eve@example.com')).toBe(false);
   });
 
-  it('ends the banned person\'s browser sessions and refuses a new one while the ban runs', async () => {
+  it("ends the banned person's browser sessions and refuses a new one while the ban runs", async () => {
     const sessions = m.get(SessionsService);
     const client = { ip: '127.0.0.1', userAgent: 'spec' };
     const person = { email: 'mallory@example.com', name: 'Mallory' };
@@ -47,9 +51,13 @@ describe('bans (ActiveUsersService against Redis)', () => {
 
   it('refuses a self-ban, and an admin banning another admin or the super admin', async () => {
     await expect(sut.ban({ email: 'admin@example.com', bannedBy: 'admin@example.com' })).rejects.toMatchObject({ code: 'self_ban' });
-    await expect(sut.ban({ email: 'root@example.com', bannedBy: 'admin@example.com', actingAdmin: 'admin@example.com' })).rejects.toMatchObject({ code: 'target_is_super_admin' });
+    await expect(
+      sut.ban({ email: 'root@example.com', bannedBy: 'admin@example.com', actingAdmin: 'admin@example.com' }),
+    ).rejects.toMatchObject({ code: 'target_is_super_admin' });
     await m.redis.hset(m.keys.runtimeAdmins(), 'other@example.com', JSON.stringify({ added_by: 'root@example.com', added_at: Date.now() }));
-    await expect(sut.ban({ email: 'other@example.com', bannedBy: 'admin@example.com', actingAdmin: 'admin@example.com' })).rejects.toMatchObject({ code: 'target_is_admin' });
+    await expect(
+      sut.ban({ email: 'other@example.com', bannedBy: 'admin@example.com', actingAdmin: 'admin@example.com' }),
+    ).rejects.toMatchObject({ code: 'target_is_admin' });
     expect(await sut.findBan('other@example.com')).toBeNull();
   });
 });

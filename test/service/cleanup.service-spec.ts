@@ -22,7 +22,9 @@ describe('CleanupService (against Redis)', () => {
   let sut: CleanupService;
 
   beforeAll(async () => {
-    m = await startServiceModule([TokensModule, SessionsModule, AuditModule, ActiveUsersModule, CleanupModule], { ACTIVE_USER_TTL_SECONDS: String(TTL_SECONDS) });
+    m = await startServiceModule([TokensModule, SessionsModule, AuditModule, ActiveUsersModule, CleanupModule], {
+      ACTIVE_USER_TTL_SECONDS: String(TTL_SECONDS),
+    });
     sut = m.get(CleanupService);
   });
   afterAll(async () => {
@@ -77,13 +79,19 @@ describe('CleanupService (against Redis)', () => {
     const now = Date.now();
     const past = now - TTL_SECONDS * 1000 - 2 * 60_000;
     const withinSlack = now - TTL_SECONDS * 1000 - 10_000;
-    for (const [email, score] of [['lapsed@example.com', past], ['recent@example.com', withinSlack]] as const) {
+    for (const [email, score] of [
+      ['lapsed@example.com', past],
+      ['recent@example.com', withinSlack],
+    ] as const) {
       await m.redis.zadd(m.keys.usersByLastAccess(), score, email);
       await m.redis.zadd(m.keys.usersByEmail(), 0, email);
       await m.redis.hset(m.keys.activeUser(email), 'email', email);
     }
     const preview = await sut.preview(100);
-    expect(preview.items.map((i) => `${i.key} ${i.member}`).sort()).toEqual([`${m.keys.usersByEmail()} lapsed@example.com`, `${m.keys.usersByLastAccess()} lapsed@example.com`]);
+    expect(preview.items.map((i) => `${i.key} ${i.member}`).sort()).toEqual([
+      `${m.keys.usersByEmail()} lapsed@example.com`,
+      `${m.keys.usersByLastAccess()} lapsed@example.com`,
+    ]);
     await sut.execute('spec', 'manual');
     expect(await m.redis.zscore(m.keys.usersByLastAccess(), 'recent@example.com')).not.toBeNull();
   });
@@ -121,7 +129,12 @@ describe('CleanupService (against Redis)', () => {
     const run = await sut.execute('spec', 'manual');
     expect(run.deleted).toBe(3);
     expect(await m.redis.hexists(m.keys.tokenCatalog(), id)).toBe(0);
-    for (const key of [m.keys.tokensByCreated(), m.keys.tokensByExpiry(), m.keys.userTokens('old@example.com'), m.keys.userTokenHistory('old@example.com')]) {
+    for (const key of [
+      m.keys.tokensByCreated(),
+      m.keys.tokensByExpiry(),
+      m.keys.userTokens('old@example.com'),
+      m.keys.userTokenHistory('old@example.com'),
+    ]) {
       expect([key, await m.redis.zscore(key, id)]).toEqual([key, null]);
     }
     expect(await m.redis.zcard(m.keys.tokensByTerm())).toBe(0);

@@ -68,12 +68,18 @@ export class Browser {
 
     const res = await new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>((resolve, reject) => {
       const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-      const req = send(target, { method: options.method ?? 'GET', headers, ...(this.ca ? { ca: this.ca } : {}), agent: false }, (incoming) => {
-        const chunks: Buffer[] = [];
-        incoming.on('data', (c: Buffer) => chunks.push(c));
-        incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, body: Buffer.concat(chunks).toString('utf8') }));
-        incoming.on('error', reject);
-      });
+      const req = send(
+        target,
+        { method: options.method ?? 'GET', headers, ...(this.ca ? { ca: this.ca } : {}), agent: false },
+        (incoming) => {
+          const chunks: Buffer[] = [];
+          incoming.on('data', (c: Buffer) => chunks.push(c));
+          incoming.on('end', () =>
+            resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, body: Buffer.concat(chunks).toString('utf8') }),
+          );
+          incoming.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });

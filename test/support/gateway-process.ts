@@ -13,14 +13,23 @@ export interface GatewayProcess {
 export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
   const port = await freePort();
   const { PATH, HOME } = process.env;
-  const child: ChildProcess = spawn(process.execPath, ['dist/main.js'], { env: { PATH, HOME, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, ['dist/main.js'], {
+    env: { PATH, HOME, ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`gateway exited at start: ${stderr}`);
-    if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${url}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (i >= 300) {
       child.kill('SIGKILL');
       throw new Error(`gateway did not answer /health: ${stderr}`);

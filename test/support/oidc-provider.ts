@@ -77,7 +77,9 @@ export async function passProvider(browser: Browser, authorizeUrl: string, crede
     }
     const action = /<form method="post" action="([^"]+)"/.exec(res.body)?.[1];
     if (res.status !== 200 || !action) throw new Error(`provider answered ${res.status} at ${url}: ${res.body.slice(0, 300)}`);
-    const submitted = await browser.post(new URL(action, url).toString(), { form: { email: credentials.email, password: credentials.password } });
+    const submitted = await browser.post(new URL(action, url).toString(), {
+      form: { email: credentials.email, password: credentials.password },
+    });
     if (!submitted.location) throw new Error(`provider refused the sign-in (${submitted.status}): ${submitted.body.slice(0, 300)}`);
     url = submitted.location;
   }

@@ -82,9 +82,24 @@ export async function startTestRedisCluster(): Promise<TestRedisCluster> {
       const port = await freePort();
       const busPort = await freePort();
       const args = [
-        '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-port', String(busPort),
-        '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir, '--save', '', '--appendonly', 'no',
-        '--cluster-node-timeout', '2000',
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-port',
+        String(busPort),
+        '--cluster-config-file',
+        join(dir, `nodes-${port}.conf`),
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--cluster-node-timeout',
+        '2000',
       ];
       nodes.push({ port, process: startServer(args) });
     }
@@ -141,7 +156,10 @@ export async function startTestRedisSentinel(name = 'gateway'): Promise<TestRedi
     const replicaPort = await freePort();
     const base = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
     data.push({ port: masterPortNumber, process: startServer(['--port', String(masterPortNumber), ...base]) });
-    data.push({ port: replicaPort, process: startServer(['--port', String(replicaPort), ...base, '--replicaof', '127.0.0.1', String(masterPortNumber)]) });
+    data.push({
+      port: replicaPort,
+      process: startServer(['--port', String(replicaPort), ...base, '--replicaof', '127.0.0.1', String(masterPortNumber)]),
+    });
     await until('the replica in sync', async () => /master_link_status:up/.test(String(await ask(replicaPort, 'INFO', 'replication'))));
     for (let i = 0; i < 3; i++) {
       const port = await freePort();

@@ -23,7 +23,10 @@ export interface ServiceModule {
   close(): Promise<void>;
 }
 
-export async function startServiceModule(imports: Array<Type<unknown> | DynamicModule>, env: Record<string, string> = {}): Promise<ServiceModule> {
+export async function startServiceModule(
+  imports: Array<Type<unknown> | DynamicModule>,
+  env: Record<string, string> = {},
+): Promise<ServiceModule> {
   const server: TestRedis = await startTestRedis();
   const config = loadConfig(testEnv(server.url, env));
   const module = await Test.createTestingModule({ imports: [ConfigModule, RedisModule, ...imports] })

@@ -80,7 +80,9 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       const deadline = Date.now() + timeoutMs;
       while (matching(pattern).length < count) {
         if (Date.now() > deadline) {
-          throw new Error(`waited ${timeoutMs} ms for ${count} alert(s) matching ${pattern}; got: ${JSON.stringify(received.map((r) => r.body.text))}`);
+          throw new Error(
+            `waited ${timeoutMs} ms for ${count} alert(s) matching ${pattern}; got: ${JSON.stringify(received.map((r) => r.body.text))}`,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

@@ -44,4 +44,3 @@ export class ListAuditQueryDto extends ListQueryDto {
   @IsISO8601({ strict: true })
   until?: string;
 }
-

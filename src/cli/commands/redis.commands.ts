@@ -22,7 +22,12 @@ export const redisCommands: CliCommand[] = [
       const marker = app.get(RedisStoreMarker);
       const before = await marker.read();
       const value = await marker.confirm();
-      return { confirmed: true, marker_was: before === null ? 'missing' : 'present', marker_value: value, persistence: await marker.persistence() };
+      return {
+        confirmed: true,
+        marker_was: before === null ? 'missing' : 'present',
+        marker_value: value,
+        persistence: await marker.persistence(),
+      };
     },
   },
 ];

@@ -53,12 +53,24 @@ export const tokenCommands: CliCommand[] = [
     name: 'token list',
     summary: "One person's live tokens, and which of them expire within 7 days",
     flags: { email: { type: 'string', value: 'EMAIL', required: true, description: 'the owner' } },
-    tables: { items: TOKEN_COLUMNS.filter(([, field]) => field !== 'user_email'), tokens_expiring_soon: [['ID', 'token_id'], ['NAME', 'token_name'], ['EXPIRES', 'expires_at']] },
+    tables: {
+      items: TOKEN_COLUMNS.filter(([, field]) => field !== 'user_email'),
+      tokens_expiring_soon: [
+        ['ID', 'token_id'],
+        ['NAME', 'token_name'],
+        ['EXPIRES', 'expires_at'],
+      ],
+    },
     async run(app, flags) {
       const owner = email(flags);
       const tokens = app.get(TokensService);
       const [records, expiring] = await Promise.all([tokens.list(owner), tokens.expiringSoon(owner)]);
-      return { user_email: owner, items: records.map((r) => TokenDto.from(r)), total: records.length, tokens_expiring_soon: expiring.map((r) => ExpiringTokenDto.from(r)) };
+      return {
+        user_email: owner,
+        items: records.map((r) => TokenDto.from(r)),
+        total: records.length,
+        tokens_expiring_soon: expiring.map((r) => ExpiringTokenDto.from(r)),
+      };
     },
   },
   {
@@ -70,7 +82,9 @@ export const tokenCommands: CliCommand[] = [
     },
     audit: { action: 'token.revoke', target: (flags) => str(flags, 'id') },
     async run(app, flags) {
-      const record = await app.get(TokensService).revokeById(required(flags, 'id'), CLI_ACTOR, str(flags, 'reason') ?? 'revoked with the CLI');
+      const record = await app
+        .get(TokensService)
+        .revokeById(required(flags, 'id'), CLI_ACTOR, str(flags, 'reason') ?? 'revoked with the CLI');
       return { revoked: true, ...TokenDto.from(record), status: 'revoked', revoked_at: new Date().toISOString() };
     },
   },
@@ -88,10 +102,15 @@ export const tokenCommands: CliCommand[] = [
       const [id, token] = [str(flags, 'id'), str(flags, 'token')];
       if ((id === undefined) === (token === undefined)) throw new InvalidInputError('give one of --id and --token');
       const lifetime = days(flags, 'days');
-      const input = { lifetimeSeconds: lifetime === undefined ? undefined : Math.round(lifetime * 86400), rotatedBy: CLI_ACTOR, createdVia: 'cli' as const };
+      const input = {
+        lifetimeSeconds: lifetime === undefined ? undefined : Math.round(lifetime * 86400),
+        rotatedBy: CLI_ACTOR,
+        createdVia: 'cli' as const,
+      };
       if (id !== undefined) return RotatedTokenDto.from(await tokens.rotateById(id, input));
       const claims = app.get(TokenCodec).verify(token ?? '');
-      if (claims === null) throw new InvalidInputError('--token is not a valid token of this gateway (signature, issuer, audience or expiry)');
+      if (claims === null)
+        throw new InvalidInputError('--token is not a valid token of this gateway (signature, issuer, audience or expiry)');
       return RotatedTokenDto.from(await tokens.rotate({ ...input, email: claims.sub, tokenId: claims.jti }));
     },
   },
@@ -100,7 +119,11 @@ export const tokenCommands: CliCommand[] = [
     summary: 'Every token of the gateway, newest first (live ones unless --all or --status)',
     flags: {
       all: { type: 'boolean', description: 'live, expired and revoked tokens' },
-      status: { type: 'string', value: 'active|blocked|expired|revoked', description: 'only tokens in this state (blocked: of a banned person)' },
+      status: {
+        type: 'string',
+        value: 'active|blocked|expired|revoked',
+        description: 'only tokens in this state (blocked: of a banned person)',
+      },
       email: { type: 'string', value: 'EMAIL', description: "one person's tokens (all states)" },
       ...LIST_FLAGS,
     },
@@ -114,7 +137,7 @@ export const tokenCommands: CliCommand[] = [
   },
   {
     name: 'tokens revoke-user',
-    summary: "Revoke every live token of a person (their browser sessions stay: ban does both)",
+    summary: 'Revoke every live token of a person (their browser sessions stay: ban does both)',
     flags: {
       email: { type: 'string', value: 'EMAIL', required: true, description: 'the owner' },
       reason: { type: 'string', value: 'TEXT', description: 'kept on the revoked tokens' },
@@ -132,4 +155,3 @@ export const tokenCommands: CliCommand[] = [
 function tokenIdOf(codec: TokenCodec, token: string | undefined): string | undefined {
   return token === undefined ? undefined : (codec.verify(token)?.jti ?? undefined);
 }
-

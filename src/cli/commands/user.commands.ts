@@ -41,7 +41,9 @@ export const userCommands: CliCommand[] = [
       ],
     },
     async run(app, flags): Promise<ActiveUserListDto> {
-      return app.get(ActiveUsersAdminController).listActiveUsers(await validated(ListActiveUsersQueryDto, pick(flags, ['q', 'limit', 'cursor'])));
+      return app
+        .get(ActiveUsersAdminController)
+        .listActiveUsers(await validated(ListActiveUsersQueryDto, pick(flags, ['q', 'limit', 'cursor'])));
     },
   },
   {

@@ -9,6 +9,10 @@ export class RotatedTokenDto extends IssuedTokenDto {
   replaced_token_valid_until: string;
 
   static override from(rotated: RotatedToken): RotatedTokenDto {
-    return { ...IssuedTokenDto.from(rotated), replaces_token_id: rotated.previous.tokenId, replaced_token_valid_until: new Date(rotated.previous.validUntil).toISOString() };
+    return {
+      ...IssuedTokenDto.from(rotated),
+      replaces_token_id: rotated.previous.tokenId,
+      replaced_token_valid_until: new Date(rotated.previous.validUntil).toISOString(),
+    };
   }
 }
