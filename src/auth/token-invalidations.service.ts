@@ -17,6 +17,7 @@ import type { Redis } from 'ioredis';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
 import { TokenAdmissionCache } from '../tokens/token-admission-cache.js';
+import { createSubscriber } from '../redis/redis-client.factory.js';
 
 /** How often the subscriber proves its connection alive. */
 export const HEARTBEAT_MS = 500;
@@ -45,8 +46,7 @@ export class TokenInvalidations implements OnApplicationBootstrap, OnApplication
 
   onApplicationBootstrap(): void {
     if (this.cache.ttlMs <= 0) return;
-    // Same server and options as the shared client; subscribed connections cannot run other commands.
-    const subscriber = this.redis.duplicate({ connectionName: 'llm-gateway-invalidations', autoResubscribe: false, lazyConnect: true });
+    const subscriber = createSubscriber(this.redis, 'llm-gateway-invalidations');
     this.subscriber = subscriber;
     subscriber.on('message', (channel: string, email: string) => {
       if (channel === this.channel) this.cache.invalidateUser(email);

@@ -41,6 +41,20 @@ export async function createRedisClient(config: AppConfig, purpose: 'shared' | '
 }
 
 /**
+ * A connection for SUBSCRIBE, which can run nothing else: the shared client's topology and options
+ * on a socket of its own, not connected until the caller connects it, never resubscribing by itself
+ * (the caller decides what a lost subscription means). A Cluster takes its options its own way.
+ */
+export function createSubscriber(shared: Redis, connectionName: string): Redis {
+  const client: unknown = shared;
+  if (client instanceof Cluster) {
+    const redisOptions = { ...client.options.redisOptions, connectionName, autoResubscribe: false };
+    return client.duplicate([], { lazyConnect: true, redisOptions }) as unknown as Redis;
+  }
+  return shared.duplicate({ connectionName, autoResubscribe: false, lazyConnect: true });
+}
+
+/**
  * The connection that WAITs for replicas (see replica-acknowledgement.ts): WAIT holds its
  * connection until a replica answers, so it never shares the hot path's, and its commands may
  * take the wait on top of the usual timeout.
@@ -49,16 +63,19 @@ function forReplicaWait(config: AppConfig): AppConfig {
   return { ...config, redis: { ...config.redis, commandTimeoutMs: config.redis.commandTimeoutMs + config.redis.replicaWaitMs } };
 }
 
-/** What every connection to a data node shares, whatever the topology. */
+/** The timeouts and name of every connection to a data node. */
+function timeoutsOf(config: AppConfig): RedisOptions {
+  return { connectTimeout: config.redis.connectTimeoutMs, commandTimeout: config.redis.commandTimeoutMs, connectionName: 'llm-gateway' };
+}
+
+/** A data node's connection options when REDIS_URL names no node (Sentinel, Cluster): its credentials and TLS still apply. */
 function connectionOptions(config: AppConfig): RedisOptions {
   const url = new URL(config.redis.url);
   return {
     username: url.username === '' ? undefined : decodeURIComponent(url.username),
     password: url.password === '' ? undefined : decodeURIComponent(url.password),
     tls: url.protocol === 'rediss:' ? { servername: url.hostname } : undefined,
-    connectTimeout: config.redis.connectTimeoutMs,
-    commandTimeout: config.redis.commandTimeoutMs,
-    connectionName: 'llm-gateway',
+    ...timeoutsOf(config),
   };
 }
 
@@ -75,13 +92,7 @@ function buildClient(config: AppConfig): Redis {
   };
   switch (topology.kind) {
     case 'single':
-      return new Redis(config.redis.url, {
-        ...shared,
-        retryStrategy,
-        connectTimeout: config.redis.connectTimeoutMs,
-        commandTimeout: config.redis.commandTimeoutMs,
-        connectionName: 'llm-gateway',
-      });
+      return new Redis(config.redis.url, { ...shared, ...timeoutsOf(config), retryStrategy });
     case 'sentinel': {
       const node = connectionOptions(config);
       return new Redis({
@@ -102,8 +113,6 @@ function buildClient(config: AppConfig): Redis {
     case 'cluster': {
       const options: ClusterOptions = {
         ...shared,
-        lazyConnect: true,
-        enableOfflineQueue: false,
         clusterRetryStrategy: retryStrategy,
         redisOptions: { ...connectionOptions(config), maxRetriesPerRequest: 1 },
         // Redirections (MOVED/ASK) after a resharding are followed a few times, then the command fails.
