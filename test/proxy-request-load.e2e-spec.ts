@@ -1,13 +1,12 @@
 /**
  * The proxy never wedges: with every upstream socket busy (UPSTREAM_MAX_SOCKETS), further calls wait
  * for a socket and are then sent whole; none is cut to a 502 with its body lost, and the gateway keeps
- * serving afterwards. JSON calls and uploads share the mechanism (the body is a stream handed to
- * http-proxy, written when the socket comes).
+ * serving afterwards. JSON calls and uploads share the mechanism (the body is written to the upstream
+ * request, which Node holds until the socket comes).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI, { toFile } from 'openai';
-import type { Agent } from 'node:http';
 import { ProxyMiddleware } from '../src/proxy/proxy.middleware.js';
 import { startGatewayStack, type GatewayStack } from './support/gateway-stack.js';
 
@@ -75,9 +74,9 @@ describe('more concurrent calls than upstream sockets', () => {
         signal,
       }).catch((e: unknown) => e);
     const received = (requestId: string): boolean => stack.upstream.requests.some((r) => r.headers['x-request-id'] === requestId);
-    // The agent's own queue of calls waiting for a socket (Node's http.Agent keeps it in `requests`).
-    const agent = (stack.gw.get<ProxyMiddleware>(ProxyMiddleware) as unknown as { agent: Agent }).agent;
-    const queued = (): number => Object.values(agent.requests).reduce((n, list) => n + (list?.length ?? 0), 0);
+    // The agent's own queue of calls waiting for a socket.
+    const proxy = stack.gw.get<ProxyMiddleware>(ProxyMiddleware);
+    const queued = (): number => proxy.upstreamCallsWaiting;
 
     const holders = Array.from({ length: SOCKETS }, (_, i) => ({ id: `holder-${i}`, abort: new AbortController() }));
     const held = holders.map((h) => call('hang', h.id, h.abort.signal));

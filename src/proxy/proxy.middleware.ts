@@ -1,14 +1,12 @@
 /**
  * The /v1 hot path, in front of Express and Nest's router and body parsers (see app.setup.ts):
  * authenticate the token, pick an allowed LLM path, replace credentials and identity,
- * then stream to the upstream with http-proxy-middleware.
+ * then stream to the upstream over the gateway's own keep-alive connections (upstream-relay.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import { Readable } from 'node:stream';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { createProxyMiddleware, type Plugin } from 'http-proxy-middleware';
 import { AuthRefusalLog } from '../auth/auth-refusal-log.js';
 import { readCredentials, type RequestCredentials } from '../auth/request-credentials.js';
 import { TokenVerifier } from '../auth/token-verifier.service.js';
@@ -32,9 +30,10 @@ import { adviseRetry } from './retry-advice.js';
 import { SteeringFields } from './steering-fields.js';
 import { UpstreamConcurrency } from './upstream-concurrency.js';
 import { type RelayedAnswer, UpstreamAnswers } from './upstream-response.js';
+import { relayAnswer, UpstreamRelay } from './upstream-relay.js';
 import { REQUEST_ID } from '../common/ids.js';
 
-/** What the middleware works out before handing the request to http-proxy. */
+/** What the middleware works out before handing the call to the upstream. */
 interface ProxyState {
   user: AuthenticatedUser;
   requestId: string;
@@ -42,7 +41,7 @@ interface ProxyState {
   body?: Buffer;
   /** An upload, re-encoded as it streams. */
   form?: RewrittenForm;
-  /** The upstream request, once http-proxy has a socket for it. */
+  /** The upstream request, once the call is handed off (it may still wait for a socket). */
   upstreamRequest?: ClientRequest;
   /** The body was refused or cut off after forwarding began: the upstream request must not complete. */
   bodyFailed?: boolean;
@@ -53,20 +52,17 @@ interface ProxyState {
   answer?: RelayedAnswer;
   /** The upstream's status, for the access line (proxy-access-log.ts). */
   upstreamStatus?: number;
-  /** performance.now() at the hand-off to http-proxy, for the upstream timings (metrics/). */
+  /** performance.now() at the hand-off, for the upstream timings (metrics/). */
   startedAt?: number;
 }
 
 type ProxiedRequest = IncomingMessage & { gateway?: ProxyState };
-/** Hands a request to http-proxy; `body`, when given, is what is sent instead of reading the request. */
-type Forward = (req: IncomingMessage, res: ServerResponse, body?: Readable) => void;
 
 @Injectable()
 export class ProxyMiddleware implements OnApplicationShutdown {
   private readonly logger = new Logger('Proxy');
-  private readonly agent: HttpAgent;
+  private readonly relay: UpstreamRelay;
   private readonly steering: SteeringFields;
-  private forward: Forward;
   private readonly answers: UpstreamAnswers;
   private readonly concurrency: UpstreamConcurrency;
   private readonly upstreamMetrics: UpstreamCallMetrics;
@@ -82,14 +78,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       // Clients' own credentials are always dropped, so the upstream then sees no credential at all.
       this.logger.warn('UPSTREAM_API_KEY is empty: calls reach the upstream without a credential');
     }
-    const isHttps = config.upstream.url.startsWith('https:');
-    const agentOptions = {
-      keepAlive: true,
-      maxSockets: config.requests.upstreamMaxSockets,
-      maxFreeSockets: 64,
-      scheduling: 'lifo' as const,
-    };
-    this.agent = isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    this.relay = new UpstreamRelay({ url: config.upstream.url, maxSockets: config.requests.upstreamMaxSockets });
     this.steering = new SteeringFields(config.requests.blockedFields);
     this.concurrency = new UpstreamConcurrency(config.requests.upstreamMaxConcurrent, config.requests.upstreamMaxConcurrentPerUser);
     this.answers = new UpstreamAnswers({
@@ -98,27 +87,11 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       logger: this.logger,
       writeError: (res, status, message, code, close) => this.fail(res, status, message, code, undefined, close),
     });
-    // Builds http-proxy's server with the handlers below; requests reach it through `forward`.
-    createProxyMiddleware<IncomingMessage, ServerResponse>({
-      target: config.upstream.url,
-      changeOrigin: true,
-      xfwd: false,
-      agent: this.agent,
-      logger: undefined,
-      plugins: [this.attachProxyServer],
-      on: {
-        proxyReq: (proxyReq, req, res) => this.onProxyReq(proxyReq, req as ProxiedRequest, res),
-        // Headers allowlisted, 5xx bodies replaced, a broken-off answer ended: see upstream-response.ts.
-        proxyRes: (proxyRes, req, res) => {
-          const state = (req as ProxiedRequest).gateway;
-          if (!state) return;
-          state.upstreamStatus = proxyRes.statusCode;
-          if (state.startedAt !== undefined) this.upstreamMetrics.answered(proxyRes, res, state.startedAt);
-          state.answer = this.answers.onResponse(proxyRes, res, state);
-        },
-        error: (err, req, res) => this.onProxyError(err, req as ProxiedRequest, res as ServerResponse),
-      },
-    });
+  }
+
+  /** Calls waiting for an upstream socket now (UPSTREAM_MAX_SOCKETS reached). */
+  get upstreamCallsWaiting(): number {
+    return this.relay.waiting;
   }
 
   /** Serves /v1 requests; every other request goes on to `next` (Express and Nest). */
@@ -135,22 +108,6 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     recordProxyAccess(req, res, requestId);
     // Every request gets an answer: whatever goes wrong unforeseen is a logged 500, never a hung socket.
     this.serve(req, url, res, requestId).catch((err: unknown) => this.failUnexpectedly(err, requestId, res));
-  };
-
-  /**
-   * Receives http-proxy's server from http-proxy-middleware: requests are handed to it directly, with
-   * the body as a per-request stream (http-proxy's `buffer`), which the middleware's own entry point
-   * cannot pass. The stream is written whenever the upstream socket comes, however long the agent queues.
-   */
-  private readonly attachProxyServer: Plugin<IncomingMessage, ServerResponse> = (server, options) => {
-    this.forward = (req, res, body) => server.web(req, res, body === undefined ? options : { ...options, buffer: body });
-    server.on('proxyReq', (proxyReq, req) => {
-      const state = (req as ProxiedRequest).gateway;
-      if (!state) return;
-      // A refused body, or a client that left while the call waited for this socket: nothing to send.
-      if (state.bodyFailed || req.socket.destroyed) proxyReq.destroy();
-      else state.upstreamRequest = proxyReq;
-    });
   };
 
   private async serve(req: IncomingMessage, url: string, res: ServerResponse, requestId: string): Promise<void> {
@@ -221,7 +178,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
         return;
       }
     }
-    this.handOff(req, res, state, state.body === undefined ? undefined : bodyStream(state.body));
+    this.handOff(req, res, state, state.body);
   }
 
   /** A token refused by the verifier: logged, and answered in the SDK shape (anything else is rethrown, a logged 500). */
@@ -263,17 +220,50 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     state.upstreamRequest?.destroy();
   }
 
-  private handOff(req: IncomingMessage, res: ServerResponse, state: ProxyState, body: Readable | undefined): void {
+  /**
+   * Sends the call upstream: a JSON body in one write, a form as it streams. Node holds what is
+   * written until the agent has a socket for the call, so a queued call's body is never lost.
+   */
+  private handOff(req: IncomingMessage, res: ServerResponse, state: ProxyState, body: Buffer | Readable | undefined): void {
     (req as ProxiedRequest).gateway = state;
+    // The client left while its body was read: nothing to send.
+    if (res.destroyed) return;
     state.startedAt = performance.now();
     this.rewriteHeaders(req, state);
-    this.forward(req, res, body);
+    const upstreamReq = this.relay.open(req.method ?? 'GET', req.url ?? '/', req.headers);
+    state.upstreamRequest = upstreamReq;
+    upstreamReq.setTimeout(this.config.upstream.timeoutMs, () => {
+      state.timedOut = true;
+      upstreamReq.destroy(new Error('upstream timeout'));
+    });
+    upstreamReq.on('response', (upstreamRes: IncomingMessage) => this.onUpstreamResponse(upstreamRes, res, state));
+    upstreamReq.on('error', (err: Error) => this.onUpstreamError(err, state, res));
+    // The client hung up (e.g. stopped a stream): stop the upstream call too.
+    res.once('close', () => {
+      if (!res.writableFinished) upstreamReq.destroy();
+    });
+    if (body === undefined) upstreamReq.end();
+    else if (Buffer.isBuffer(body)) upstreamReq.end(body);
+    else body.pipe(upstreamReq);
+  }
+
+  /** Headers allowlisted, 5xx bodies replaced, a broken-off answer ended: see upstream-response.ts. */
+  private onUpstreamResponse(upstreamRes: IncomingMessage, res: ServerResponse, state: ProxyState): void {
+    state.upstreamStatus = upstreamRes.statusCode;
+    if (state.startedAt !== undefined) this.upstreamMetrics.answered(upstreamRes, res, state.startedAt);
+    state.answer = this.answers.onResponse(upstreamRes, res, state);
+    if (state.answer === undefined) return;
+    if (res.destroyed || res.writableEnded) {
+      upstreamRes.destroy();
+      return;
+    }
+    relayAnswer(upstreamRes, res);
   }
 
   /**
-   * Turns the client's headers into the upstream request's, in place, before http-proxy copies
-   * them: once the outgoing request exists its headers may already be on the wire (Node sends
-   * them at once for `Expect`), so nothing about identity is left to a later edit.
+   * Turns the client's headers into the upstream request's, in place, before the upstream request
+   * is opened with them: once it exists its headers may already be on the wire, so nothing about
+   * identity is left to a later edit.
    */
   private rewriteHeaders(req: IncomingMessage, state: ProxyState): void {
     const headers = req.headers;
@@ -284,6 +274,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     for (const name of droppedHeaderNames(headers)) delete headers[name];
     // The upstream hop is the gateway's own pooled connection, whatever the client asked for its hop.
     headers.connection = 'keep-alive';
+    headers.host = this.relay.host;
     Object.assign(headers, identityHeaders({ email: state.user.email, tokenId: state.user.tokenId, requestId: state.requestId }));
     if (this.config.upstream.apiKey) {
       if (this.config.upstream.authHeader === 'x-api-key') headers['x-api-key'] = this.config.upstream.apiKey;
@@ -330,25 +321,9 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     this.fail(res, 500, 'Internal error', 'internal_error', undefined, true);
   }
 
-  private onProxyReq(proxyReq: ClientRequest, req: ProxiedRequest, res: ServerResponse): void {
-    const state = req.gateway;
-    if (!state) {
-      proxyReq.destroy();
-      return;
-    }
-    proxyReq.setTimeout(this.config.upstream.timeoutMs, () => {
-      state.timedOut = true;
-      proxyReq.destroy(new Error('upstream timeout'));
-    });
-    // The client hung up (e.g. stopped a stream): stop the upstream call too.
-    res.once('close', () => {
-      if (!res.writableFinished) proxyReq.destroy();
-    });
-  }
-
-  private onProxyError(err: Error, req: ProxiedRequest, res: ServerResponse): void {
+  private onUpstreamError(err: Error, state: ProxyState, res: ServerResponse): void {
     if (res.destroyed || res.writableEnded) return;
-    const answer = req.gateway?.answer;
+    const answer = state.answer;
     if (answer) {
       // The answer had begun: its watch ends the client's side (a final SSE event where it can).
       answer.fail(err);
@@ -359,8 +334,8 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       res.destroy(err);
       return;
     }
-    const timedOut = req.gateway?.timedOut === true;
-    this.logger.warn(`Upstream ${timedOut ? 'timed out' : 'failed'} for ${req.gateway?.requestId ?? '-'}: ${err.message}`);
+    const timedOut = state.timedOut === true;
+    this.logger.warn(`Upstream ${timedOut ? 'timed out' : 'failed'} for ${state.requestId}: ${err.message}`);
     if (timedOut) this.fail(res, 504, 'The upstream did not answer in time', 'upstream_timeout');
     else this.fail(res, 502, 'The upstream LLM service is unreachable', 'upstream_unavailable');
   }
@@ -381,16 +356,8 @@ export class ProxyMiddleware implements OnApplicationShutdown {
 
   /** After the HTTP server has closed, so answers still streaming at shutdown finish first. */
   onApplicationShutdown(): void {
-    this.agent.destroy();
+    this.relay.close();
   }
-}
-
-/** A body in memory as a stream, for http-proxy to write whenever its upstream socket comes. */
-function bodyStream(body: Buffer): Readable {
-  const stream = new Readable({ read() {} });
-  stream.push(body);
-  stream.push(null);
-  return stream;
 }
 
 /** Headers that belong to the client's hop (RFC 9110 7.6.1). */

@@ -16,7 +16,7 @@ export function adviseRetry(res: ServerResponse, status: number): void {
   if (refusesForGood(status)) res.setHeader('x-should-retry', NO_RETRY);
 }
 
-/** On an upstream answer passed on (its headers, before http-proxy copies them). */
+/** On an upstream answer passed on (its headers, before they are written to the client). */
 export function adviseRetryOnUpstream(headers: IncomingHttpHeaders, status: number): void {
   if (refusesForGood(status)) headers['x-should-retry'] = NO_RETRY;
 }
