@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import Provider, { type Account, type Adapter, type AdapterFactory, type AdapterPayload, type Configuration } from 'oidc-provider';
 import { DEMO_PEOPLE } from './demo-people.js';
 import { createSelfSignedCert } from './self-signed-cert.js';
+import { describeValue } from '../common/unknown-value.js';
 
 export interface DemoOidcUser {
   readonly email: string;
@@ -137,7 +138,7 @@ export async function startDemoOidcProvider(options: DemoOidcProviderOptions): P
   async function showInteraction(p: Provider, req: IncomingMessage, res: ServerResponse, error?: string): Promise<void> {
     const details = await p.interactionDetails(req, res);
     if (details.prompt.name === 'login') {
-      page(res, error ? 401 : 200, loginForm(details.uid, String(details.params.login_hint ?? ''), offered, error));
+      page(res, error ? 401 : 200, loginForm(details.uid, describeValue(details.params.login_hint ?? ''), offered, error));
       return;
     }
     // Consent: a first-party application, granted what it asked for.
