@@ -119,7 +119,7 @@ export async function startDemoOidcProvider(options: DemoOidcProviderOptions): P
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 600, Session: 86400, Grant: 86400 },
-    jwks: { keys: [{ ...signingKey, kid: 'demo', use: 'sig', alg: 'RS256' } as never] },
+    jwks: { keys: [{ ...signingKey, kid: 'demo', use: 'sig', alg: 'RS256' }] },
   };
   const provider = new Provider(issuerUrl, configuration);
   ready.provider = provider;

@@ -107,7 +107,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       logger: undefined,
       plugins: [this.attachProxyServer],
       on: {
-        proxyReq: (proxyReq, req, res) => this.onProxyReq(proxyReq, req as ProxiedRequest, res),
+        proxyReq: (proxyReq, req, res) => this.onProxyReq(proxyReq, req, res),
         // Headers allowlisted, 5xx bodies replaced, a broken-off answer ended: see upstream-response.ts.
         proxyRes: (proxyRes, req, res) => {
           const state = (req as ProxiedRequest).gateway;
@@ -116,7 +116,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
           if (state.startedAt !== undefined) this.upstreamMetrics.answered(proxyRes, res, state.startedAt);
           state.answer = this.answers.onResponse(proxyRes, res, state);
         },
-        error: (err, req, res) => this.onProxyError(err, req as ProxiedRequest, res as ServerResponse),
+        error: (err, req, res) => this.onProxyError(err, req, res as ServerResponse),
       },
     });
   }
