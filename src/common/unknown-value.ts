@@ -7,16 +7,25 @@ import { inspect } from 'node:util';
 /** Strings as they are; objects with a toString of their own (Error, Date, URL) through it; other objects and arrays as JSON. */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return value;
+  if (hasOwnToString(value)) return value.toString();
   if (typeof value !== 'object' || value === null) return String(value);
-  if (Array.isArray(value) || typeof value.toString !== 'function' || value.toString === Object.prototype.toString) {
-    return asJson(value);
-  }
-  return String(value);
+  return asJson(value);
 }
 
 /** What was thrown, as an Error: an Error as it is, anything else wrapped (kept as `cause`) with a message that describes it. */
 export function toError(thrown: unknown): Error {
   return thrown instanceof Error ? thrown : new Error(describeValue(thrown), { cause: thrown });
+}
+
+/** An object with a toString other than Object's "[object Object]" (and not an array, whose toString joins its items that way). */
+function hasOwnToString(value: unknown): value is { toString(): string } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    typeof value.toString === 'function' &&
+    value.toString !== Object.prototype.toString
+  );
 }
 
 function asJson(value: object): string {

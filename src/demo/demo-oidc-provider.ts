@@ -214,22 +214,27 @@ function memoryAdapter(): AdapterFactory {
     return entry && entry.expiresAt > Date.now() ? entry.payload : undefined;
   };
   return (name: string): Adapter => ({
-    upsert: async (id, payload, expiresIn) => {
+    upsert: (id, payload, expiresIn) => {
       store.set(`${name}:${id}`, { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Number.POSITIVE_INFINITY });
+      return Promise.resolve();
     },
-    find: async (id) => live(`${name}:${id}`),
-    findByUid: async (uid) => [...store.keys()].map((k) => (k.startsWith(`${name}:`) ? live(k) : undefined)).find((p) => p?.uid === uid),
-    findByUserCode: async (userCode) =>
-      [...store.keys()].map((k) => (k.startsWith(`${name}:`) ? live(k) : undefined)).find((p) => p?.userCode === userCode),
-    consume: async (id) => {
+    find: (id) => Promise.resolve(live(`${name}:${id}`)),
+    findByUid: (uid) =>
+      Promise.resolve([...store.keys()].map((k) => (k.startsWith(`${name}:`) ? live(k) : undefined)).find((p) => p?.uid === uid)),
+    findByUserCode: (userCode) =>
+      Promise.resolve([...store.keys()].map((k) => (k.startsWith(`${name}:`) ? live(k) : undefined)).find((p) => p?.userCode === userCode)),
+    consume: (id) => {
       const payload = live(`${name}:${id}`);
       if (payload) payload.consumed = Math.floor(Date.now() / 1000);
+      return Promise.resolve();
     },
-    destroy: async (id) => {
+    destroy: (id) => {
       store.delete(`${name}:${id}`);
+      return Promise.resolve();
     },
-    revokeByGrantId: async (grantId) => {
+    revokeByGrantId: (grantId) => {
       for (const [key, entry] of store) if (entry.payload.grantId === grantId) store.delete(key);
+      return Promise.resolve();
     },
   });
 }
