@@ -4,7 +4,6 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Express } from 'express';
 import { ActiveUsersService } from './active-users/active-users.service.js';
 import { requestIdOf } from './audit/request-id.js';
 import { setSecurityHeaders } from './common/security-headers.js';
@@ -86,7 +85,7 @@ export function setupApp(app: NestExpressApplication): AppConfig {
  * same session and checks.
  */
 function matchPathsCaseSensitively(app: NestExpressApplication): void {
-  const express = app.getHttpAdapter().getInstance() as Express;
+  const express = app.getHttpAdapter().getInstance();
   express.set('case sensitive routing', true);
   (express.router as unknown as { caseSensitive: boolean }).caseSensitive = true;
 }

@@ -115,7 +115,7 @@ describe('Redis persistence on reconnect', () => {
     gw = await startTestApp(testEnv(redis.url, { REDIS_ALLOW_EPHEMERAL: 'false' }));
     const health = async (): Promise<{ status: number; body: unknown }> => {
       const res = await fetch(`${gw.url}/health`);
-      return { status: res.status, body: (await res.json()) as unknown };
+      return { status: res.status, body: await res.json() };
     };
     const healthBecomes = async (status: number, reason?: string): Promise<void> => {
       const deadline = Date.now() + WITHIN_MS;

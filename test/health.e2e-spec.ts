@@ -33,7 +33,7 @@ interface FakeUpstream {
 async function startFakeUpstream(): Promise<FakeUpstream> {
   const held: ServerResponse[] = [];
   const sockets = new Set<Socket>();
-  const upstream: FakeUpstream = { url: '', mode: 200, requests: [], close: async () => undefined };
+  const upstream: FakeUpstream = { url: '', mode: 200, requests: [], close: () => Promise.resolve() };
   const server: Server = createServer((req, res) => {
     upstream.requests.push({ method: req.method ?? '', headers: req.headers });
     if (upstream.mode === 'reset') req.socket.destroy();

@@ -25,7 +25,7 @@ async function get(url: string, token?: string): Promise<{ status: number; body:
     headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
     signal: AbortSignal.timeout(ANSWER_WITHIN_MS),
   });
-  return { status: res.status, body: (await res.json()) as unknown };
+  return { status: res.status, body: await res.json() };
 }
 
 /** Polls /health until Redis is reachable again; ioredis reconnects with a bounded backoff. */

@@ -216,5 +216,5 @@ function admissionReply(reply: unknown, script: string): [number, number, number
   }
   const [status] = reply as number[];
   if (status !== 0 && status !== 1 && status !== 2) throw new UnexpectedRedisReplyError(`${script} status ${status}`);
-  return [reply[0] as number, reply[1] as number, reply[2] as number, (reply[3] as string | null | undefined) ?? null];
+  return [reply[0], reply[1], reply[2], (reply[3] as string | null | undefined) ?? null];
 }

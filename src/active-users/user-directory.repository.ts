@@ -96,7 +96,8 @@ export class UserDirectoryRepository {
     const results = (await pipeline.exec()) ?? [];
     return emails.map((email, i) => {
       const [[e1, fields], [e2, ttl], [e3, banTtl]] = results.slice(i * 3, i * 3 + 3) as Array<[Error | null, unknown]>;
-      if (e1 || e2 || e3) throw e1 ?? e2 ?? e3;
+      const failed = e1 ?? e2 ?? e3;
+      if (failed) throw failed;
       const f = fields as Record<string, string>;
       if (!f.last_access) return null;
       return {
@@ -155,7 +156,8 @@ export class UserDirectoryRepository {
         const results = (await pipeline.exec()) ?? [];
         return entries.map((e, i) => {
           const [[err1, fields], [err2, pttl]] = results.slice(i * 2, i * 2 + 2) as Array<[Error | null, unknown]>;
-          if (err1 || err2) throw err1 ?? err2;
+          const failed = err1 ?? err2;
+          if (failed) throw failed;
           const ban = banFromHash(fields as Record<string, string>);
           return ban === null ? null : { ...ban, remainingMs: (pttl as number) >= 0 ? (pttl as number) : null };
         });

@@ -73,7 +73,7 @@ function describeError(err: unknown): { status: number; message: string } {
   if (err instanceof DomainError) return { status: statusOfDomainError(err), message: err.message };
   if (err instanceof HttpException) {
     const res = err.getResponse();
-    const message = typeof res === 'object' && res !== null && 'message' in res ? (res as { message: unknown }).message : err.message;
+    const message = typeof res === 'object' && res !== null && 'message' in res ? res.message : err.message;
     return { status: err.getStatus(), message: Array.isArray(message) ? message.join('; ') : String(message) };
   }
   return { status: 500, message: 'internal error' };

@@ -15,6 +15,7 @@ import type { Request, Response } from 'express';
 import passport from 'passport';
 import Auth0StrategyBase from 'passport-auth0';
 import type { AppConfig } from '../config/app-config.js';
+import { describeValue, toError } from '../common/unknown-value.js';
 
 export const AUTH0_STRATEGY = Symbol('AUTH0_STRATEGY');
 /** What the gateway asks the identity provider for. */
@@ -75,7 +76,7 @@ export class Auth0Strategy extends PassportStrategy(Auth0StrategyBase, 'auth0', 
           : undefined;
     const name = typeof claims.name === 'string' ? claims.name : (profile.displayName ?? '');
     return {
-      subject: String(claims.sub ?? profile.id ?? ''),
+      subject: describeValue(claims.sub ?? profile.id ?? ''),
       email,
       // Only an explicit true counts: a missing claim is not a verified address.
       emailVerified: claims.email_verified === true,
@@ -131,14 +132,12 @@ export function runAuth0(strategy: Auth0Strategy, req: Request, res: Response, o
       Object.create(strategy) as Auth0Strategy,
       { ...options, session: false },
       (err: unknown, user: unknown, info: unknown) => {
-        if (err) done({ kind: 'error', error: err instanceof Error ? err : new Error(String(err)) });
+        if (err) done({ kind: 'error', error: toError(err) });
         else if (!user) done({ kind: 'fail', message: failureMessage(info) });
         else done({ kind: 'success', identity: user as IdpIdentity });
       },
     ) as (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
-    middleware(req, res, (err?: unknown) =>
-      done(err ? { kind: 'error', error: err instanceof Error ? err : new Error(String(err)) } : { kind: 'fail', message: '' }),
-    );
+    middleware(req, res, (err?: unknown) => done(err ? { kind: 'error', error: toError(err) } : { kind: 'fail', message: '' }));
   });
 }
 

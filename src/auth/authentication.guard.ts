@@ -18,10 +18,11 @@ import { AuthRefusalLog } from './auth-refusal-log.js';
 import { JWT_STRATEGY } from './jwt.strategy.js';
 import { readCredentials } from './request-credentials.js';
 import { bannedSessionEmailOf, sessionUserOf } from './session-user.js';
+import { toError } from '../common/unknown-value.js';
 
 class PassportJwtGuard extends AuthGuard(JWT_STRATEGY) {
   override handleRequest<TUser>(err: unknown, user: TUser | false): TUser {
-    if (err) throw err;
+    if (err) throw toError(err);
     if (!user) throw new InvalidCredentialsError();
     return user;
   }

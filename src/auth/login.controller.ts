@@ -206,7 +206,7 @@ export class LoginController {
 
   private async logout(req: Request, res: Response): Promise<void> {
     const auth = sessionAuthOf(req);
-    await destroySession(req.session as Request['session'] | undefined);
+    await destroySession(req.session);
     const { cookieName, secureCookie } = this.config.session;
     res.clearCookie(cookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: secureCookie });
     res.setHeader('cache-control', 'no-store');

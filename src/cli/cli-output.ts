@@ -3,6 +3,7 @@
  * plain fields as `key: value` lines and its lists as aligned tables.
  */
 import type { Column } from './cli-command.js';
+import { describeValue } from '../common/unknown-value.js';
 
 export function renderJson(result: object): string {
   return `${JSON.stringify(result, null, 2)}\n`;
@@ -44,7 +45,7 @@ function cell(value: unknown): string {
   else if (Array.isArray(value))
     text = value.length === 0 ? '-' : value.map((v) => (isPlainObject(v) ? JSON.stringify(v) : String(v))).join(',');
   else if (isPlainObject(value)) text = JSON.stringify(value);
-  else text = String(value);
+  else text = describeValue(value);
   // Text that came from people (names, reasons, user agents) must not move the terminal's cursor.
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);

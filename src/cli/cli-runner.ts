@@ -136,8 +136,7 @@ function messageOf(err: unknown): string {
   if (err instanceof DomainError || err instanceof ConfigError) return err.message;
   if (err instanceof HttpException) {
     const answer = err.getResponse();
-    const message =
-      typeof answer === 'object' && answer !== null && 'message' in answer ? (answer as { message: unknown }).message : err.message;
+    const message = typeof answer === 'object' && answer !== null && 'message' in answer ? answer.message : err.message;
     return Array.isArray(message) ? message.join('; ') : String(message);
   }
   return (err as Error)?.message ?? String(err);

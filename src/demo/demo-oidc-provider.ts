@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import Provider, { type Account, type Adapter, type AdapterFactory, type AdapterPayload, type Configuration } from 'oidc-provider';
 import { DEMO_PEOPLE } from './demo-people.js';
 import { createSelfSignedCert } from './self-signed-cert.js';
+import { describeValue } from '../common/unknown-value.js';
 
 export interface DemoOidcUser {
   readonly email: string;
@@ -118,7 +119,7 @@ export async function startDemoOidcProvider(options: DemoOidcProviderOptions): P
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 600, Session: 86400, Grant: 86400 },
-    jwks: { keys: [{ ...signingKey, kid: 'demo', use: 'sig', alg: 'RS256' } as never] },
+    jwks: { keys: [{ ...signingKey, kid: 'demo', use: 'sig', alg: 'RS256' }] },
   };
   const provider = new Provider(issuerUrl, configuration);
   ready.provider = provider;
@@ -137,7 +138,7 @@ export async function startDemoOidcProvider(options: DemoOidcProviderOptions): P
   async function showInteraction(p: Provider, req: IncomingMessage, res: ServerResponse, error?: string): Promise<void> {
     const details = await p.interactionDetails(req, res);
     if (details.prompt.name === 'login') {
-      page(res, error ? 401 : 200, loginForm(details.uid, String(details.params.login_hint ?? ''), offered, error));
+      page(res, error ? 401 : 200, loginForm(details.uid, describeValue(details.params.login_hint ?? ''), offered, error));
       return;
     }
     // Consent: a first-party application, granted what it asked for.
@@ -213,22 +214,27 @@ function memoryAdapter(): AdapterFactory {
     return entry && entry.expiresAt > Date.now() ? entry.payload : undefined;
   };
   return (name: string): Adapter => ({
-    upsert: async (id, payload, expiresIn) => {
+    upsert: (id, payload, expiresIn) => {
       store.set(`${name}:${id}`, { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Number.POSITIVE_INFINITY });
+      return Promise.resolve();
     },
-    find: async (id) => live(`${name}:${id}`),
-    findByUid: async (uid) => [...store.keys()].map((k) => (k.startsWith(`${name}:`) ? live(k) : undefined)).find((p) => p?.uid === uid),
-    findByUserCode: async (userCode) =>
-      [...store.keys()].map((k) => (k.startsWith(`${name}:`) ? live(k) : undefined)).find((p) => p?.userCode === userCode),
-    consume: async (id) => {
+    find: (id) => Promise.resolve(live(`${name}:${id}`)),
+    findByUid: (uid) =>
+      Promise.resolve([...store.keys()].map((k) => (k.startsWith(`${name}:`) ? live(k) : undefined)).find((p) => p?.uid === uid)),
+    findByUserCode: (userCode) =>
+      Promise.resolve([...store.keys()].map((k) => (k.startsWith(`${name}:`) ? live(k) : undefined)).find((p) => p?.userCode === userCode)),
+    consume: (id) => {
       const payload = live(`${name}:${id}`);
       if (payload) payload.consumed = Math.floor(Date.now() / 1000);
+      return Promise.resolve();
     },
-    destroy: async (id) => {
+    destroy: (id) => {
       store.delete(`${name}:${id}`);
+      return Promise.resolve();
     },
-    revokeByGrantId: async (grantId) => {
+    revokeByGrantId: (grantId) => {
       for (const [key, entry] of store) if (entry.payload.grantId === grantId) store.delete(key);
+      return Promise.resolve();
     },
   });
 }

@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import busboy from 'busboy';
+import { describeValue } from '../common/unknown-value.js';
 
 /** Headers LiteLLM adds to its answers, some of which name internal deployments or key spend. */
 export const LITELLM_INTERNAL_HEADERS: Readonly<Record<string, string>> = {
@@ -143,7 +144,7 @@ function route(req: IncomingMessage, res: ServerResponse, received: ReceivedRequ
     return json(res, 200, { object: 'list', data: [{ id: 'echo-1', object: 'model', created: 0, owned_by: 'echo' }] });
   }
   if (req.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/messages')) {
-    const model = String(body.model ?? '');
+    const model = describeValue(body.model ?? '');
     // Never answers: the caller's timeout or abort ends the request.
     if (model === 'hang') return;
     const delayed = /^delay-(\d+)$/.exec(model);
@@ -174,7 +175,7 @@ function route(req: IncomingMessage, res: ServerResponse, received: ReceivedRequ
     return json(res, 200, {
       object: 'list',
       data: [{ object: 'embedding', index: 0, embedding }],
-      model: String(body.model ?? 'echo-1'),
+      model: describeValue(body.model ?? 'echo-1'),
       usage: { prompt_tokens: 1, total_tokens: 1 },
     });
   }
@@ -232,7 +233,7 @@ function providerError(res: ServerResponse, status: number, anthropic: boolean):
 
 function chatCompletions(res: ServerResponse, body: Record<string, unknown>, delay: number): void {
   const text = `echo: ${lastUserText(body)}`;
-  const model = String(body.model ?? 'echo-1');
+  const model = describeValue(body.model ?? 'echo-1');
   const id = `chatcmpl-echo-${Date.now()}`;
   if (body.stream === true) {
     const words = model === 'slow-stream' ? Array.from({ length: 600 }, (_, i) => `w${i} `) : splitWords(text);
@@ -274,7 +275,7 @@ function chatCompletions(res: ServerResponse, body: Record<string, unknown>, del
 
 function anthropicMessages(res: ServerResponse, body: Record<string, unknown>, delay: number): void {
   const text = `echo: ${lastUserText(body)}`;
-  const model = String(body.model ?? 'echo-1');
+  const model = describeValue(body.model ?? 'echo-1');
   const id = `msg_echo_${Date.now()}`;
   if (body.stream === true) {
     const words = model === 'slow-stream' ? Array.from({ length: 600 }, (_, i) => `w${i} `) : splitWords(text);
@@ -377,7 +378,7 @@ function leakyTraceback(res: ServerResponse, streamed: boolean): void {
 function lastUserText(body: Record<string, unknown>): string {
   const messages = Array.isArray(body.messages) ? (body.messages as Array<{ role?: string; content?: unknown }>) : [];
   const last = [...messages].reverse().find((m) => m.role === 'user');
-  if (!last) return String(body.input ?? body.prompt ?? '');
+  if (!last) return describeValue(body.input ?? body.prompt ?? '');
   if (typeof last.content === 'string') return last.content;
   if (Array.isArray(last.content)) {
     return (last.content as Array<{ type?: string; text?: string }>).map((p) => p.text ?? '').join(' ');

@@ -76,7 +76,9 @@ export class GatewayMetrics {
     REDIS_ERROR_KINDS.map((kind) => [kind, this.redisErrors.labels(kind)]),
   );
   /** requestChildren[family][auth] maps a status code to its bound child. */
-  private readonly requestChildren: Array<Array<Map<number, CounterChild>>> = FAMILIES.map(() => AUTHS.map(() => new Map()));
+  private readonly requestChildren: Array<Array<Map<number, CounterChild>>> = FAMILIES.map(() =>
+    AUTHS.map(() => new Map<number, CounterChild>()),
+  );
   private readonly refusalChildren = new Map<string, CounterChild>();
 
   constructor() {

@@ -43,7 +43,7 @@ export class RedisStoreMarker {
     if (persistenceOf(info, null) === 'aof') return 'aof';
     let savePolicy: string | null;
     try {
-      const reply = (await this.redis.config('GET', 'save')) as string[];
+      const reply = await this.redis.config('GET', 'save');
       savePolicy = reply.length >= 2 ? reply[1] : null;
     } catch (err) {
       // CONFIG renamed away or refused by an ACL: the policy cannot be read. Anything else is a real failure.

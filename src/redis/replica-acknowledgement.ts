@@ -42,10 +42,12 @@ export class ReplicaAcknowledgement implements OnApplicationShutdown {
       const client = await this.client();
       const probe = this.keys.replicationProbe(email);
       const [probed, info] = (await client.pipeline().set(probe, Date.now(), 'PX', PROBE_TTL_MS).info('replication').exec()) ?? [];
-      if (probed?.[0] || info?.[0]) throw probed?.[0] ?? info?.[0];
+      const probeFailed = probed?.[0] ?? info?.[0];
+      if (probeFailed) throw probeFailed;
       if (!/^connected_slaves:[1-9]/m.test(String(info?.[1]))) return 'no-replicas';
       const [again, waited] = (await client.pipeline().set(probe, Date.now(), 'PX', PROBE_TTL_MS).call('WAIT', 1, waitMs).exec()) ?? [];
-      if (again?.[0] || waited?.[0]) throw again?.[0] ?? waited?.[0];
+      const waitFailed = again?.[0] ?? waited?.[0];
+      if (waitFailed) throw waitFailed;
       if (Number(waited?.[1]) >= 1) return 'acknowledged';
       problem = `no Redis replica acknowledged it within ${waitMs} ms`;
     } catch (err) {

@@ -31,7 +31,7 @@ export class RedisSessionStore extends session.Store {
   }
 
   override touch(sid: string, data: SessionData, callback?: () => void): void {
-    settle(this.sessions.touch(sid, data), callback as Callback | undefined);
+    settle(this.sessions.touch(sid, data), callback);
   }
 }
 

@@ -181,7 +181,8 @@ export class TokenCatalogRepository {
       if (entry.x <= nowMs) return { ...base, lastUsedAt: null, status: 'expired', revokedAt: null, revokedBy: null };
       const [[e1, live], [e2, tomb]] = [states[next], states[next + 1]] as Array<[Error | null, Array<string | null>]>;
       next += 2;
-      if (e1 || e2) throw e1 ?? e2;
+      const failed = e1 ?? e2;
+      if (failed) throw failed;
       if (live[0] !== null) {
         return { ...base, lastUsedAt: toTime(live[1]), status: 'active', revokedAt: null, revokedBy: null };
       }

@@ -145,7 +145,8 @@ export class TokenRepository {
       .hgetall(this.keys.token(email, tokenId))
       .hgetall(this.keys.revokedToken(email, tokenId))
       .exec()) ?? []) as Array<[Error | null, Record<string, string>]>;
-    if (e1 || e2) throw e1 ?? e2;
+    const failed = e1 ?? e2;
+    if (failed) throw failed;
     return toRecord(live, 'active') ?? toRecord(revoked, 'revoked');
   }
 

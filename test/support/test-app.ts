@@ -3,7 +3,6 @@
  * (setupApp), listening on a free port. Each app gets its own Redis key prefix.
  */
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
 import type { LoggerService, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -57,13 +56,13 @@ export async function startTestApp(env: Record<string, string>, options: TestApp
   setupApp(app);
   // PORT is 0 (any free port) unless a suite needs to know it up front (PUBLIC_URL, OAuth2 callbacks).
   await app.listen(config.port, '127.0.0.1');
-  const server = app.getHttpServer() as Server;
+  const server = app.getHttpServer();
   const address = server.address() as { port: number };
   return {
     app,
     url: `http://127.0.0.1:${address.port}`,
     config,
-    get: <T>(token: unknown) => app.get(token as never) as T,
+    get: <T>(token: unknown) => app.get<T>(token as never),
     // Sockets without a request in flight are closed by the app's SocketDrainService on close.
     close: () => app.close(),
   };
