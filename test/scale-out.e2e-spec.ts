@@ -3,12 +3,15 @@
  * replica watched by three sentinels. Replica A runs in this process, replica B is the production
  * build in a process of its own (dist/main.js); both share one Redis and nothing else. Whatever one
  * replica is told (tokens, bans, revocations, sign-ins, logouts, admins, cleanup) the other honours,
- * and on Sentinel the gateway follows a failover without losing a ban or a revocation.
+ * and on Sentinel the gateway follows a failover without losing a ban or a revocation. On the
+ * Cluster, with the verified-token cache on for a minute, a ban reaches the other replica's cache
+ * within a second through a master that neither replica listens on.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
 import type { DemoOidcUser } from '../src/demo/demo-oidc-provider.js';
 import { startEchoUpstream, type EchoUpstream } from '../src/demo/echo-upstream.js';
+import { RedisKeys } from '../src/redis/redis-keys.js';
 import { TokensService } from '../src/tokens/tokens.service.js';
 import { startGatewayProcess, type GatewayProcess } from './support/gateway-process.js';
 import { auth0Env, signIn, startTestOidcProvider, type TestOidcProvider } from './support/oidc-provider.js';
@@ -22,6 +25,8 @@ import {
 import { startTestApp, testEnv, type TestApp } from './support/test-app.js';
 
 const WITHIN_MS = 10_000;
+/** How soon a ban must reach the other replica's verified-token cache (as in test/token-propagation.e2e-spec.ts). */
+const PROPAGATION_BOUND_MS = 1000;
 const person = (email: string): DemoOidcUser => ({ email, password: `pw-${email}`, name: email });
 const ADMIN = person('admin@example.com');
 const ROOT = person('root@example.com');
@@ -342,5 +347,54 @@ describe('two replicas on Redis Sentinel, through a failover under load', () => 
       () => chat(r.a.url, banned),
       (status) => status === '200',
     );
+  });
+});
+
+describe('two replicas on a 3-master Redis Cluster with the verified-token cache on for a minute', () => {
+  let r: Replicas;
+  let cluster: TestRedisCluster;
+
+  beforeAll(async () => {
+    const topology = await clusterTopology();
+    cluster = topology.cluster;
+    r = await startReplicas({ ...topology, env: { ...topology.env, TOKEN_CACHE_TTL_MS: '60000' } });
+  }, 90_000);
+  afterAll(async () => {
+    await r?.close();
+  });
+
+  /** Masters with no subscribed connection: neither replica's invalidation subscriber is there. */
+  async function mastersWithoutSubscribers(): Promise<number[]> {
+    const quiet: number[] = [];
+    for (const port of cluster.ports) {
+      const clients = String(await cluster.command(port, 'CLIENT', 'LIST'));
+      if (!/ sub=[1-9]/.test(clients)) quiet.push(port);
+    }
+    return quiet;
+  }
+
+  it('refuses a token cached on replica B within a second of a ban through replica A, published on a master neither listens on', async () => {
+    const keys = r.a.get<RedisKeys>(RedisKeys);
+    const [quiet] = await mastersWithoutSubscribers();
+    expect(quiet).toBeDefined();
+    // A user whose slot (where the ban script runs and PUBLISHes) is on that master.
+    let email = '';
+    for (let i = 0; email === ''; i++) {
+      if ((await cluster.masterOf(keys.ban(`frank${i}@example.com`))) === quiet) email = `frank${i}@example.com`;
+    }
+    const token = await r.mint(email);
+    // Admitted, and so cached, by B.
+    for (let i = 0; i < 5; i++) expect(await chat(r.b.url, token)).toBe('200');
+    const admin = await r.mint(ADMIN.email, ['llm', 'admin']);
+
+    expect(
+      (await api(r.a.url, 'POST', '/api/admin/sessions/revoke-user', admin, { user_email: email, reason: 'propagation' })).status,
+    ).toBe(200);
+    const started = performance.now();
+    let answer = await chat(r.b.url, token);
+    while (answer === '200' && performance.now() - started < 5 * PROPAGATION_BOUND_MS) answer = await chat(r.b.url, token);
+    const elapsedMs = performance.now() - started;
+    expect(answer).toBe('401 user_banned');
+    expect(elapsedMs).toBeLessThan(PROPAGATION_BOUND_MS);
   });
 });

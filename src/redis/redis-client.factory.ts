@@ -46,12 +46,21 @@ export async function createRedisClient(config: AppConfig, purpose: 'shared' | '
  * (the caller decides what a lost subscription means). A Cluster takes its options its own way.
  */
 export function createSubscriber(shared: Redis, connectionName: string): Redis {
-  const client: unknown = shared;
-  if (client instanceof Cluster) {
-    const redisOptions = { ...client.options.redisOptions, connectionName, autoResubscribe: false };
-    return client.duplicate([], { lazyConnect: true, redisOptions }) as unknown as Redis;
+  const cluster = clusterOf(shared);
+  if (cluster !== null) {
+    const redisOptions = { ...cluster.options.redisOptions, connectionName, autoResubscribe: false };
+    return cluster.duplicate([], { lazyConnect: true, redisOptions }) as unknown as Redis;
   }
   return shared.duplicate({ connectionName, autoResubscribe: false, lazyConnect: true });
+}
+
+/**
+ * The shared client as the Cluster it is, or null on one node or Sentinel: for the few checks that
+ * must look at every master (the store markers and persistence, redis-store-marker.ts).
+ */
+export function clusterOf(shared: Redis): Cluster | null {
+  const client: unknown = shared;
+  return client instanceof Cluster ? client : null;
 }
 
 /**

@@ -3,10 +3,11 @@
  * keeps nothing on disk is refused at boot (unless REDIS_ALLOW_EPHEMERAL=true), and a Redis that
  * came back empty closes the gateway until an operator confirms the reset.
  *
- * Detection: the store marker (redis-store-marker.ts) is read at boot, on every reconnect, on
- * every readiness check and every REDIS_CHECK_INTERVAL_MS. Once this process has seen a marker,
- * a missing one, or one written by a process that took the empty Redis for a fresh install,
- * means the data is gone. The hot path only reads the flag set here: no Redis round trip.
+ * Detection: the store marker (redis-store-marker.ts; one per master on a Cluster) is read at
+ * boot, on every reconnect, on every readiness check and every REDIS_CHECK_INTERVAL_MS. Once this
+ * process has seen a marker, a missing one, or one written by a process that took the empty Redis
+ * (or master) for a fresh install, means the data is gone. The hot path only reads the flag set
+ * here: no Redis round trip.
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
@@ -14,7 +15,14 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ConfigError } from '../config/load-config.js';
 import { isRedisUnavailableError } from './redis-errors.js';
 import { REDIS_CLIENT } from './redis.constants.js';
-import { isConfirmation, type RedisPersistence, RedisStoreMarker } from './redis-store-marker.js';
+import {
+  compareMarkers,
+  type NodePersistence,
+  type RedisPersistence,
+  RedisStoreMarker,
+  type StoreMarkerReading,
+  weakestPersistence,
+} from './redis-store-marker.js';
 
 /** What clients are told while the gateway waits for an operator (sign-in, token minting, /v1). */
 export const STORE_RESET_MESSAGE =
@@ -23,10 +31,12 @@ export const STORE_RESET_MESSAGE =
 @Injectable()
 export class RedisDurabilityService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('RedisDurability');
-  /** The marker this process last accepted; null until it has met its Redis. */
-  private knownMarker: string | null = null;
+  /** The markers this process last accepted, by key; null until it has met its Redis. */
+  private knownMarkers: Map<string, string> | null = null;
   private resetDetected = false;
   private persistence: RedisPersistence | null = null;
+  /** The persistence last reported, with the nodes that have it on a Cluster: a change is logged once. */
+  private persistenceReported = '';
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | undefined;
   /** Told once per detection of an emptied Redis (the alerts module subscribes; redis/ imports nothing above it). */
@@ -94,9 +104,12 @@ export class RedisDurabilityService implements OnApplicationBootstrap, OnModuleD
 
   private async checkPersistence(atBoot: boolean): Promise<void> {
     const before = this.persistence;
-    const persistence = await this.marker.persistence();
+    const nodes = await this.marker.persistenceByNode();
+    const persistence = weakestPersistence(nodes);
+    const where = nodesWith(persistence, nodes);
     this.persistence = persistence;
-    if (persistence === before) return;
+    if (`${persistence}${where}` === this.persistenceReported) return;
+    this.persistenceReported = `${persistence}${where}`;
     switch (persistence) {
       case 'aof':
       case 'rdb':
@@ -104,37 +117,44 @@ export class RedisDurabilityService implements OnApplicationBootstrap, OnModuleD
         return;
       case 'unknown':
         this.logger.warn(
-          'Cannot tell whether Redis persists its data (no AOF, and CONFIG GET save is refused); starting anyway: a Redis that comes back empty is still detected',
+          `Cannot tell whether Redis persists its data${where} (no AOF, and CONFIG GET save is refused); starting anyway: a Redis that comes back empty is still detected`,
         );
         return;
-      case 'none':
+      case 'none': {
         if (this.config.failClosed.redisAllowEphemeral) {
-          this.logger.log('Redis keeps nothing on disk (REDIS_ALLOW_EPHEMERAL=true): a Redis restart forgets every token, ban and session');
+          this.logger.log(
+            `Redis keeps nothing on disk${where} (REDIS_ALLOW_EPHEMERAL=true): a Redis restart forgets every token, ban and session`,
+          );
           return;
         }
-        if (atBoot) throw new ConfigError([NOT_PERSISTENT]);
-        this.logger.fatal(`${NOT_PERSISTENT}. The gateway reports not ready until it does.`);
+        const message = notPersistent(where);
+        if (atBoot) throw new ConfigError([message]);
+        this.logger.fatal(`${message}. The gateway reports not ready until it does.`);
         return;
+      }
     }
   }
 
   private async checkMarker(): Promise<void> {
-    if (this.knownMarker === null) {
+    if (this.knownMarkers === null) {
       // First meeting: an empty Redis is taken for a fresh install (nothing to lose yet).
-      this.knownMarker = await this.marker.ensure();
+      this.knownMarkers = valuesOf(await this.marker.ensure());
       return;
     }
-    const value = await this.marker.read();
-    if (value === this.knownMarker) return;
-    if (value !== null && isConfirmation(value)) {
-      if (this.resetDetected) this.logger.warn('An operator confirmed the Redis reset: sign-in, token minting and /v1 resume');
-      this.resetDetected = false;
-      this.knownMarker = value;
+    const found = compareMarkers(this.knownMarkers, await this.marker.read());
+    // A Cluster master whose slots changed has its marker under a key this process never met: written now.
+    const written = found.unmet.length === 0 ? [] : await this.marker.ensure(found.unmet);
+    this.knownMarkers = new Map([...found.accepted, ...valuesOf(written)]);
+    if (found.lost.length === 0) {
+      if (found.confirmed && this.resetDetected) {
+        this.logger.warn('An operator confirmed the Redis reset: sign-in, token minting and /v1 resume');
+      }
+      if (found.confirmed) this.resetDetected = false;
       return;
     }
     if (this.resetDetected) return;
     this.resetDetected = true;
-    const what = value === null ? 'the store marker is gone' : 'the store marker was replaced by one written at boot';
+    const what = found.lost.map(describeLoss).join('; ');
     for (const listener of this.resetListeners) listener(what);
     this.logger.fatal(
       `Redis lost its data (${what}): every ban, revocation and session is gone. ` +
@@ -143,6 +163,27 @@ export class RedisDurabilityService implements OnApplicationBootstrap, OnModuleD
   }
 }
 
-const NOT_PERSISTENT =
-  'Redis keeps nothing on disk (no AOF, no RDB save policy): a restart would forget every ban and revocation. ' +
-  'Turn on AOF (appendonly yes) or set REDIS_ALLOW_EPHEMERAL=true for a throw-away setup';
+function valuesOf(readings: readonly StoreMarkerReading[]): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const { key, value } of readings) if (value !== null) values.set(key, value);
+  return values;
+}
+
+/** `the store marker is gone`; on a Cluster, which master's: `the store marker of the master at host:port is gone`. */
+function describeLoss(lost: StoreMarkerReading): string {
+  const whose = lost.node === null ? 'the store marker' : `the store marker of the master at ${lost.node}`;
+  return `${whose} ${lost.value === null ? 'is gone' : 'was replaced by one written at boot'}`;
+}
+
+/** On a Cluster, ` at host:port, host:port`: the masters with that persistence; nothing on one node or Sentinel. */
+function nodesWith(persistence: RedisPersistence, nodes: readonly NodePersistence[]): string {
+  const addresses = nodes.flatMap((n) => (n.node !== null && n.persistence === persistence ? [n.node] : []));
+  return addresses.length === 0 ? '' : ` at ${addresses.sort().join(', ')}`;
+}
+
+function notPersistent(where: string): string {
+  return (
+    `Redis keeps nothing on disk${where} (no AOF, no RDB save policy): a restart would forget every ban and revocation. ` +
+    'Turn on AOF (appendonly yes) or set REDIS_ALLOW_EPHEMERAL=true for a throw-away setup'
+  );
+}

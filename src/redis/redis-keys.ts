@@ -173,6 +173,14 @@ export class RedisKeys {
     return `${this.prefix}store:marker`;
   }
   /**
+   * String, on a Redis Cluster only: one store marker per master instead of `storeMarker()`, each
+   * under a hash tag chosen so the key lands in a slot that master serves (redis-store-marker.ts
+   * picks the tags). Written and read like `storeMarker()`; never expires.
+   */
+  clusterStoreMarker(tag: string): string {
+    return `${this.prefix}store:marker:{${tag}}`;
+  }
+  /**
    * String: written after a user's security write (ban, unban, revocation), with a short TTL, on the
    * connection that then WAITs for a replica: in the user's slot, so on the same master.
    */

@@ -70,7 +70,37 @@ export interface TestRedisCluster {
   /** `host:port,host:port,host:port`: the value of REDIS_CLUSTER_NODES. */
   readonly nodes: string;
   readonly ports: readonly number[];
+  /** One command on the node at a port (FLUSHALL, CONFIG SET, SCAN, ...), on a connection of its own. */
+  command(port: number, ...command: [string, ...(string | number)[]]): Promise<unknown>;
+  /** The port of the master serving a key's slot. */
+  masterOf(key: string): Promise<number>;
+  /** Moves one slot, with its keys, to the master at a port, as a resharding does (MIGRATING/IMPORTING, MIGRATE, SETSLOT NODE). */
+  moveSlot(slot: number, toPort: number): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The port of the master serving a slot, from CLUSTER SLOTS as one node sees it. */
+async function masterOfSlot(askedPort: number, slot: number): Promise<number> {
+  const ranges = (await ask(askedPort, 'CLUSTER', 'SLOTS')) as Array<[number, number, [string, number, ...unknown[]], ...unknown[]]>;
+  const range = ranges.find(([first, last]) => first <= slot && slot <= last);
+  if (range === undefined) throw new Error(`no master serves slot ${slot}`);
+  return range[2][1];
+}
+
+async function moveSlot(ports: readonly number[], slot: number, to: number): Promise<void> {
+  const from = await masterOfSlot(to, slot);
+  if (from === to) return;
+  const fromId = String(await ask(from, 'CLUSTER', 'MYID'));
+  const toId = String(await ask(to, 'CLUSTER', 'MYID'));
+  await ask(to, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', fromId);
+  await ask(from, 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', toId);
+  for (;;) {
+    const keys = (await ask(from, 'CLUSTER', 'GETKEYSINSLOT', slot, 100)) as string[];
+    if (keys.length === 0) break;
+    await ask(from, 'MIGRATE', '127.0.0.1', to, '', 0, 5000, 'KEYS', ...keys);
+  }
+  for (const port of [to, from, ...ports.filter((p) => p !== to && p !== from)]) await ask(port, 'CLUSTER', 'SETSLOT', slot, 'NODE', toId);
+  for (const port of ports) await until(`node ${port} to see slot ${slot} on ${to}`, async () => (await masterOfSlot(port, slot)) === to);
 }
 
 /** Three masters, slots spread over them, no replicas; ready (cluster_state:ok on every node) when it resolves. */
@@ -113,9 +143,13 @@ export async function startTestRedisCluster(): Promise<TestRedisCluster> {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+  const ports = nodes.map((n) => n.port);
   return {
     nodes: nodes.map((n) => `127.0.0.1:${n.port}`).join(','),
-    ports: nodes.map((n) => n.port),
+    ports,
+    command: (port, ...command) => ask(port, ...command),
+    masterOf: async (key) => masterOfSlot(ports[0], Number(await ask(ports[0], 'CLUSTER', 'KEYSLOT', key))),
+    moveSlot: (slot, to) => moveSlot(ports, slot, to),
     close: async () => {
       await stopAll(nodes);
       rmSync(dir, { recursive: true, force: true });
