@@ -3,7 +3,6 @@
  * header and every header that could re-route the call are dropped, and the verified email is attached
  * in headers and in the body fields LiteLLM reads for cost tracking.
  */
-import type { IncomingHttpHeaders } from 'node:http';
 
 /** Header names (normalised: lower case, "_" read as "-") that never pass from the client. */
 const DROPPED_EXACT = new Set([
@@ -65,29 +64,6 @@ export function isIdentityHeader(name: string): boolean {
 export function isRoutingHeader(name: string): boolean {
   const n = normalise(name);
   return ROUTING_EXACT.has(n) || ROUTING_PREFIXES.some((p) => n.startsWith(p));
-}
-
-/** Names of the request headers to remove before forwarding: identity and re-routing headers. */
-export function droppedHeaderNames(headers: IncomingHttpHeaders): string[] {
-  return Object.keys(headers).filter((name) => isIdentityHeader(name) || isRoutingHeader(name));
-}
-
-export interface VerifiedIdentity {
-  email: string;
-  tokenId?: string;
-  requestId: string;
-}
-
-/** Headers the gateway sets on every forwarded request. */
-export function identityHeaders(identity: VerifiedIdentity): Record<string, string> {
-  const headers: Record<string, string> = {
-    'x-litellm-customer-id': identity.email,
-    'x-litellm-end-user-id': identity.email,
-    'x-gateway-user-email': identity.email,
-    'x-request-id': identity.requestId,
-  };
-  if (identity.tokenId) headers['x-gateway-token-id'] = identity.tokenId;
-  return headers;
 }
 
 /**

@@ -18,7 +18,6 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { TokenClaims } from '../tokens/token-claims.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { UpstreamCallMetrics } from '../metrics/upstream-call-metrics.js';
-import { droppedHeaderNames, identityHeaders } from './identity.js';
 import { restampJsonBody } from './json-body.js';
 import { allowedLlmPath } from './llm-path.js';
 import { rewriteMultipart, type RewrittenForm } from './multipart-body.js';
@@ -30,6 +29,7 @@ import { adviseRetry } from './retry-advice.js';
 import { SteeringFields } from './steering-fields.js';
 import { UpstreamConcurrency } from './upstream-concurrency.js';
 import { type RelayedAnswer, UpstreamAnswers } from './upstream-response.js';
+import { UpstreamHeaders, wantsClose } from './upstream-headers.js';
 import { relayAnswer, UpstreamRelay } from './upstream-relay.js';
 import { REQUEST_ID } from '../common/ids.js';
 
@@ -62,6 +62,7 @@ type ProxiedRequest = IncomingMessage & { gateway?: ProxyState };
 export class ProxyMiddleware implements OnApplicationShutdown {
   private readonly logger = new Logger('Proxy');
   private readonly relay: UpstreamRelay;
+  private readonly upstreamHeaders: UpstreamHeaders;
   private readonly steering: SteeringFields;
   private readonly answers: UpstreamAnswers;
   private readonly concurrency: UpstreamConcurrency;
@@ -79,6 +80,11 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       this.logger.warn('UPSTREAM_API_KEY is empty: calls reach the upstream without a credential');
     }
     this.relay = new UpstreamRelay({ url: config.upstream.url, maxSockets: config.requests.upstreamMaxSockets });
+    this.upstreamHeaders = new UpstreamHeaders({
+      host: this.relay.host,
+      apiKey: config.upstream.apiKey,
+      authHeader: config.upstream.authHeader,
+    });
     this.steering = new SteeringFields(config.requests.blockedFields);
     this.concurrency = new UpstreamConcurrency(config.requests.upstreamMaxConcurrent, config.requests.upstreamMaxConcurrentPerUser);
     this.answers = new UpstreamAnswers({
@@ -229,8 +235,16 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     // The client left while its body was read: nothing to send.
     if (res.destroyed) return;
     state.startedAt = performance.now();
-    this.rewriteHeaders(req, state);
-    const upstreamReq = this.relay.open(req.method ?? 'GET', req.url ?? '/', req.headers);
+    state.clientWantsClose = wantsClose(req.headers.connection);
+    // Final before the request is opened: once it exists its headers may already be on the wire.
+    const headers = this.upstreamHeaders.build(req.headers, {
+      email: state.user.email,
+      tokenId: state.user.tokenId,
+      requestId: state.requestId,
+      bodyLength: state.body?.length,
+      formContentType: state.form?.contentType,
+    });
+    const upstreamReq = this.relay.open(req.method ?? 'GET', req.url ?? '/', headers);
     state.upstreamRequest = upstreamReq;
     upstreamReq.setTimeout(this.config.upstream.timeoutMs, () => {
       state.timedOut = true;
@@ -258,37 +272,6 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       return;
     }
     relayAnswer(upstreamRes, res);
-  }
-
-  /**
-   * Turns the client's headers into the upstream request's, in place, before the upstream request
-   * is opened with them: once it exists its headers may already be on the wire, so nothing about
-   * identity is left to a later edit.
-   */
-  private rewriteHeaders(req: IncomingMessage, state: ProxyState): void {
-    const headers = req.headers;
-    state.clientWantsClose = /(^|,)\s*close\s*(,|$)/i.test(headers.connection ?? '');
-    // Node has answered the client's `Expect: 100-continue` already; the upstream hop needs none.
-    delete headers.expect;
-    for (const name of hopByHopHeaderNames(headers)) delete headers[name];
-    for (const name of droppedHeaderNames(headers)) delete headers[name];
-    // The upstream hop is the gateway's own pooled connection, whatever the client asked for its hop.
-    headers.connection = 'keep-alive';
-    headers.host = this.relay.host;
-    Object.assign(headers, identityHeaders({ email: state.user.email, tokenId: state.user.tokenId, requestId: state.requestId }));
-    if (this.config.upstream.apiKey) {
-      if (this.config.upstream.authHeader === 'x-api-key') headers['x-api-key'] = this.config.upstream.apiKey;
-      else headers.authorization = `Bearer ${this.config.upstream.apiKey}`;
-    }
-    if (state.body !== undefined) {
-      delete headers['transfer-encoding'];
-      headers['content-length'] = String(state.body.length);
-    } else if (state.form !== undefined) {
-      // The re-encoded form's length is known only at its end: it goes chunked.
-      delete headers['content-length'];
-      delete headers['transfer-encoding'];
-      headers['content-type'] = state.form.contentType;
-    }
   }
 
   /**
@@ -358,26 +341,6 @@ export class ProxyMiddleware implements OnApplicationShutdown {
   onApplicationShutdown(): void {
     this.relay.close();
   }
-}
-
-/** Headers that belong to the client's hop (RFC 9110 7.6.1). */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade'];
-/** Never dropped on the Connection header's say-so: the request would lose its framing or target. */
-const FRAMING = new Set(['content-length', 'transfer-encoding', 'host', 'content-type']);
-
-/**
- * The client's hop-by-hop headers, including those its Connection header names: forwarded, they
- * would let a client have an intermediary in front of the upstream strip the identity headers.
- */
-function hopByHopHeaderNames(headers: IncomingMessage['headers']): string[] {
-  const connection = headers.connection;
-  if (connection === undefined) return HOP_BY_HOP.filter((name) => headers[name] !== undefined);
-  const named = connection
-    .toLowerCase()
-    .split(',')
-    .map((name) => name.trim())
-    .filter((name) => name !== '' && !FRAMING.has(name));
-  return [...HOP_BY_HOP, ...named].filter((name) => headers[name] !== undefined);
 }
 
 /** LLM endpoints that take multipart file uploads. */

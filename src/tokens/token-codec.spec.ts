@@ -99,3 +99,50 @@ describe('TokenCodec', () => {
     expect(sut.verify(signWith({ alg: 'HS256' }, claims({ aud: ['x', 'gw-api'] })), now)).not.toBeNull();
   });
 });
+
+describe('TokenCodec signature memo', () => {
+  const memo = (entries: number): TokenCodec =>
+    new TokenCodec({ secret: SECRET, issuer: 'gw', audience: 'gw-api', maxLifetimeSeconds: 90 * 86400, memoEntries: entries });
+
+  it('checks the claims of a remembered token every time: it expires on time', () => {
+    const codec = memo(10);
+    const token = codec.sign(claims());
+    expect(codec.verify(token, now)).not.toBeNull();
+    expect(codec.verify(token, now + 3600)).toBeNull();
+    expect(codec.check(token, now + 3600)?.kind).toBe('expired');
+  });
+
+  it('remembers no forged token: a changed signature is refused after the genuine one was accepted', () => {
+    const codec = memo(10);
+    const token = codec.sign(claims());
+    expect(codec.verify(token, now)).not.toBeNull();
+    const forged = `${token.slice(0, -2)}${token.endsWith('AA') ? 'AB' : 'AA'}`;
+    expect(codec.verify(forged, now)).toBeNull();
+    expect(codec.verify(forged, now)).toBeNull();
+  });
+
+  it('gives claims nobody can change for the next caller', () => {
+    const codec = memo(10);
+    const token = codec.sign(claims());
+    const first = codec.verify(token, now) as unknown as Record<string, unknown>;
+    expect(() => {
+      first.sub = 'mallory@example.com';
+    }).toThrow(TypeError);
+    expect(codec.verify(token, now)?.sub).toBe('alice@example.com');
+  });
+
+  it('stays correct past its bound: every token still verifies, each with its own claims', () => {
+    const codec = memo(2);
+    const tokens = ['a', 'b', 'c', 'd'].map((n) => codec.sign(claims({ name: n })));
+    for (let round = 0; round < 3; round++) {
+      tokens.forEach((token, i) => expect(codec.verify(token, now)?.name).toBe(['a', 'b', 'c', 'd'][i]));
+    }
+  });
+
+  it('a token signed with another key stays refused whatever the memo holds', () => {
+    const codec = memo(10);
+    const genuine = codec.sign(claims());
+    expect(codec.verify(genuine, now)).not.toBeNull();
+    expect(codec.verify(signWith({ alg: 'HS256', typ: 'JWT' }, claims(), 'another-secret-that-is-long-enough-too'), now)).toBeNull();
+  });
+});

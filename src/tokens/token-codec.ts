@@ -19,6 +19,12 @@ export interface TokenCodecOptions {
   issuer: string;
   audience: string;
   maxLifetimeSeconds: number;
+  /**
+   * Most tokens whose signature is remembered as checked (TOKEN_CACHE_MAX_ENTRIES; 0: none). A
+   * signature is a property of the token's text and the key, so a token seen before costs a map
+   * lookup instead of an HMAC and a JSON parse; its claims (expiry included) are checked every time.
+   */
+  memoEntries?: number;
 }
 
 /** Why a token was refused (log only); `problem` is null for a token verify() accepts. */
@@ -43,14 +49,19 @@ export function tokenCodecOf(config: AppConfig): TokenCodec {
     issuer: config.jwt.issuer,
     audience: config.jwt.audience,
     maxLifetimeSeconds: config.tokens.maxDays * 86400,
+    memoEntries: config.tokenCache.maxEntries,
   });
 }
 
 export class TokenCodec {
   private readonly key: KeyObject;
+  /** Payloads of tokens whose signature was valid, by the token's exact text; oldest first. */
+  private readonly checked = new Map<string, Readonly<Record<string, unknown>>>();
+  private readonly memoEntries: number;
 
   constructor(private readonly options: TokenCodecOptions) {
     this.key = createSecretKey(Buffer.from(options.secret, 'utf8'));
+    this.memoEntries = options.memoEntries ?? 0;
   }
 
   sign(claims: TokenClaims): string {
@@ -97,8 +108,22 @@ export class TokenCodec {
     return { problem: expired ? 'expired' : 'invalid_claims', sub, jti };
   }
 
-  /** The payload of a well-formed HS256 token whose signature is valid, or null. */
-  private signedPayload(token: string): Record<string, unknown> | null {
+  /**
+   * The payload of a well-formed HS256 token whose signature is valid, or null. Only valid
+   * signatures are remembered: a forged token is checked (and refused) every time.
+   */
+  private signedPayload(token: string): Readonly<Record<string, unknown>> | null {
+    const known = this.checked.get(token);
+    if (known !== undefined) return known;
+    const payload = this.verifiedPayload(token);
+    if (payload !== null && this.memoEntries > 0) {
+      if (this.checked.size >= this.memoEntries) this.checked.delete(this.checked.keys().next().value as string);
+      this.checked.set(token, Object.freeze(payload));
+    }
+    return payload;
+  }
+
+  private verifiedPayload(token: string): Record<string, unknown> | null {
     if (token.length > 4096) return null;
     const firstDot = token.indexOf('.');
     const secondDot = token.indexOf('.', firstDot + 1);
@@ -126,7 +151,7 @@ export class TokenCodec {
   }
 
   /** The claim rules, shared by every verifier of gateway tokens. */
-  claimsAreValid(c: Record<string, unknown>, nowSeconds: number): boolean {
+  claimsAreValid(c: Readonly<Record<string, unknown>>, nowSeconds: number): boolean {
     const { iss, aud, sub, email, jti, iat, exp, nbf, name, scope } = c;
     if (iss !== this.options.issuer) return false;
     if (aud !== this.options.audience && !(Array.isArray(aud) && aud.includes(this.options.audience))) return false;
