@@ -171,8 +171,23 @@ function redisPing(port) {
   });
 }
 
+/**
+ * Node's flags of the production start (`npm start`, and the Docker image's CMD, which a test keeps
+ * alike): the gateway is measured as it runs. BENCH_NODE_FLAGS="..." measures other flags.
+ */
+function productionNodeFlags() {
+  if (process.env.BENCH_NODE_FLAGS !== undefined) return process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean);
+  const start = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start;
+  const words = start.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.indexOf('dist/main.js'));
+}
+
 async function startGateway(env, cwd, dist, name = 'gateway') {
-  const child = spawn(process.execPath, ['--import', GUARD, join(dist, 'main.js')], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...productionNodeFlags(), '--import', GUARD, join(dist, 'main.js')], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const entry = track(name, child);
   const base = `http://127.0.0.1:${env.PORT}`;
   for (let i = 0; i < 600; i++) {

@@ -93,6 +93,17 @@ describe('deploy/kubernetes', () => {
     expect(pod.terminationGracePeriodSeconds! * 1000).toBeGreaterThan(Number(data.SHUTDOWN_GRACE_MS) + preStopSeconds * 1000);
   });
 
+  it('starts the image with the same Node flags as npm start (the flags the benchmark measures)', () => {
+    const start = (JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    const dockerfile = readFileSync(join(process.cwd(), 'docker', 'Dockerfile'), 'utf8');
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile);
+    expect(cmd).not.toBeNull();
+    expect((JSON.parse(cmd![1]) as string[]).join(' ')).toBe(start);
+    // The container runs the image's command: a manifest that set one would drop the flags.
+    expect(container.command).toBeUndefined();
+    expect(container.args).toBeUndefined();
+  });
+
   describe('probes against the real app', () => {
     let stack: GatewayStack;
     beforeAll(async () => {
