@@ -79,6 +79,24 @@ export interface BodyLimits {
   readonly idleMs: number;
 }
 
+/**
+ * The whole body, when it has all arrived already (a small body usually comes in the same packets as
+ * its headers): taken at once, with no listeners and no timer; null when some is still to come.
+ * Throws BodyTooLargeError past the limit, as readBody rejects.
+ */
+export function bufferedBody(req: IncomingMessage, limits: BodyLimits): Buffer | null {
+  if (!req.complete || req.readableFlowing === true || req.readableEnded) return null;
+  if (req.readableLength > limits.limitBytes) {
+    req.resume();
+    throw new BodyTooLargeError(limits.limitBytes);
+  }
+  // read() hands over everything buffered and lets the stream end, so Node reuses the connection.
+  const body = req.read() as Buffer | null;
+  return body ?? EMPTY;
+}
+
+const EMPTY = Buffer.alloc(0);
+
 /** Reads a request body into memory. Rejects with BodyTooLargeError, BodyIdleError or BodyAbortedError. */
 export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
   return new Promise((resolve, reject) => {
