@@ -8,6 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ReceivedRequest } from '../src/demo/echo-upstream.js';
 import { startGatewayStack, type GatewayStack } from './support/gateway-stack.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
 
 const REROUTING_HEADERS: Record<string, string> = {
   'X-Original-URL': '/admin/delete-everything',
@@ -99,5 +100,37 @@ describe('re-routing headers and query credentials', () => {
     const { status, received } = await send('GET', target, {});
     expect(status).toBe(200);
     expect(received.url).toBe(forwarded);
+  });
+});
+
+describe('an upstream behind a path prefix (UPSTREAM_URL with a path)', () => {
+  let stack: GatewayStack;
+  let prefixed: TestApp;
+  let token: string;
+
+  beforeAll(async () => {
+    stack = await startGatewayStack();
+    // A trailing slash too: the prefix is joined to the call's path with exactly one slash.
+    prefixed = await startTestApp({ ...stack.env, UPSTREAM_URL: `${stack.upstream.url}/litellm/` });
+    token = (await stack.mint('prefix@example.com')).token;
+  });
+  afterAll(async () => {
+    await prefixed?.close();
+    await stack?.close();
+  });
+
+  it('sends the call under the prefix, with its query, to the prefix host', async () => {
+    const requestId = `prefix-${process.pid}`;
+    const res = await fetch(`${prefixed.url}/v1/chat/completions?limit=2`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-request-id': requestId },
+      body: JSON.stringify({ model: 'echo-1', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    // The echo upstream serves no route under /litellm: its 404 comes back as it is.
+    expect(res.status).toBe(404);
+    const received = stack.upstream.requests.filter((r) => r.headers['x-request-id'] === requestId);
+    expect(received.map((r) => r.url)).toEqual(['/litellm/v1/chat/completions?limit=2']);
+    expect(received[0].headers.host).toBe(new URL(stack.upstream.url).host);
+    expect(received[0].json?.user).toBe('prefix@example.com');
   });
 });
