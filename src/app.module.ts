@@ -27,9 +27,7 @@ import { TokensModule } from './tokens/tokens.module.js';
 import { WebModule } from './web/web.module.js';
 
 @Module({
-  // WebModule first: it owns `/` (the web pages), ahead of the login module's old landing page.
   imports: [
-    WebModule,
     ConfigModule,
     RedisModule,
     RedisDurabilityModule,
@@ -45,6 +43,7 @@ import { WebModule } from './web/web.module.js';
     CleanupModule,
     CleanupScheduleModule,
     OpenApiModule,
+    WebModule,
   ],
   providers: [
     // Before everything: a store that lost its data closes every route but /health (issue #7).

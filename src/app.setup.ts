@@ -8,6 +8,7 @@ import { ActiveUsersService } from './active-users/active-users.service.js';
 import { requestIdOf } from './audit/request-id.js';
 import { setSecurityHeaders } from './common/security-headers.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
+import { SHUTDOWN_SIGNALS } from './lifecycle/shutdown-signals.js';
 import { restAccessLog } from './logging/rest-access-log.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { requestObserver } from './metrics/http-metrics.js';
@@ -23,7 +24,7 @@ export function setupApp(app: NestExpressApplication): AppConfig {
   const config = app.get<AppConfig>(APP_CONFIG);
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
-  app.enableShutdownHooks();
+  app.enableShutdownHooks(SHUTDOWN_SIGNALS);
   matchPathsCaseSensitively(app);
   // Idle keep-alive sockets outlive the clients' and load balancers' own idle timers (often 60 s), so a
   // client never sends a request on a socket the gateway is closing at that moment.

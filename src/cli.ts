@@ -6,22 +6,12 @@
 import 'reflect-metadata';
 import { type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { cliLoggerOptions } from './cli/cli-logger.js';
 import { runCli } from './cli/cli-runner.js';
 import { CliModule } from './cli/cli.module.js';
 import { readEnvironment } from './config/environment.js';
-import { ConfigError, loadConfig } from './config/load-config.js';
-import { configuredSecrets, PinoLoggerService } from './logging/pino-logger.service.js';
-
-/**
- * Nest's logs go to stderr so stdout stays the result: warnings and errors (LOG_LEVEL may lower it to
- * errors only), the same structured lines as the server's, `pretty` on a terminal unless LOG_FORMAT says.
- */
-function stderrLogger(): PinoLoggerService {
-  const config = loadConfig(readEnvironment());
-  const level = config.logLevel === 'error' ? 'error' : 'warn';
-  const format = process.env.LOG_FORMAT === undefined && process.stderr.isTTY ? 'pretty' : config.logFormat;
-  return new PinoLoggerService({ level, format, secrets: configuredSecrets(config), destination: 2 });
-}
+import { ConfigError } from './config/load-config.js';
+import { PinoLoggerService } from './logging/pino-logger.service.js';
 
 async function main(argv: string[]): Promise<number> {
   let app: INestApplicationContext | undefined;
@@ -29,7 +19,11 @@ async function main(argv: string[]): Promise<number> {
     return await runCli(
       argv,
       { write: (text) => process.stdout.write(text), error: (text) => process.stderr.write(text), isTTY: process.stdout.isTTY === true },
-      async () => (app ??= await NestFactory.createApplicationContext(CliModule, { logger: stderrLogger(), abortOnError: false })),
+      async () =>
+        (app ??= await NestFactory.createApplicationContext(CliModule, {
+          logger: new PinoLoggerService(cliLoggerOptions(readEnvironment(), process.stderr.isTTY === true)),
+          abortOnError: false,
+        })),
     );
   } finally {
     // The command's outcome is already decided (and printed); a failure while closing does not undo it.

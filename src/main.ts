@@ -6,6 +6,7 @@ import { AppModule } from './app.module.js';
 import { setupApp } from './app.setup.js';
 import { readEnvironment } from './config/environment.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
+import { ignoreSignalsThatDoNotStop } from './lifecycle/shutdown-signals.js';
 import { configuredSecrets, PinoLoggerService } from './logging/pino-logger.service.js';
 
 async function bootstrap(): Promise<void> {
@@ -15,6 +16,7 @@ async function bootstrap(): Promise<void> {
   const logger = new PinoLoggerService({ level: env.logLevel, format: env.logFormat, secrets: configuredSecrets(env), destination: 1 });
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, abortOnError: false, logger });
   const config = setupApp(app);
+  ignoreSignalsThatDoNotStop();
   await app.listen(config.port, config.host);
   Logger.log(`LLM gateway listening on http://${config.host}:${config.port} -> ${config.upstream.url}`, 'Bootstrap');
 }

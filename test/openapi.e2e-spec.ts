@@ -149,6 +149,11 @@ describe('OpenAPI document (/docs, /docs-json)', () => {
     expect(problems).toEqual([]);
   });
 
+  it('declares each route in one controller only (a second one would never be reached, yet documented)', () => {
+    const seen = controllerRoutes(gw).map((r) => `${r.method.toUpperCase()} ${r.path}`);
+    expect(seen.filter((route, i) => seen.indexOf(route) !== i)).toEqual([]);
+  });
+
   it('documents both auth schemes, the cookie under its real name', () => {
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.components.securitySchemes.session).toMatchObject({ type: 'apiKey', in: 'cookie', name: gw.config.session.cookieName });

@@ -1,6 +1,7 @@
 /**
  * The production entry point (dist/main.js) stops cleanly on SIGTERM: idle keep-alive sockets do
- * not hold it open, and a request in flight still gets its whole answer.
+ * not hold it open, and a request in flight still gets its whole answer. SIGUSR2 (profilers, heap
+ * tools) and SIGHUP (a closed terminal) do not stop it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
@@ -23,21 +24,42 @@ describe('shutdown', () => {
     await redis?.close();
   });
 
-  it('exits on SIGTERM despite an idle socket, after finishing a stream in flight', async () => {
+  it('keeps serving through SIGUSR2 and SIGHUP, then exits on SIGTERM despite an idle socket, after finishing a stream in flight', async () => {
     const port = await freePort();
-    const env = testEnv(redis.url, { UPSTREAM_URL: upstream.url, PORT: String(port), LOG_LEVEL: 'error' });
+    const env = testEnv(redis.url, { UPSTREAM_URL: upstream.url, PORT: String(port), LOG_LEVEL: 'warn' });
     const { PATH, HOME } = process.env;
-    const gateway: ChildProcess = spawn(process.execPath, ['dist/main.js'], { env: { PATH, HOME, ...env }, stdio: 'ignore' });
+    const gateway: ChildProcess = spawn(process.execPath, ['dist/main.js'], {
+      env: { PATH, HOME, ...env },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let log = '';
+    gateway.stdout!.on('data', (c: Buffer) => (log += c.toString()));
     // Nest closes the app, then re-raises the signal: a clean stop ends by SIGTERM (or exit code 0).
     const exited = new Promise<string>((resolve) => gateway.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
     const base = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 100; i++) {
-      const up = await fetch(`${base}/health`).then(
+    const healthy = (): Promise<boolean> =>
+      fetch(`${base}/health`).then(
         (r) => r.ok,
         () => false,
       );
-      if (up) break;
+    for (let i = 0; i < 100; i++) {
+      if (await healthy()) break;
       await new Promise((r) => setTimeout(r, 100));
+    }
+
+    for (const signal of ['SIGUSR2', 'SIGHUP'] as const) {
+      gateway.kill(signal);
+      // The gateway logs the signal it ignores; had the signal stopped it, it exits instead.
+      const outcome = await Promise.race([
+        exited.then((how) => `exited (${how})`),
+        (async (): Promise<string> => {
+          while (!log.includes(`${signal} ignored`) && gateway.exitCode === null && gateway.signalCode === null)
+            await new Promise((r) => setTimeout(r, 50));
+          return 'ignored';
+        })(),
+      ]);
+      expect({ signal, outcome }).toEqual({ signal, outcome: 'ignored' });
+      expect(await healthy()).toBe(true);
     }
 
     const minted = spawn(process.execPath, ['dist/cli.js', 'token', 'create', '--email', 'stop@example.com'], {

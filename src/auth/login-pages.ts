@@ -1,6 +1,5 @@
 /**
- * The few small HTML pages of the browser login: outcome pages, the landing page and logout
- * confirmation. No script at all; their one inline style block is let in by its hash (pagePolicy).
+ * The few small HTML pages of the browser login: outcome pages and the logout confirmation. No script at all; their one inline style block is let in by its hash (pagePolicy).
  */
 import { createHash } from 'node:crypto';
 import { contentSecurityPolicy } from '../common/security-headers.js';
@@ -30,31 +29,6 @@ export function outcomePage(
 ): string {
   const links = actions.map((a) => `<a class="button" href="${escapeHtml(a.href)}">${escapeHtml(a.label)}</a>`).join(' ');
   return layout(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p>${links}</p>`);
-}
-
-export interface HomeView {
-  readonly signedIn: { email: string; name: string; expiresAt: number; csrfToken: string } | null;
-  readonly loginEnabled: boolean;
-}
-
-export function homePage(view: HomeView): string {
-  if (view.signedIn) {
-    const s = view.signedIn;
-    return layout(
-      'LLM gateway',
-      `<h1>LLM gateway</h1>
-<p>Signed in as <strong>${escapeHtml(s.name || s.email)}</strong> (${escapeHtml(s.email)}). This session ends at ${escapeHtml(new Date(s.expiresAt).toISOString())} at the latest.</p>
-<ul>
-<li><a href="/api/me">/api/me</a>: who you are, and the CSRF token scripts on this origin send in <code>X-CSRF-Token</code></li>
-<li><a href="/api/token/list">/api/token/list</a>: your API tokens; create one with <code>POST /api/token/generate</code></li>
-</ul>
-${logoutForm(s.csrfToken)}`,
-    );
-  }
-  const login = view.loginEnabled
-    ? '<p><a class="button" href="/auth/login">Sign in</a></p>'
-    : '<p>Browser login is not configured on this gateway; use an API token.</p>';
-  return layout('LLM gateway', `<h1>LLM gateway</h1><p>You are not signed in.</p>${login}`);
 }
 
 /** What GET /auth/logout shows: a form that signs out by POST with the CSRF token (a link alone never does). */

@@ -2,8 +2,8 @@
  * Browser login through Auth0: /auth/login sends the browser to the identity provider with state,
  * PKCE and a nonce; /auth/callback turns its answer into a Redis session on a new session id;
  * POST /auth/logout (with the CSRF token) ends it and sends the browser through the provider's
- * logout; GET /auth/logout only shows a form that does that POST. `/` is a small landing page.
- * Failures end on a page that says why, with no session.
+ * logout; GET /auth/logout only shows a form that does that POST. Failures end on a page that
+ * says why, with no session. `/` and the other pages belong to the web pages (src/web).
  */
 import { Controller, Get, Inject, Logger, Post, Req, Res, UseFilters } from '@nestjs/common';
 import {
@@ -24,7 +24,7 @@ import type { SessionAuth } from '../sessions/session-data.js';
 import { LOGIN_STATE_TTL_SECONDS, SessionsService } from '../sessions/sessions.service.js';
 import { AUTH0_SCOPE, AUTH0_STRATEGY, type Auth0Strategy, runAuth0 } from './auth0.strategy.js';
 import { LoginError } from './login-error.js';
-import { homePage, logoutConfirmPage, pagePolicy } from './login-pages.js';
+import { logoutConfirmPage, pagePolicy } from './login-pages.js';
 import { LoginPageFilter } from './login-page.filter.js';
 import { LoginService } from './login.service.js';
 import { safeReturnTo } from './return-to.js';
@@ -46,19 +46,6 @@ export class LoginController {
     private readonly sessions: SessionsService,
     private readonly activeUsers: ActiveUsersService,
   ) {}
-
-  /** Landing page: who is signed in, or a sign-in link. */
-  @Public()
-  @Get()
-  @ApiOperation({ summary: 'Landing page: who is signed in, or a sign-in link' })
-  @ApiOkResponse({ description: 'An HTML page' })
-  home(@Req() req: Request, @Res() res: Response): void {
-    const auth = sessionAuthOf(req);
-    const signedIn = auth
-      ? { email: auth.email, name: auth.name, expiresAt: this.sessions.expiresAt(auth), csrfToken: auth.csrfToken }
-      : null;
-    this.sendPage(res, homePage({ signedIn, loginEnabled: this.login.enabled }));
-  }
 
   /** Starts a login; `returnTo` (a path on this gateway) is where the browser lands afterwards. */
   @Public()

@@ -27,3 +27,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }
+
+/**
+ * Whether the environment sets a variable, read as the schema reads it (a blank value is not set):
+ * for a caller whose own default differs from the schema's (the CLI logs `pretty` on a terminal).
+ */
+export function isSet(env: Readonly<Record<string, string | undefined>>, name: string): boolean {
+  return new RawEnv(env).get(name) !== undefined;
+}

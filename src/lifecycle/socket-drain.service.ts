@@ -1,7 +1,7 @@
 /**
  * Lets the HTTP server close promptly, and by a deadline. Node's server.close() waits for every
  * open socket, even keep-alive sockets that will never carry another request, and a stream that
- * never ends would hold it forever. When the app shuts down (SIGTERM, app.close()), sockets with
+ * never ends would hold it forever. When the app shuts down (SIGTERM or SIGINT, app.close()), sockets with
  * no request in flight are closed at once and the others as soon as their last answer is done;
  * those still busy after SHUTDOWN_GRACE_MS are ended, so shutdown ends by then at the latest.
  */
@@ -52,7 +52,7 @@ export class SocketDrainService implements OnApplicationBootstrap, BeforeApplica
     });
   }
 
-  /** Runs just before Nest closes the HTTP server. `signal` is set when a signal (SIGTERM) started the shutdown. */
+  /** Runs just before Nest closes the HTTP server. `signal` is set when a signal (SIGTERM, SIGINT) started the shutdown. */
   beforeApplicationShutdown(signal?: string): void {
     this.draining = true;
     for (const [socket, count] of this.inFlight) if (count === 0) socket.destroy();
