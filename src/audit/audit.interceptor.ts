@@ -15,7 +15,7 @@ import {
 import { HTTP_CODE_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { Observable, catchError, from, mergeMap, throwError } from 'rxjs';
+import { Observable, type Subscription, catchError, from, mergeMap, throwError } from 'rxjs';
 import { AUDITED, type AuditedOptions } from '../common/audited.decorator.js';
 import type { RequestWithUser } from '../common/authenticated-user.js';
 import { DomainError } from '../common/domain-errors.js';
@@ -42,7 +42,17 @@ export class AuditInterceptor implements NestInterceptor {
     const handler = context.getHandler();
     // Security writes the handler makes note here when no Redis replica acknowledged them in time.
     const notes: string[] = [];
-    const handled = new Observable<unknown>((subscriber) => acknowledgementNotes.run(notes, () => next.handle().subscribe(subscriber)));
+    const handled = new Observable<unknown>((subscriber) => {
+      let subscription: Subscription | undefined;
+      const collecting = acknowledgementNotes.collect(notes, () => {
+        subscription = next.handle().subscribe(subscriber);
+      });
+      // Over however the handler ends (value, error, or the client gone): the collector is disabled.
+      return () => {
+        subscription?.unsubscribe();
+        collecting.close();
+      };
+    });
     return handled.pipe(
       mergeMap((value: unknown) =>
         from(

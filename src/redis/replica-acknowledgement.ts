@@ -7,15 +7,15 @@
  * without replicas is not waited on. When no replica acknowledged in time the write stands; a
  * warning is logged and the audit entry of the request says so (acknowledgementNotes).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { RequestNotes } from '../common/request-notes.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { createRedisClient } from './redis-client.factory.js';
 import { RedisKeys } from './redis-keys.js';
 
 /** Notes about unacknowledged writes, collected per audited request (see AuditInterceptor). */
-export const acknowledgementNotes = new AsyncLocalStorage<string[]>();
+export const acknowledgementNotes = new RequestNotes();
 
 const PROBE_TTL_MS = 60_000;
 
@@ -54,7 +54,7 @@ export class ReplicaAcknowledgement implements OnApplicationShutdown {
       problem = `its replication could not be confirmed (${(err as Error).message})`;
     }
     this.logger.warn(`${what}: ${problem}; a Redis failover now could lose it`);
-    acknowledgementNotes.getStore()?.push(`${what}: ${problem}`);
+    acknowledgementNotes.note(`${what}: ${problem}`);
     return 'unacknowledged';
   }
 
