@@ -14,30 +14,10 @@ import { RedisKeys } from '../src/redis/redis-keys.js';
 import { TokensService } from '../src/tokens/tokens.service.js';
 import { LogCapture } from './support/log-capture.js';
 import { startTestRedisCluster, type TestRedisCluster } from './support/redis-topologies.js';
+import { eventually, jsonRequest } from './support/polling.js';
 import { startTestApp, testEnv, type TestApp } from './support/test-app.js';
 
-const WITHIN_MS = 15_000;
 const LOST = 'Redis lost its data; an operator must confirm the reset';
-
-async function request(url: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
-  const text = await res.text();
-  let body: Record<string, unknown>;
-  try {
-    body = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    body = { text };
-  }
-  return { status: res.status, body };
-}
-
-async function eventually(what: string, done: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + WITHIN_MS;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** The keys of one node matching a pattern, by SCAN. */
 async function keysOn(cluster: TestRedisCluster, port: number, pattern: string): Promise<string[]> {
@@ -89,7 +69,7 @@ function clusterGateway(): {
       if (run.status !== 0) throw new Error(`CLI exited ${String(run.status)}: ${run.stderr}`);
       return JSON.parse(run.stdout) as Record<string, unknown>;
     },
-    health: () => request(`${gw.url}/health`),
+    health: () => jsonRequest(`${gw.url}/health`),
     markersOn: (port) => keysOn(cluster, port, `${gw.get<RedisKeys>(RedisKeys).prefix}store:marker*`),
   };
 }
@@ -102,7 +82,7 @@ describe('a Redis Cluster master that came back empty', () => {
     const gw = g.gw();
     const keys = gw.get<RedisKeys>(RedisKeys);
     const token = (await gw.get<TokensService>(TokensService).create({ email: 'alice@example.com', createdVia: 'cli' })).token;
-    const v1 = () => request(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${token}` } });
+    const v1 = () => jsonRequest(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${token}` } });
     expect((await v1()).status).toBe(200);
     expect((await g.health()).status).toBe(200);
     // Every master holds a marker of its own.

@@ -13,31 +13,9 @@ import { STORE_RESET_MESSAGE } from '../src/redis/redis-durability.service.js';
 import { TokensService } from '../src/tokens/tokens.service.js';
 import { LogCapture } from './support/log-capture.js';
 import { startTestRedis, type TestRedis } from './support/redis-server.js';
+import { eventually, jsonRequest } from './support/polling.js';
 import { startTestApp, testEnv, type TestApp } from './support/test-app.js';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.js';
-
-const WITHIN_MS = 15_000;
-
-async function request(url: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
-  const text = await res.text();
-  let body: Record<string, unknown>;
-  try {
-    body = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    body = { text };
-  }
-  return { status: res.status, body };
-}
-
-/** Polls until `done` holds; fails the test after WITHIN_MS. */
-async function eventually(what: string, done: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + WITHIN_MS;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('Redis that came back empty', () => {
   let redis: TestRedis;
@@ -47,7 +25,7 @@ describe('Redis that came back empty', () => {
   let receiver: WebhookReceiver;
   let env: Record<string, string>;
 
-  const v1 = (token: string) => request(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${token}` } });
+  const v1 = (token: string) => jsonRequest(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${token}` } });
   const mint = async (email: string) => (await gw.get<TokensService>(TokensService).create({ email, createdVia: 'cli' })).token;
   const cli = (...args: string[]) => {
     const { PATH, HOME } = process.env;
@@ -56,7 +34,7 @@ describe('Redis that came back empty', () => {
     return JSON.parse(run.stdout) as Record<string, unknown>;
   };
   const isClosedForReset = async (): Promise<boolean> => {
-    const res = await request(`${gw.url}/health`);
+    const res = await jsonRequest(`${gw.url}/health`);
     return res.status === 503 && res.body.reason === 'Redis lost its data; an operator must confirm the reset';
   };
 
@@ -80,12 +58,12 @@ describe('Redis that came back empty', () => {
     const old = await mint('alice@example.com');
     const admin = await mint('root@example.com');
     expect((await v1(old)).status).toBe(200);
-    expect((await request(`${gw.url}/health`)).status).toBe(200);
+    expect((await jsonRequest(`${gw.url}/health`)).status).toBe(200);
 
     await redis.client().flushall();
 
     // Readiness looks at the marker on every check.
-    expect(await request(`${gw.url}/health`)).toEqual({
+    expect(await jsonRequest(`${gw.url}/health`)).toEqual({
       status: 503,
       body: { status: 'unavailable', redis: 'down', reason: 'Redis lost its data; an operator must confirm the reset' },
     });
@@ -94,10 +72,10 @@ describe('Redis that came back empty', () => {
       status: 503,
       body: { type: 'error', error: { type: 'overloaded_error', message: STORE_RESET_MESSAGE, code: 'service_unavailable' } },
     });
-    const login = await request(`${gw.url}/auth/login`, { headers: { accept: 'application/json' }, redirect: 'manual' });
+    const login = await jsonRequest(`${gw.url}/auth/login`, { headers: { accept: 'application/json' }, redirect: 'manual' });
     expect(login.status).toBe(503);
     expect(login.body).toMatchObject({ statusCode: 503, message: STORE_RESET_MESSAGE, code: 'service_unavailable' });
-    const minted = await request(`${gw.url}/api/token/generate`, {
+    const minted = await jsonRequest(`${gw.url}/api/token/generate`, {
       method: 'POST',
       headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
       body: JSON.stringify({ token_name: 'after-the-loss' }),
@@ -118,7 +96,7 @@ describe('Redis that came back empty', () => {
 
     const confirmed = cli('redis', 'confirm-reset');
     expect(confirmed).toMatchObject({ confirmed: true, marker_was: 'missing', persistence: 'none' });
-    await eventually('/health is ready again', async () => (await request(`${gw.url}/health`)).status === 200);
+    await eventually('/health is ready again', async () => (await jsonRequest(`${gw.url}/health`)).status === 200);
 
     // The allowlist went with the data: the old token is unknown now; a new one works.
     expect((await v1(old)).status).toBe(401);
@@ -153,7 +131,7 @@ describe('Redis that came back empty', () => {
     expect(await isClosedForReset()).toBe(true);
 
     cli('redis', 'confirm-reset');
-    await eventually('/health is ready again', async () => (await request(`${gw.url}/health`)).status === 200);
+    await eventually('/health is ready again', async () => (await jsonRequest(`${gw.url}/health`)).status === 200);
     expect((await v1(await mint('bob@example.com'))).status).toBe(200);
   });
 
