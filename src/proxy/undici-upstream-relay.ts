@@ -37,8 +37,6 @@ export class UndiciUpstreamRelay implements UpstreamRelay {
       : undefined;
     this.pool = new Pool(target.origin, {
       connections: Number.isFinite(options.maxSockets) ? options.maxSockets : null,
-      // UPSTREAM_TIMEOUT_MS bounds the connecting too, as it does for Node's client (a socket's inactivity).
-      connectTimeout: options.timeoutMs,
       // From the call's last byte written until the answer's headers are in.
       headersTimeout: options.timeoutMs,
       // Silence mid-answer is the proxy's to judge (UPSTREAM_IDLE_TIMEOUT_MS, upstream-response.ts).
@@ -136,7 +134,8 @@ class UndiciCall implements Dispatcher.DispatchHandler, UpstreamCall, UpstreamAn
     if (this.failed || this.complete) return;
     this.failed = true;
     if (!this.answered) {
-      this.handler.onFailure(err, err instanceof errors.HeadersTimeoutError || err instanceof errors.ConnectTimeoutError);
+      // A connection not made within undici's connect timeout (10 s) is an unreachable upstream (502), as a refused one is.
+      this.handler.onFailure(err, err instanceof errors.HeadersTimeoutError);
       return;
     }
     this.watcher?.onLost(err);
