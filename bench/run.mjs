@@ -433,6 +433,8 @@ async function main() {
     ADMIN_EMAILS: BENCH_ADMIN,
     // BENCH_UPSTREAM_MAX_SOCKETS=512 reproduces the old default (streams past it queued in silence).
     ...(process.env.BENCH_UPSTREAM_MAX_SOCKETS ? { UPSTREAM_MAX_SOCKETS: process.env.BENCH_UPSTREAM_MAX_SOCKETS } : {}),
+    // BENCH_UPSTREAM_CLIENT=http measures Node's own client instead of undici (UPSTREAM_CLIENT).
+    ...(process.env.BENCH_UPSTREAM_CLIENT ? { UPSTREAM_CLIENT: process.env.BENCH_UPSTREAM_CLIENT } : {}),
     ...(CPU_PROF ? { BENCH_PROFILE_FILE: PROFILE_FILE } : {}),
   });
   for (const file of [PROFILE_FILE, profileFileOf('sequential'), profileFileOf('concurrent')]) rmSync(file, { force: true });

@@ -73,6 +73,8 @@ export const CONFIG_SCHEMA = {
   },
   upstream: {
     url: env.url('UPSTREAM_URL', 'http://127.0.0.1:4000', true),
+    /** UPSTREAM_CLIENT: the client that carries /v1 calls upstream (proxy/upstream-relay.ts). */
+    client: env.oneOf('UPSTREAM_CLIENT', ['undici', 'http'], 'undici'),
     apiKey: env.str('UPSTREAM_API_KEY', ''),
     authHeader: env.oneOf('UPSTREAM_AUTH_HEADER', ['authorization', 'x-api-key'], 'authorization'),
     timeoutMs: env.int('UPSTREAM_TIMEOUT_MS', 600000, 1000, 3600000),

@@ -128,6 +128,12 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('carries /v1 calls with undici unless UPSTREAM_CLIENT says http, and refuses any other client', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET }).upstream.client).toBe('undici');
+    expect(loadConfig({ JWT_SECRET: SECRET, UPSTREAM_CLIENT: 'http' }).upstream.client).toBe('http');
+    expect(problemsOf({ JWT_SECRET: SECRET, UPSTREAM_CLIENT: 'fetch' })).toEqual(['UPSTREAM_CLIENT must be one of: undici, http']);
+  });
+
   it('reads the upstream answer settings, and refuses response headers no client may get', () => {
     const defaults = loadConfig({ JWT_SECRET: SECRET });
     expect(defaults.upstream.idleTimeoutMs).toBe(120000);

@@ -4,7 +4,7 @@
  * then stream to the upstream over the gateway's own keep-alive connections (upstream-relay.ts).
  */
 import { randomUUID } from 'node:crypto';
-import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { AuthRefusalLog } from '../auth/auth-refusal-log.js';
@@ -28,9 +28,11 @@ import { ResponseHeaderAllowlist } from './response-headers.js';
 import { adviseRetry } from './retry-advice.js';
 import { SteeringFields } from './steering-fields.js';
 import { UpstreamConcurrency } from './upstream-concurrency.js';
-import { type RelayedAnswer, UpstreamAnswers } from './upstream-response.js';
+import { UpstreamAnswers } from './upstream-response.js';
 import { UpstreamHeaders, wantsClose } from './upstream-headers.js';
-import { relayAnswer, UpstreamRelay } from './upstream-relay.js';
+import { HttpUpstreamRelay } from './http-upstream-relay.js';
+import { UndiciUpstreamRelay } from './undici-upstream-relay.js';
+import { relayAnswer, type UpstreamAnswer, type UpstreamCall, type UpstreamRelay } from './upstream-relay.js';
 import { REQUEST_ID } from '../common/ids.js';
 
 /** What the middleware works out before handing the call to the upstream. */
@@ -41,15 +43,12 @@ interface ProxyState {
   body?: Buffer;
   /** An upload, re-encoded as it streams. */
   form?: RewrittenForm;
-  /** The upstream request, once the call is handed off (it may still wait for a socket). */
-  upstreamRequest?: ClientRequest;
+  /** The upstream call, once it is handed off (it may still wait for a connection). */
+  upstreamCall?: UpstreamCall;
   /** The body was refused or cut off after forwarding began: the upstream request must not complete. */
   bodyFailed?: boolean;
-  timedOut?: boolean;
   /** The client's Connection header asked to close its connection after this answer. */
   clientWantsClose?: boolean;
-  /** The upstream's answer being passed on, once it has begun. */
-  answer?: RelayedAnswer;
   /** The upstream's status, for the access line (proxy-access-log.ts). */
   upstreamStatus?: number;
   /** performance.now() at the hand-off, for the upstream timings (metrics/). */
@@ -79,7 +78,12 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       // Clients' own credentials are always dropped, so the upstream then sees no credential at all.
       this.logger.warn('UPSTREAM_API_KEY is empty: calls reach the upstream without a credential');
     }
-    this.relay = new UpstreamRelay({ url: config.upstream.url, maxSockets: config.requests.upstreamMaxSockets });
+    const relayOptions = {
+      url: config.upstream.url,
+      maxSockets: config.requests.upstreamMaxSockets,
+      timeoutMs: config.upstream.timeoutMs,
+    };
+    this.relay = config.upstream.client === 'http' ? new HttpUpstreamRelay(relayOptions) : new UndiciUpstreamRelay(relayOptions);
     this.upstreamHeaders = new UpstreamHeaders({
       host: this.relay.host,
       apiKey: config.upstream.apiKey,
@@ -223,12 +227,12 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     state.bodyFailed = true;
     if (err instanceof RequestBodyError) this.answerBodyError(res, err);
     else if (!(err instanceof BodyAbortedError)) this.failUnexpectedly(err, state.requestId, res);
-    state.upstreamRequest?.destroy();
+    state.upstreamCall?.abort();
   }
 
   /**
-   * Sends the call upstream: a JSON body in one write, a form as it streams. Node holds what is
-   * written until the agent has a socket for the call, so a queued call's body is never lost.
+   * Sends the call upstream: a JSON body in one write, a form as it streams. The relay holds the
+   * body until a connection is free for the call, so a queued call's body is never lost.
    */
   private handOff(req: IncomingMessage, res: ServerResponse, state: ProxyState, body: Buffer | Readable | undefined): void {
     (req as ProxiedRequest).gateway = state;
@@ -244,29 +248,23 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       bodyLength: state.body?.length,
       formContentType: state.form?.contentType,
     });
-    const upstreamReq = this.relay.open(req.method ?? 'GET', req.url ?? '/', headers);
-    state.upstreamRequest = upstreamReq;
-    upstreamReq.setTimeout(this.config.upstream.timeoutMs, () => {
-      state.timedOut = true;
-      upstreamReq.destroy(new Error('upstream timeout'));
+    const call = this.relay.send(req.method ?? 'GET', req.url ?? '/', headers, body, {
+      onAnswer: (answer) => this.onUpstreamResponse(answer, res, state),
+      onFailure: (err, timedOut) => this.onUpstreamError(err, timedOut, state, res),
     });
-    upstreamReq.on('response', (upstreamRes: IncomingMessage) => this.onUpstreamResponse(upstreamRes, res, state));
-    upstreamReq.on('error', (err: Error) => this.onUpstreamError(err, state, res));
+    state.upstreamCall = call;
     // The client hung up (e.g. stopped a stream): stop the upstream call too.
     res.once('close', () => {
-      if (!res.writableFinished) upstreamReq.destroy();
+      if (!res.writableFinished) call.abort();
     });
-    if (body === undefined) upstreamReq.end();
-    else if (Buffer.isBuffer(body)) upstreamReq.end(body);
-    else body.pipe(upstreamReq);
   }
 
   /** Headers allowlisted, 5xx bodies replaced, a broken-off answer ended: see upstream-response.ts. */
-  private onUpstreamResponse(upstreamRes: IncomingMessage, res: ServerResponse, state: ProxyState): void {
+  private onUpstreamResponse(upstreamRes: UpstreamAnswer, res: ServerResponse, state: ProxyState): void {
     state.upstreamStatus = upstreamRes.statusCode;
-    if (state.startedAt !== undefined) this.upstreamMetrics.answered(upstreamRes, res, state.startedAt);
-    state.answer = this.answers.onResponse(upstreamRes, res, state);
-    if (state.answer === undefined) return;
+    if (state.startedAt !== undefined) this.upstreamMetrics.answered(upstreamRes.headers, res, state.startedAt);
+    // undefined: the answer was replaced (a 5xx), nothing of it is passed on.
+    if (this.answers.onResponse(upstreamRes, res, state) === undefined) return;
     if (res.destroyed || res.writableEnded) {
       upstreamRes.destroy();
       return;
@@ -304,20 +302,14 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     this.fail(res, 500, 'Internal error', 'internal_error', undefined, true);
   }
 
-  private onUpstreamError(err: Error, state: ProxyState, res: ServerResponse): void {
+  /** The call failed before its answer began (a failure after goes to the answer's watch, upstream-response.ts). */
+  private onUpstreamError(err: Error, timedOut: boolean, state: ProxyState, res: ServerResponse): void {
     if (res.destroyed || res.writableEnded) return;
-    const answer = state.answer;
-    if (answer) {
-      // The answer had begun: its watch ends the client's side (a final SSE event where it can).
-      answer.fail(err);
-      return;
-    }
     if (res.headersSent) {
       // Mid-stream failure: the status is gone; cut the stream so the client sees it end early.
       res.destroy(err);
       return;
     }
-    const timedOut = state.timedOut === true;
     this.logger.warn(`Upstream ${timedOut ? 'timed out' : 'failed'} for ${state.requestId}: ${err.message}`);
     if (timedOut) this.fail(res, 504, 'The upstream did not answer in time', 'upstream_timeout');
     else this.fail(res, 502, 'The upstream LLM service is unreachable', 'upstream_unavailable');

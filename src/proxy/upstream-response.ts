@@ -3,7 +3,7 @@
  * answer (5xx) replaced by a generic error and logged redacted, and an answer that breaks off
  * (the upstream dies or goes silent mid-stream) ended for the client at once instead of left open.
  */
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable, Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Logger } from '@nestjs/common';
@@ -11,6 +11,7 @@ import { sdkErrorBody } from '../common/error-shapes.js';
 import type { ResponseHeaderAllowlist } from './response-headers.js';
 import { adviseRetryOnUpstream } from './retry-advice.js';
 import { UPSTREAM_ERROR_LOG_BYTES, upstreamErrorExcerpt } from './upstream-errors.js';
+import type { AnswerWatch, UpstreamAnswer } from './upstream-relay.js';
 
 /** What the proxy knows of the call an answer belongs to. */
 export interface AnswerContext {
@@ -33,16 +34,13 @@ export class UpstreamAnswers {
   constructor(private readonly options: UpstreamAnswersOptions) {}
 
   /**
-   * For http-proxy's proxyRes event, which comes before http-proxy copies the status and headers
-   * onto `res` and pipes the body: so headers are filtered in place here, and a 5xx is answered
-   * here (once `res` has ended, http-proxy neither copies nor pipes). Returns the watch over an
-   * answer that is passed on, which the proxy's error handler tells about a later failure.
+   * For an answer that has begun, before its status and headers are copied onto `res` and its body
+   * passed on (upstream-relay.ts, relayAnswer): so headers are filtered in place here, and a 5xx
+   * is answered here (then nothing is passed on). Returns the watch over an answer that is passed on.
    */
-  onResponse(proxyRes: IncomingMessage, res: ServerResponse, call: AnswerContext): RelayedAnswer | undefined {
-    // UPSTREAM_TIMEOUT_MS bounded the wait for the answer to begin; from here the idle watch rules.
-    proxyRes.socket?.setTimeout(0);
+  onResponse(proxyRes: UpstreamAnswer, res: ServerResponse, call: AnswerContext): RelayedAnswer | undefined {
     const upstreamId = proxyRes.headers['x-request-id'];
-    if ((proxyRes.statusCode ?? 502) >= 500) {
+    if (proxyRes.statusCode >= 500) {
       this.replaceFailure(proxyRes, res, call, upstreamId);
       return undefined;
     }
@@ -52,12 +50,10 @@ export class UpstreamAnswers {
     // its id under its own name.
     if (upstreamId !== undefined && upstreamId !== call.requestId) headers['x-upstream-request-id'] = upstreamId;
     headers['x-request-id'] = call.requestId;
-    adviseRetryOnUpstream(headers, proxyRes.statusCode ?? 200);
+    adviseRetryOnUpstream(headers, proxyRes.statusCode);
     // The upstream's Connection and Keep-Alive described the gateway's pooled connection (the
     // allowlist dropped them); the client's hop follows what the client asked for its own.
     headers.connection = call.clientWantsClose ? 'close' : 'keep-alive';
-    // The reason phrase is upstream text too; Node writes the standard one.
-    proxyRes.statusMessage = '';
     const sse = isEventStream(headers);
     // Flush SSE events as they come: no proxy buffering in front of us either.
     if (sse) res.setHeader('x-accel-buffering', 'no');
@@ -66,12 +62,12 @@ export class UpstreamAnswers {
 
   /** A 5xx: the client gets the status and a generic error; the body goes to the log, redacted. */
   private replaceFailure(
-    proxyRes: IncomingMessage,
+    proxyRes: UpstreamAnswer,
     res: ServerResponse,
     call: AnswerContext,
     upstreamId: string | string[] | undefined,
   ): void {
-    const status = proxyRes.statusCode ?? 502;
+    const status = proxyRes.statusCode;
     for (const [name, value] of this.options.allowlist.passedWithoutBody(proxyRes.headers)) {
       if (name !== 'x-request-id') res.setHeader(name, value);
     }
@@ -82,7 +78,7 @@ export class UpstreamAnswers {
   }
 
   /** Reads at most UPSTREAM_ERROR_LOG_BYTES of a failed answer (decoded) for the log, then lets go of it. */
-  private logFailedBody(proxyRes: IncomingMessage, status: number, requestId: string): void {
+  private logFailedBody(proxyRes: UpstreamAnswer, status: number, requestId: string): void {
     const encoding = String(proxyRes.headers['content-encoding'] ?? 'identity').toLowerCase();
     const decoder = decoderFor(encoding);
     const chunks: Buffer[] = [];
@@ -104,7 +100,8 @@ export class UpstreamAnswers {
       decoder?.destroy();
     };
     const idle = setTimeout(finish, this.options.idleTimeoutMs).unref();
-    const source: Readable = decoder ? proxyRes.pipe(decoder) : proxyRes;
+    const body = proxyRes.stream();
+    const source: Readable = decoder ? body.pipe(decoder) : body;
     source.on('data', (chunk: Buffer) => {
       if (logged) return;
       chunks.push(chunk);
@@ -117,8 +114,8 @@ export class UpstreamAnswers {
     });
     source.once('end', finish);
     source.once('error', finish);
-    if (decoder) proxyRes.once('error', finish);
-    proxyRes.once('close', () => {
+    if (decoder) body.once('error', finish);
+    body.once('close', () => {
       if (!proxyRes.complete) finish();
     });
   }
@@ -130,13 +127,13 @@ const LF = 0x0a;
 const CR = 0x0d;
 
 /**
- * One answer being passed on. http-proxy pipes the body, but a pipe whose source breaks off never
- * ends its destination: without this watch the client keeps its 200 and waits forever. So when
+ * One answer being passed on. A body passed on as it comes that breaks off never ends the client's
+ * response by itself: without this watch the client keeps its 200 and waits forever. So when
  * the upstream connection is lost, or stays silent for UPSTREAM_IDLE_TIMEOUT_MS, the client's
  * answer is ended: a final SSE `error` event when the stream stands between events (both SDKs
  * throw on it), else the connection is cut, which every client reads as a failed answer.
  */
-export class RelayedAnswer {
+export class RelayedAnswer implements AnswerWatch {
   private readonly idle: NodeJS.Timeout;
   private settled = false;
   private bytes = 0;
@@ -144,7 +141,7 @@ export class RelayedAnswer {
   private tail = 0;
 
   constructor(
-    private readonly proxyRes: IncomingMessage,
+    private readonly proxyRes: UpstreamAnswer,
     private readonly res: ServerResponse,
     private readonly call: AnswerContext,
     /** An event stream the gateway can append an event to (not encoded, no declared length). */
@@ -152,37 +149,26 @@ export class RelayedAnswer {
     private readonly options: UpstreamAnswersOptions,
   ) {
     this.idle = setTimeout(this.onIdle, options.idleTimeoutMs).unref();
-    proxyRes.on('data', this.onData);
-    proxyRes.once('end', this.onEnd);
-    proxyRes.on('error', this.onError);
-    proxyRes.once('close', this.onClose);
+    proxyRes.watch(this);
   }
 
-  /** The upstream request failed after its answer began (http-proxy's error event). */
-  fail(err: Error): void {
-    this.break('lost', err);
-  }
-
-  private readonly onData = (chunk: Buffer): void => {
+  onData(chunk: Buffer): void {
     this.bytes += chunk.length;
     this.idle.refresh();
     if (!this.appendable) return;
     const n = chunk.length;
     if (n >= 3) this.tail = (chunk[n - 3] << 16) | (chunk[n - 2] << 8) | chunk[n - 1];
     else for (const byte of chunk) this.tail = ((this.tail << 8) | byte) & 0xffffff;
-  };
+  }
 
-  private readonly onEnd = (): void => {
+  onEnd(): void {
     this.settled = true;
     clearTimeout(this.idle);
-  };
+  }
 
-  private readonly onError = (err: Error): void => this.break('lost', err);
-
-  private readonly onClose = (): void => {
-    if (!this.proxyRes.complete) this.break('lost');
-    clearTimeout(this.idle);
-  };
+  onLost(err?: Error): void {
+    this.break('lost', err);
+  }
 
   private readonly onIdle = (): void => {
     if (this.settled) return;
@@ -207,8 +193,8 @@ export class RelayedAnswer {
       );
       this.endClient(why);
     }
-    // Whatever is left of the upstream call (a silent one still holds its socket) is dropped.
-    if (!this.proxyRes.destroyed) this.proxyRes.destroy();
+    // Whatever is left of the upstream call (a silent one still holds its connection) is dropped.
+    this.proxyRes.destroy();
   }
 
   private endClient(why: Break): void {
