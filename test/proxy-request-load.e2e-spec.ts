@@ -23,12 +23,13 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_00
   }
 }
 
-describe('more concurrent calls than upstream sockets', () => {
+// Both upstream clients (UPSTREAM_CLIENT) queue the same way.
+describe.each(['undici', 'http'])('more concurrent calls than upstream sockets (UPSTREAM_CLIENT=%s)', (upstreamClient) => {
   let stack: GatewayStack;
   let client: OpenAI;
 
   beforeAll(async () => {
-    stack = await startGatewayStack({ env: { UPSTREAM_MAX_SOCKETS: String(SOCKETS) } });
+    stack = await startGatewayStack({ env: { UPSTREAM_MAX_SOCKETS: String(SOCKETS), UPSTREAM_CLIENT: upstreamClient } });
     client = new OpenAI({ apiKey: (await stack.mint(EMAIL)).token, baseURL: `${stack.gw.url}/v1`, maxRetries: 0, timeout: 60_000 });
   });
   afterAll(async () => {

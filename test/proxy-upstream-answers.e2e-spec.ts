@@ -51,13 +51,14 @@ function expectNoInternalHeaders(headers: Headers): void {
   expect(headers.get('x-echo-error')).toBeNull();
 }
 
-describe('upstream answers through the /v1 proxy', () => {
+// Both upstream clients (UPSTREAM_CLIENT) keep every behaviour here.
+describe.each(['undici', 'http'])('upstream answers through the /v1 proxy (UPSTREAM_CLIENT=%s)', (client) => {
   let stack: GatewayStack;
   let token: string;
   let logs: LogCollector;
 
   beforeAll(async () => {
-    stack = await startGatewayStack();
+    stack = await startGatewayStack({ env: { UPSTREAM_CLIENT: client } });
     token = (await stack.mint(EMAIL)).token;
     logs = LogCollector.install();
   });

@@ -75,7 +75,8 @@ function sseEvents(body: string): Array<{ event: string | undefined; data: strin
     });
 }
 
-describe('an upstream that fails part-way through its answer', () => {
+// Both upstream clients (UPSTREAM_CLIENT) keep every behaviour here.
+describe.each(['undici', 'http'])('an upstream that fails part-way through its answer (UPSTREAM_CLIENT=%s)', (client) => {
   let stack: GatewayStack;
   let token: string;
   let logs: LogCollector;
@@ -83,7 +84,7 @@ describe('an upstream that fails part-way through its answer', () => {
   beforeAll(async () => {
     // UPSTREAM_TIMEOUT_MS outlasts HUNG_AFTER_MS: only the idle timeout can end a silent answer here.
     stack = await startGatewayStack({
-      env: { UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS), UPSTREAM_TIMEOUT_MS: String(3 * HUNG_AFTER_MS) },
+      env: { UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS), UPSTREAM_TIMEOUT_MS: String(3 * HUNG_AFTER_MS), UPSTREAM_CLIENT: client },
     });
     token = (await stack.mint(EMAIL)).token;
     logs = LogCollector.install();
