@@ -4,11 +4,9 @@
  * whose activity record or ban was deleted before its time. Registered with the cleanup.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { type EndedEntriesOwner, EndedEntriesRegistry, type EndedEntry, type OnScanned } from '../redis/ended-entries.js';
 import { IndexSweep, type ScoredMember, zremIfScore } from '../redis/index-sweep.js';
-import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
 
 const ACTIVITY = 'active-user-indexes';
@@ -23,15 +21,12 @@ const INDEX_LAG_MS = 60_000;
 
 @Injectable()
 export class ActivityCleanupRepository implements EndedEntriesOwner {
-  private readonly sweep: IndexSweep;
-
   constructor(
-    @Inject(REDIS_CLIENT) redis: Redis,
     private readonly keys: RedisKeys,
+    private readonly sweep: IndexSweep,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     registry: EndedEntriesRegistry,
   ) {
-    this.sweep = new IndexSweep(redis);
     registry.register(this);
   }
 

@@ -12,15 +12,13 @@ import { RedisKeys } from '../redis/redis-keys.js';
 
 @Injectable()
 export class AuditCleanupRepository implements EndedEntriesOwner {
-  private readonly sweep: IndexSweep;
-
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly keys: RedisKeys,
+    private readonly sweep: IndexSweep,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     registry: EndedEntriesRegistry,
   ) {
-    this.sweep = new IndexSweep(redis);
     registry.register(this);
   }
 

@@ -2,9 +2,11 @@
  * The incremental reads and removals every owner's cleanup uses on its own keys: batches of at
  * most BATCH commands (redis-batch.ts: Cluster-safe), SCAN steps of SCAN_COUNT, so Redis is never blocked for long.
  */
+import { Inject, Injectable } from '@nestjs/common';
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { EndedEntry, RemovalOp } from './ended-entries.js';
 import { redisBatch } from './redis-batch.js';
+import { REDIS_CLIENT } from './redis.constants.js';
 
 /** Commands per pipeline. */
 export const BATCH = 1000;
@@ -18,8 +20,10 @@ export interface ScoredMember {
   readonly score: number;
 }
 
+/** A provider of RedisModule: every owner's cleanup repository injects the one sweep. */
+@Injectable()
 export class IndexSweep {
-  constructor(private readonly redis: Redis) {}
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
 
   /** Members scored in [-inf, max], a step at a time (the caller removes them only after the walk). */
   async rangeUpTo(key: string, max: number, onStep: (entries: ScoredMember[]) => void | Promise<void>): Promise<void> {

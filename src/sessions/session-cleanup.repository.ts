@@ -3,12 +3,10 @@
  * sessions:by-expiry and of each user's index) and, as a separate pass, entries whose session
  * record was deleted before its time. The records themselves expire by TTL. Registered with the cleanup.
  */
-import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { Injectable } from '@nestjs/common';
 import { type EndedEntriesOwner, EndedEntriesRegistry, type EndedEntry, type OnScanned } from '../redis/ended-entries.js';
 import { IndexSweep, type ScoredMember, zremIfScore } from '../redis/index-sweep.js';
 import { lexMemberId, lexMemberTerm } from '../redis/lex-index.js';
-import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
 
 const CATEGORY = 'session-indexes';
@@ -16,14 +14,11 @@ const ENDED = 'session has ended';
 
 @Injectable()
 export class SessionCleanupRepository implements EndedEntriesOwner {
-  private readonly sweep: IndexSweep;
-
   constructor(
-    @Inject(REDIS_CLIENT) redis: Redis,
     private readonly keys: RedisKeys,
+    private readonly sweep: IndexSweep,
     registry: EndedEntriesRegistry,
   ) {
-    this.sweep = new IndexSweep(redis);
     registry.register(this);
   }
 

@@ -3,12 +3,10 @@
  * tokens:by-expiry) with their index and search entries, and, as a separate pass, tokens deleted
  * without a tombstone and index entries the catalog does not know. Registered with the cleanup.
  */
-import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { Injectable } from '@nestjs/common';
 import { type EndedEntriesOwner, EndedEntriesRegistry, type EndedEntry, type OnScanned, type RemovalOp } from '../redis/ended-entries.js';
 import { IndexSweep, zrem } from '../redis/index-sweep.js';
 import { lexMemberId } from '../redis/lex-index.js';
-import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { RedisKeys } from '../redis/redis-keys.js';
 import { parseCatalogEntry, type TokenCatalogEntry } from './token-catalog-entry.js';
 import { tokenSearchMembers } from './token-search.js';
@@ -27,14 +25,11 @@ interface Leaving {
 
 @Injectable()
 export class TokenCleanupRepository implements EndedEntriesOwner {
-  private readonly sweep: IndexSweep;
-
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly keys: RedisKeys,
+    private readonly sweep: IndexSweep,
     registry: EndedEntriesRegistry,
   ) {
-    this.sweep = new IndexSweep(redis);
     registry.register(this);
   }
 
