@@ -23,7 +23,7 @@ import { allowedLlmPath } from './llm-path.js';
 import { rewriteMultipart, type RewrittenForm } from './multipart-body.js';
 import { recordProxyAccess } from './proxy-access-log.js';
 import { withoutCredentialParams } from './query-credentials.js';
-import { BodyAbortedError, BodyTooLargeError, type BodyLimits, bufferedBody, readBody, RequestBodyError } from './request-body.js';
+import { BodyAbortedError, BodyTooLargeError, type BodyLimits, readBody, RequestBodyError } from './request-body.js';
 import { ResponseHeaderAllowlist } from './response-headers.js';
 import { adviseRetry } from './retry-advice.js';
 import { SteeringFields } from './steering-fields.js';
@@ -179,7 +179,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     }
     if (hasBody) {
       try {
-        const raw = bufferedBody(req, limits) ?? (await readBody(req, limits));
+        const raw = await readBody(req, limits);
         if (raw.length > 0) state.body = this.restampJson(raw, user.email, path);
       } catch (err) {
         if (err instanceof BodyAbortedError) return; // The client went away while sending: nobody to answer.

@@ -3,6 +3,7 @@
  * reading a whole body into memory, refused as soon as it passes the limit or stalls.
  */
 import type { IncomingMessage } from 'node:http';
+import { toError } from '../common/unknown-value.js';
 
 /** A body the client stopped sending, or whose connection broke: there is nobody left to answer. */
 export class BodyAbortedError extends Error {}
@@ -97,8 +98,17 @@ export function bufferedBody(req: IncomingMessage, limits: BodyLimits): Buffer |
 
 const EMPTY = Buffer.alloc(0);
 
-/** Reads a request body into memory. Rejects with BodyTooLargeError, BodyIdleError or BodyAbortedError. */
+/**
+ * Reads a request body into memory: at once when it has all arrived (bufferedBody), else as it comes.
+ * Rejects with BodyTooLargeError, BodyIdleError or BodyAbortedError.
+ */
 export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
+  try {
+    const arrived = bufferedBody(req, limits);
+    if (arrived !== null) return Promise.resolve(arrived);
+  } catch (err) {
+    return Promise.reject(toError(err));
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
