@@ -11,6 +11,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy } from 'passport-jwt';
 import type { AuthenticatedUser } from '../common/authenticated-user.js';
+import { toError } from '../common/unknown-value.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { readCredentials } from './request-credentials.js';
 import { TokenVerifier } from './token-verifier.service.js';
@@ -33,7 +34,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
     if (token === null) return this.fail(401);
     this.verifier.authenticate(token).then(
       (user: AuthenticatedUser) => this.success(user),
-      (err: unknown) => this.error(err instanceof Error ? err : new Error(String(err))),
+      (err: unknown) => this.error(toError(err)),
     );
   }
 

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
 import busboy from 'busboy';
+import { toError } from '../common/unknown-value.js';
 import { FORM_IDENTITY_FIELDS, stampedFormField } from './identity.js';
 import { nestsDeeperThan } from './json-body.js';
 import {
@@ -142,9 +143,7 @@ class FormRewrite {
   };
 
   private enqueue(job: () => Promise<void> | void): void {
-    this.chain = this.chain
-      .then(() => (this.failed ? undefined : job()))
-      .catch((err: unknown) => this.fail(err instanceof Error ? err : new Error(String(err))));
+    this.chain = this.chain.then(() => (this.failed ? undefined : job())).catch((err: unknown) => this.fail(toError(err)));
   }
 
   private writeField(name: string, value: string, truncated: boolean): Promise<void> | void {

@@ -5,6 +5,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import session, { type Session, type SessionData } from 'express-session';
+import { toError } from '../common/unknown-value.js';
 import { SessionsService } from './sessions.service.js';
 
 type Callback = (err?: unknown) => void;
@@ -58,8 +59,4 @@ export function saveSession(current: Session): Promise<void> {
 export async function destroySession(current: Session | undefined): Promise<void> {
   if (!current) return;
   await new Promise<void>((resolve, reject) => current.destroy((err: unknown) => (err ? reject(toError(err)) : resolve())));
-}
-
-function toError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
 }
