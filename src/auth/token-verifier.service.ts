@@ -60,12 +60,15 @@ export class TokenVerifier {
     return checked.claims;
   }
 
-  /** The Redis half of `authenticate`, for claims `verifySignature` returned. */
-  async admitSigned(claims: TokenClaims): Promise<AuthenticatedUser> {
-    return this.admit(claims);
+  /**
+   * The Redis half of `authenticate`, for claims `verifySignature` returned. `onlyCallInFlight`: the
+   * caller serves no other call now, so a cache hit goes straight on (see `admit`).
+   */
+  async admitSigned(claims: TokenClaims, onlyCallInFlight = false): Promise<AuthenticatedUser> {
+    return this.admit(claims, onlyCallInFlight);
   }
 
-  private async admit(claims: TokenClaims): Promise<AuthenticatedUser> {
+  private async admit(claims: TokenClaims, onlyCallInFlight = false): Promise<AuthenticatedUser> {
     // A flag set by the store checker: no Redis round trip. Closed in both fail modes.
     if (this.durability.storeResetDetected) {
       // What was cached came from the lost store: none of it may pass once the operator confirms.
@@ -82,10 +85,11 @@ export class TokenVerifier {
     // Admitted by Redis a moment ago, and no revoke, rotation or ban of this user published since.
     if (this.cache.has(claims.sub, claims.jti)) {
       this.activeUsers.recordTokenUse(claims.sub, claims.jti, claims.name);
-      // One turn of the event loop, as a Redis reply would take: the calls that arrived together go on
-      // together. Without it, 50 concurrent connections cost about 20 % more CPU per call than reading
-      // Redis did (more loop turns and wake-ups per call; measured, docs/BENCHMARKS.md).
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // With other calls in flight, one turn of the event loop, as a Redis reply would take: the calls
+      // that arrived together go on together. Without it, 50 concurrent connections cost about 20 % more
+      // CPU per call than reading Redis did (more loop turns and wake-ups per call). Alone, the turn
+      // only adds a wake-up: the call goes straight on (measured, docs/BENCHMARKS.md).
+      if (!onlyCallInFlight) await new Promise<void>((resolve) => setImmediate(resolve));
       return user;
     }
     const ticket = this.cache.ticket();

@@ -104,6 +104,12 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     return this.relay.waiting;
   }
 
+  /** /v1 calls between their arrival and the close of their response. */
+  private callsInFlight = 0;
+  private readonly onCallClosed = (): void => {
+    this.callsInFlight--;
+  };
+
   /** Serves /v1 requests; every other request goes on to `next` (Express and Nest). */
   readonly handle = (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     const url = req.url ?? '';
@@ -116,6 +122,8 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     res.setHeader('x-request-id', requestId);
     setSecurityHeaders(res);
     recordProxyAccess(req, res, requestId);
+    this.callsInFlight++;
+    res.once('close', this.onCallClosed);
     // Every request gets an answer: whatever goes wrong unforeseen is a logged 500, never a hung socket.
     this.serve(req, url, res, requestId).catch((err: unknown) => this.failUnexpectedly(err, requestId, res));
   };
@@ -164,7 +172,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
 
     let user: AuthenticatedUser;
     try {
-      user = await this.verifier.admitSigned(claims);
+      user = await this.verifier.admitSigned(claims, this.callsInFlight === 1);
     } catch (err) {
       this.refuseCredentials(req, res, requestId, credentials, err);
       return;

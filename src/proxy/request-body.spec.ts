@@ -24,6 +24,25 @@ describe('bufferedBody', () => {
     expect(req.readableEnded).toBe(true);
   });
 
+  it('takes a body whose declared bytes are all buffered before the message is marked complete, and the request still ends', async () => {
+    const req = request(['{"a":', '3}'], false);
+    req.headers['content-length'] = '7';
+    expect(bufferedBody(req, limits)?.toString()).toBe('{"a":3}');
+    req.complete = true;
+    req.push(null);
+    await new Promise((resolve) => req.once('end', resolve));
+    expect(req.readableEnded).toBe(true);
+  });
+
+  it('leaves a body with declared bytes still to come, or with no declared length, to readBody', () => {
+    const partial = request(['{"a":'], false);
+    partial.headers['content-length'] = '7';
+    expect(bufferedBody(partial, limits)).toBeNull();
+    const chunked = request(['{"a":3}'], false);
+    chunked.headers['transfer-encoding'] = 'chunked';
+    expect(bufferedBody(chunked, limits)).toBeNull();
+  });
+
   it('gives an empty body for a complete request without one', () => {
     expect(bufferedBody(request([], true), limits)?.length).toBe(0);
   });

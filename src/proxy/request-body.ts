@@ -86,14 +86,24 @@ export interface BodyLimits {
  * Throws BodyTooLargeError past the limit, as readBody rejects.
  */
 export function bufferedBody(req: IncomingMessage, limits: BodyLimits): Buffer | null {
-  if (!req.complete || req.readableFlowing === true || req.readableEnded) return null;
+  if (req.readableFlowing === true || req.readableEnded) return null;
+  if (!req.complete && !declaredBodyArrived(req)) return null;
   if (req.readableLength > limits.limitBytes) {
     req.resume();
     throw new BodyTooLargeError(limits.limitBytes);
   }
   // read() hands over everything buffered and lets the stream end, so Node reuses the connection.
+  const complete = req.complete;
   const body = req.read() as Buffer | null;
+  // Every declared byte is here but the message's end is still to be parsed: flowing, the stream ends by itself.
+  if (!complete) req.resume();
   return body ?? EMPTY;
+}
+
+/** Every byte a Content-Length declared is buffered (the parser may not have marked the message complete yet). */
+function declaredBodyArrived(req: IncomingMessage): boolean {
+  const declared = req.headers['content-length'];
+  return declared !== undefined && req.headers['transfer-encoding'] === undefined && req.readableLength === Number(declared);
 }
 
 const EMPTY = Buffer.alloc(0);
