@@ -429,7 +429,8 @@ async function main() {
     REDIS_ALLOW_EPHEMERAL: 'true',
     JWT_SECRET: randomBytes(32).toString('base64url'),
     UPSTREAM_URL: upstreamUrl,
-    LOG_LEVEL: 'warn',
+    // Access lines (info) are not built at warn; BENCH_LOG_LEVEL=log measures them written to a pipe.
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     ADMIN_EMAILS: BENCH_ADMIN,
     // BENCH_UPSTREAM_MAX_SOCKETS=512 reproduces the old default (streams past it queued in silence).
     ...(process.env.BENCH_UPSTREAM_MAX_SOCKETS ? { UPSTREAM_MAX_SOCKETS: process.env.BENCH_UPSTREAM_MAX_SOCKETS } : {}),

@@ -4,6 +4,7 @@
  * Retry-After, and never reaches the upstream; once held streams end, calls pass again.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { connect } from 'node:net';
 import OpenAI from 'openai';
 import { startGatewayStack, type GatewayStack } from './support/gateway-stack.js';
 
@@ -130,5 +131,45 @@ describe('concurrency caps on upstream calls', () => {
     const ok = await call('alice', 'echo-1', 'after-refusals');
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain('[DONE]');
+  });
+});
+
+describe('a client that leaves while its token is admitted', () => {
+  let stack: GatewayStack;
+
+  beforeAll(async () => {
+    // The cache off: every admission reads Redis, which the test freezes to hold one in flight.
+    stack = await startGatewayStack({ ownRedis: true, env: { UPSTREAM_MAX_CONCURRENT: '1', TOKEN_CACHE_TTL_MS: '0' } });
+  });
+  afterAll(async () => {
+    stack?.redis.resume();
+    await stack?.close();
+  });
+
+  it('takes no slot: the cap of one still lets the next call through', async () => {
+    const { token } = await stack.mint('dana@example.com');
+    const body = JSON.stringify({ model: 'echo-1', messages: [{ role: 'user', content: 'gone' }] });
+    stack.redis.pause();
+    const socket = connect(Number(new URL(stack.gw.url).port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${token}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    // The gateway is now waiting on Redis for the admission; the client gives up and closes.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    stack.redis.resume();
+    // Past the admission of the call that left (it completes once Redis answers again).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const res = await fetch(`${stack.gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'echo-1', messages: [{ role: 'user', content: 'next' }] }),
+    });
+    expect(res.status).toBe(200);
+    expect(stack.upstream.requests.some((r) => r.body.includes('gone'))).toBe(false);
   });
 });

@@ -35,10 +35,11 @@ import { UndiciUpstreamRelay } from './undici-upstream-relay.js';
 import { relayAnswer, type UpstreamAnswer, type UpstreamCall, type UpstreamRelay } from './upstream-relay.js';
 import { REQUEST_ID } from '../common/ids.js';
 
-/** What the middleware works out before handing the call to the upstream. */
+/** What the middleware works out before handing the call to the upstream, kept on the request. */
 interface ProxyState {
-  user: AuthenticatedUser;
   requestId: string;
+  /** Once admitted. */
+  user?: AuthenticatedUser;
   /** A JSON body, read whole and re-stamped. */
   body?: Buffer;
   /** An upload, re-encoded as it streams. */
@@ -53,6 +54,10 @@ interface ProxyState {
   upstreamStatus?: number;
   /** performance.now() at the hand-off, for the upstream timings (metrics/). */
   startedAt?: number;
+  /** The upstream's answer has begun: its duration is observed when the response closes; `true` for an event stream. */
+  answeredStream?: boolean;
+  /** The call holds a slot under the concurrency caps until its response closes. */
+  holdsSlot?: boolean;
 }
 
 type ProxiedRequest = IncomingMessage & { gateway?: ProxyState };
@@ -66,6 +71,8 @@ export class ProxyMiddleware implements OnApplicationShutdown {
   private readonly answers: UpstreamAnswers;
   private readonly concurrency: UpstreamConcurrency;
   private readonly upstreamMetrics: UpstreamCallMetrics;
+  /** Access lines are info: at LOG_LEVEL warn or error none is recorded, so none is built. */
+  private readonly accessLog: boolean;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -74,6 +81,11 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     metrics: GatewayMetrics,
   ) {
     this.upstreamMetrics = new UpstreamCallMetrics(metrics);
+    const callClosed = (res: ServerResponse): void => this.callClosed(res);
+    this.onCallClosed = function (this: ServerResponse) {
+      callClosed(this);
+    };
+    this.accessLog = config.logLevel !== 'warn' && config.logLevel !== 'error';
     if (!config.upstream.apiKey) {
       // Clients' own credentials are always dropped, so the upstream then sees no credential at all.
       this.logger.warn('UPSTREAM_API_KEY is empty: calls reach the upstream without a credential');
@@ -106,9 +118,8 @@ export class ProxyMiddleware implements OnApplicationShutdown {
 
   /** /v1 calls between their arrival and the close of their response. */
   private callsInFlight = 0;
-  private readonly onCallClosed = (): void => {
-    this.callsInFlight--;
-  };
+  /** One 'close' listener for every call (`this` is the response): no closure per call. */
+  private readonly onCallClosed: (this: ServerResponse) => void;
 
   /** Serves /v1 requests; every other request goes on to `next` (Express and Nest). */
   readonly handle = (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
@@ -121,14 +132,29 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', requestId);
     setSecurityHeaders(res);
-    recordProxyAccess(req, res, requestId);
+    if (this.accessLog) recordProxyAccess(req, res, requestId);
+    const state: ProxyState = { requestId };
+    (req as ProxiedRequest).gateway = state;
     this.callsInFlight++;
-    res.once('close', this.onCallClosed);
+    res.on('close', this.onCallClosed);
     // Every request gets an answer: whatever goes wrong unforeseen is a logged 500, never a hung socket.
-    this.serve(req, url, res, requestId).catch((err: unknown) => this.failUnexpectedly(err, requestId, res));
+    this.serve(req, url, res, state).catch((err: unknown) => this.failUnexpectedly(err, requestId, res));
   };
 
-  private async serve(req: IncomingMessage, url: string, res: ServerResponse, requestId: string): Promise<void> {
+  /** The call's response has closed, however it ended: the upstream call, the timings and the slot are done with. */
+  private callClosed(res: ServerResponse): void {
+    this.callsInFlight--;
+    const state = (res.req as ProxiedRequest).gateway;
+    if (state === undefined) return;
+    // The client hung up (e.g. stopped a stream): stop the upstream call too.
+    if (state.upstreamCall !== undefined && !res.writableFinished) state.upstreamCall.abort();
+    if (state.answeredStream !== undefined && state.startedAt !== undefined)
+      this.upstreamMetrics.ended(state.startedAt, state.answeredStream);
+    if (state.holdsSlot === true && state.user !== undefined) this.concurrency.release(state.user.email);
+  }
+
+  private async serve(req: IncomingMessage, url: string, res: ServerResponse, state: ProxyState): Promise<void> {
+    const requestId = state.requestId;
     const credentials = readCredentials(req);
     if (credentials.kind !== 'token') {
       this.refusals.refusedOnProxy(req, requestId, credentials);
@@ -178,11 +204,11 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       return;
     }
     req.url = withoutCredentialParams(url);
-    if (this.concurrency.enabled && !this.admit(user.email, res)) return;
+    state.user = user;
+    if (this.concurrency.enabled && !this.admit(state, user.email, res)) return;
 
-    const state: ProxyState = { user, requestId };
     if (isForm) {
-      this.forwardForm(req, res, state, limits);
+      this.forwardForm(req, res, state, user, limits);
       return;
     }
     if (hasBody) {
@@ -196,7 +222,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
         return;
       }
     }
-    this.handOff(req, res, state, state.body);
+    this.handOff(req, res, state, user, state.body);
   }
 
   /** A token refused by the verifier: logged, and answered in the SDK shape (anything else is rethrown, a logged 500). */
@@ -213,14 +239,14 @@ export class ProxyMiddleware implements OnApplicationShutdown {
   }
 
   /** Streams an upload on once its fields before the first file have passed; refuses it otherwise. */
-  private forwardForm(req: IncomingMessage, res: ServerResponse, state: ProxyState, limits: BodyLimits): void {
+  private forwardForm(req: IncomingMessage, res: ServerResponse, state: ProxyState, user: AuthenticatedUser, limits: BodyLimits): void {
     let form: RewrittenForm;
-    const rules = { ...limits, email: state.user.email, steering: this.steering, maxDepth: this.config.requests.jsonMaxDepth };
+    const rules = { ...limits, email: user.email, steering: this.steering, maxDepth: this.config.requests.jsonMaxDepth };
     try {
       form = rewriteMultipart(req, rules, {
         onReady: () => {
           state.form = form;
-          this.handOff(req, res, state, form.body);
+          this.handOff(req, res, state, user, form.body);
         },
         onFail: (err) => this.onFormFailure(err, res, state),
       });
@@ -242,16 +268,21 @@ export class ProxyMiddleware implements OnApplicationShutdown {
    * Sends the call upstream: a JSON body in one write, a form as it streams. The relay holds the
    * body until a connection is free for the call, so a queued call's body is never lost.
    */
-  private handOff(req: IncomingMessage, res: ServerResponse, state: ProxyState, body: Buffer | Readable | undefined): void {
-    (req as ProxiedRequest).gateway = state;
+  private handOff(
+    req: IncomingMessage,
+    res: ServerResponse,
+    state: ProxyState,
+    user: AuthenticatedUser,
+    body: Buffer | Readable | undefined,
+  ): void {
     // The client left while its body was read: nothing to send.
     if (res.destroyed) return;
     state.startedAt = performance.now();
     state.clientWantsClose = wantsClose(req.headers.connection);
     // Final before the request is opened: once it exists its headers may already be on the wire.
     const headers = this.upstreamHeaders.build(req.headers, {
-      email: state.user.email,
-      tokenId: state.user.tokenId,
+      email: user.email,
+      tokenId: user.tokenId,
       requestId: state.requestId,
       bodyLength: state.body?.length,
       formContentType: state.form?.contentType,
@@ -260,17 +291,14 @@ export class ProxyMiddleware implements OnApplicationShutdown {
       onAnswer: (answer) => this.onUpstreamResponse(answer, res, state),
       onFailure: (err, timedOut) => this.onUpstreamError(err, timedOut, state, res),
     });
+    // Aborted when the client hangs up first (callClosed).
     state.upstreamCall = call;
-    // The client hung up (e.g. stopped a stream): stop the upstream call too.
-    res.once('close', () => {
-      if (!res.writableFinished) call.abort();
-    });
   }
 
   /** Headers allowlisted, 5xx bodies replaced, a broken-off answer ended: see upstream-response.ts. */
   private onUpstreamResponse(upstreamRes: UpstreamAnswer, res: ServerResponse, state: ProxyState): void {
     state.upstreamStatus = upstreamRes.statusCode;
-    if (state.startedAt !== undefined) this.upstreamMetrics.answered(upstreamRes.headers, res, state.startedAt);
+    if (state.startedAt !== undefined) state.answeredStream = this.upstreamMetrics.answered(upstreamRes.headers, state.startedAt);
     // undefined: the answer was replaced (a 5xx), nothing of it is passed on.
     if (this.answers.onResponse(upstreamRes, res, state) === undefined) return;
     if (res.destroyed || res.writableEnded) {
@@ -284,10 +312,12 @@ export class ProxyMiddleware implements OnApplicationShutdown {
    * Takes a slot under the concurrency caps until the answer is over (the response closes, however
    * it ends), or refuses the call at once: 503 when the instance is full, 429 when the user is.
    */
-  private admit(email: string, res: ServerResponse): boolean {
+  private admit(state: ProxyState, email: string, res: ServerResponse): boolean {
+    // The client left while the token was admitted: its close has passed, so a slot taken now would never be given back.
+    if (res.closed) return false;
     const admission = this.concurrency.acquire(email);
     if (admission === 'ok') {
-      res.once('close', () => this.concurrency.release(email));
+      state.holdsSlot = true;
       return true;
     }
     res.setHeader('retry-after', '1');
