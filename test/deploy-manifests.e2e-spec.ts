@@ -1,7 +1,7 @@
 /**
  * The Kubernetes manifests in deploy/kubernetes: valid against the Kubernetes schemas, selectors that
  * select the pods, settings the gateway actually reads, probes on paths the real app serves, and a
- * termination grace that outlasts the gateway's own drain.
+ * termination grace that outlasts the gateway's own drain (docker/compose.yaml's too).
  */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +10,8 @@ import { ConfigMap, Service } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { parseAllDocuments } from 'yaml';
+import { CONFIG_SCHEMA } from '../src/config/config-schema.js';
+import { RawEnv } from '../src/config/env-fields.js';
 import { startGatewayStack, type GatewayStack } from './support/gateway-stack.js';
 
 const DIR = join(process.cwd(), 'deploy', 'kubernetes');
@@ -91,6 +93,18 @@ describe('deploy/kubernetes', () => {
     const data = (all.get('ConfigMap') as unknown as ConfigMap).data!;
     const preStopSeconds = Number(container.lifecycle?.preStop?.exec?.command?.[1] ?? 0);
     expect(pod.terminationGracePeriodSeconds! * 1000).toBeGreaterThan(Number(data.SHUTDOWN_GRACE_MS) + preStopSeconds * 1000);
+  });
+
+  it('gives SIGTERM more time than the gateway drains for under docker compose too', () => {
+    const compose = parseAllDocuments(readFileSync(join(process.cwd(), 'docker', 'compose.yaml'), 'utf8'))[0].toJS() as {
+      services: { gateway: { stop_grace_period?: string; environment?: Record<string, string> } };
+    };
+    const gateway = compose.services.gateway;
+    // The drain the gateway gets there: .env may not set SHUTDOWN_GRACE_MS, so its default counts.
+    const drainMs = Number(gateway.environment?.SHUTDOWN_GRACE_MS ?? CONFIG_SCHEMA.failClosed.shutdownGraceMs.read(new RawEnv({}), []));
+    const grace = /^(\d+)s$/.exec(gateway.stop_grace_period ?? '');
+    expect(grace).not.toBeNull();
+    expect(Number(grace![1]) * 1000).toBeGreaterThan(drainMs);
   });
 
   it('starts the image with the same Node flags as npm start (the flags the benchmark measures)', () => {

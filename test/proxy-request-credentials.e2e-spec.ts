@@ -1,7 +1,7 @@
 /**
  * Credentials the gateway could read two ways are refused: Authorization or x-api-key sent twice (Node
- * keeps only the first Authorization, a server behind it may read the last), on /v1 and on the REST
- * API alike. And one claims check for both paths: a validly signed token whose nbf lies ahead is
+ * keeps only the first Authorization, a server behind it may read the last), or the two headers naming
+ * two different tokens, on /v1 and on the REST API alike. And one claims check for both paths: a validly signed token whose nbf lies ahead is
  * refused on /v1 as on /api.
  */
 import { request as httpRequest } from 'node:http';
@@ -76,6 +76,13 @@ describe('credentials the gateway could read two ways', () => {
       () => [
         ['x-api-key', alice],
         ['x-api-key', alice],
+      ],
+    ],
+    [
+      'an Authorization header of one user and an x-api-key of another',
+      () => [
+        ['Authorization', `Bearer ${alice}`],
+        ['x-api-key', bob],
       ],
     ],
   ];

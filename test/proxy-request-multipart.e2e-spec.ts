@@ -1,11 +1,13 @@
 /**
  * Uploads (multipart/form-data under /v1/audio and /v1/images) are inspected as they stream: identity
  * fields reach the upstream with the verified email, upstream-steering fields are refused with 400,
- * files arrive byte for byte, and a refused form never reaches the upstream complete. Official openai
- * SDK uploads and hand-built forms; the echo upstream parses what it receives.
+ * files arrive byte for byte and stream on as they arrive (never held whole), and a refused form never
+ * reaches the upstream complete. Official openai SDK uploads and hand-built forms; the echo upstream
+ * parses what it receives.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI, { toFile } from 'openai';
 import type { ReceivedRequest } from '../src/demo/echo-upstream.js';
@@ -276,5 +278,97 @@ describe('multipart uploads through the proxy', () => {
       expect(JSON.parse(body)).toMatchObject({ type: 'error', error: { code: 'body_too_large' } });
       expect(stack.upstream.requests.length).toBe(before);
     });
+  });
+});
+
+describe.each(['undici', 'http'])('an upload streams on as it arrives (UPSTREAM_CLIENT=%s)', (client) => {
+  const HALF = 1024 * 1024;
+  /** Far below the first half: what must have reached the upstream before the client sends the rest. */
+  const SEEN_BEFORE_REST = HALF / 2;
+  /** Only to fail instead of hanging: a gateway that held the file would send nothing until the rest came. */
+  const BOUND_MS = 10_000;
+
+  let stack: GatewayStack;
+  let upstream: Server;
+  let token: string;
+  /** The bytes of the upload the upstream is receiving, as they arrive. */
+  let arriving: Buffer[] = [];
+  let onArrival: () => void = () => undefined;
+  const arrivedBytes = (): number => arriving.reduce((n, c) => n + c.length, 0);
+
+  beforeAll(async () => {
+    // An upstream of the test's own: it counts the body as it arrives (the echo upstream reads it whole first).
+    upstream = createServer((req, res) => {
+      arriving = [];
+      req.on('data', (chunk: Buffer) => {
+        arriving.push(chunk);
+        onArrival();
+      });
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ text: 'ok' }));
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    stack = await startGatewayStack({ env: { BODY_LIMIT: `${4 * HALF}b`, UPSTREAM_URL: upstreamUrl, UPSTREAM_CLIENT: client } });
+    token = (await stack.mint(EMAIL)).token;
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await new Promise((resolve) => upstream?.close(resolve));
+  });
+
+  /** Resolves once the upstream has received at least `bytes` of the forwarded body; false past BOUND_MS. */
+  function upstreamHolds(bytes: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const bound = setTimeout(() => resolve(false), BOUND_MS);
+      onArrival = () => {
+        if (arrivedBytes() < bytes) return;
+        clearTimeout(bound);
+        onArrival = () => undefined;
+        resolve(true);
+      };
+      onArrival();
+    });
+  }
+
+  it('passes the first half of a file to the upstream before the client has sent the second', async () => {
+    const file = randomBytes(2 * HALF);
+    const head = Buffer.from(
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="model"\r\n\r\nwhisper-1\r\n` +
+        `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="long.wav"\r\nContent-Type: audio/wav\r\n\r\n`,
+    );
+    const tail = Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
+    let answered: (value: { status: number; body: string }) => void = () => undefined;
+    const answer = new Promise<{ status: number; body: string }>((resolve) => (answered = resolve));
+    const req = httpRequest(`${stack.gw.url}/v1/audio/transcriptions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
+        'content-length': String(head.length + file.length + tail.length),
+      },
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => answered({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', () => answered({ status: 0, body: '' }));
+    req.write(Buffer.concat([head, file.subarray(0, HALF)]));
+
+    const seenEarly = await upstreamHolds(SEEN_BEFORE_REST);
+    const bytesBeforeRest = arrivedBytes();
+    if (!seenEarly) req.destroy();
+    expect({ seenEarly, bytesBeforeRest: bytesBeforeRest >= SEEN_BEFORE_REST }).toEqual({ seenEarly: true, bytesBeforeRest: true });
+
+    req.end(Buffer.concat([file.subarray(HALF), tail]));
+    const { status, body } = await answer;
+    expect(status).toBe(200);
+    expect(JSON.parse(body)).toEqual({ text: 'ok' });
+    // The whole file reached the upstream intact, inside the gateway's re-encoded form.
+    expect(Buffer.concat(arriving).includes(file)).toBe(true);
   });
 });

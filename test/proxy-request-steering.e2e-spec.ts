@@ -1,8 +1,9 @@
 /**
  * Upstream-steering fields: a JSON body that names an endpoint, a credential or a logging sink for the
  * upstream (LiteLLM reads them over its own settings: CVE-2024-6587) is refused with 400 in the SDK
- * error shape, and nothing reaches the upstream. Ordinary bodies, including ones that merely mention
- * such names in text or schemas, pass unchanged.
+ * error shape, and nothing reaches the upstream; so is such a name in the query string (LiteLLM reads
+ * `api-version` there). Ordinary bodies, including ones that merely mention such names in text or
+ * schemas, pass unchanged.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Anthropic from '@anthropic-ai/sdk';
@@ -103,6 +104,40 @@ describe('upstream-steering fields in JSON bodies', () => {
     expect((await post('/v1/chat/completions', bodyWith(OPERATOR_FIELD, 'top level'))).status).toBe(400);
     expect((await post('/v1/chat/completions', bodyWith('other_field', 'metadata'))).status).toBe(400);
     expect(stack.upstream.requests.length).toBe(before);
+  });
+
+  // LiteLLM copies the `api-version` query parameter into the call's api_version (Azure clients send it there).
+  it.each([
+    ['POST', '/v1/chat/completions?api-version=2099-01-01', 'api-version'],
+    ['POST', '/v1/chat/completions?limit=1&API-Version=2099-01-01', 'API-Version'],
+    ['POST', '/v1/embeddings?api%5Fbase=https%3A%2F%2Fattacker.example', 'api_base'],
+    ['GET', '/v1/models?after=a&base_url=https://attacker.example', 'base_url'],
+    ['GET', `/v1/models?${OPERATOR_FIELD}=x`, OPERATOR_FIELD],
+  ])('refuses %s %s (a steering field in the query) with 400 in the SDK shape, forwarding nothing', async (method, target, named) => {
+    const before = stack.upstream.requests.length;
+    const res = await fetch(`${stack.gw.url}${target}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: method === 'POST' ? JSON.stringify({ model: 'echo-1', messages: [{ role: 'user', content: 'hi' }], input: 'x' }) : undefined,
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      type: 'error',
+      error: {
+        type: 'invalid_request_error',
+        code: 'blocked_field',
+        message: `The query parameter ${named} is not accepted: the gateway alone chooses the upstream and its credentials`,
+      },
+    });
+    expect(stack.upstream.requests.length).toBe(before);
+  });
+
+  it('forwards a query that only has ordinary parameters', async () => {
+    const res = await fetch(`${stack.gw.url}/v1/models?limit=2&after=api_base&order=desc`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    expect(stack.upstream.requests.at(-1)?.url).toBe('/v1/models?limit=2&after=api_base&order=desc');
   });
 
   it('is read by the OpenAI SDK as a BadRequestError', async () => {

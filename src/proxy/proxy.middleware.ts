@@ -23,7 +23,7 @@ import { allowedLlmPath } from './llm-path.js';
 import { rewriteMultipart, type RewrittenForm } from './multipart-body.js';
 import { recordProxyAccess } from './proxy-access-log.js';
 import { withoutCredentialParams } from './query-credentials.js';
-import { BodyAbortedError, BodyTooLargeError, type BodyLimits, readBody, RequestBodyError } from './request-body.js';
+import { BlockedFieldError, BodyAbortedError, BodyTooLargeError, type BodyLimits, readBody, RequestBodyError } from './request-body.js';
 import { ResponseHeaderAllowlist } from './response-headers.js';
 import { adviseRetry } from './retry-advice.js';
 import { SteeringFields } from './steering-fields.js';
@@ -177,6 +177,11 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     const path = allowedLlmPath(url, this.config.upstream.allowedPaths);
     if (path === null) {
       this.fail(res, 404, 'Not found: this path is not an LLM API route of the gateway', 'route_not_found');
+      return;
+    }
+    const blockedParam = this.steering.findInQuery(url);
+    if (blockedParam !== null) {
+      this.answerBodyError(res, new BlockedFieldError(blockedParam, 'query parameter'));
       return;
     }
     const limits: BodyLimits = { limitBytes: this.config.bodyLimitBytes, idleMs: this.config.requests.bodyIdleTimeoutMs };

@@ -8,13 +8,18 @@
 const CREDENTIAL_PARAMS = new Set(['key', 'api-key', 'apikey', 'x-api-key', 'token', 'access-token', 'id-token', 'auth', 'authorization']);
 
 export function isCredentialParam(rawName: string): boolean {
+  return CREDENTIAL_PARAMS.has(decodedParamName(rawName).toLowerCase().replace(/_/g, '-'));
+}
+
+/** A query parameter's name as a server reads it: "+" as a space, percent-decoded, trimmed (case kept). */
+export function decodedParamName(rawName: string): string {
   let name = rawName.replace(/\+/g, ' ');
   try {
     name = decodeURIComponent(name);
   } catch {
     // Not valid percent-encoding: compared as it is.
   }
-  return CREDENTIAL_PARAMS.has(name.trim().toLowerCase().replace(/_/g, '-'));
+  return name.trim();
 }
 
 /** The request target without credential-looking query parameters (unchanged when it has none). */

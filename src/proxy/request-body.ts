@@ -47,8 +47,11 @@ export class BlockedFieldError extends RequestBodyError {
   readonly status = 400;
   readonly code = 'blocked_field';
   override readonly closeConnection = false;
-  constructor(readonly field: string) {
-    super(`The field ${field} is not accepted: the gateway alone chooses the upstream and its credentials`);
+  constructor(
+    readonly field: string,
+    where: 'field' | 'query parameter' = 'field',
+  ) {
+    super(`The ${where} ${field} is not accepted: the gateway alone chooses the upstream and its credentials`);
   }
 }
 

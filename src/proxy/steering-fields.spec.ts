@@ -32,6 +32,20 @@ describe('SteeringFields', () => {
     ).toBeNull();
   });
 
+  it('finds a blocked name in the query string, decoded, in any case, with "-" and "_" alike', () => {
+    expect(sut.findInQuery('/v1/chat/completions?api-version=2024-01-01')).toBe('api-version');
+    expect(sut.findInQuery('/v1/models?limit=1&API_BASE=x')).toBe('API_BASE');
+    expect(sut.findInQuery('/v1/models?aws%5Fsecret_access_key=k')).toBe('aws_secret_access_key');
+    expect(sut.findInQuery('/v1/models?my-proxy-url')).toBe('my-proxy-url');
+  });
+
+  it('passes targets without a query, and queries of ordinary parameters or values', () => {
+    expect(sut.findInQuery('/v1/models')).toBeNull();
+    expect(sut.findInQuery('/v1/models?limit=2&after=api_base&api_base_x=1')).toBeNull();
+    // Credential parameters are dropped from the forwarded query instead (query-credentials.ts).
+    expect(sut.findInQuery('/v1/models?api_key=k&API-KEY=k&api%5Fkey=k&key=k')).toBeNull();
+  });
+
   it('keeps the built-in list free of duplicates', () => {
     expect(new Set(BUILT_IN_BLOCKED_FIELDS).size).toBe(BUILT_IN_BLOCKED_FIELDS.length);
   });

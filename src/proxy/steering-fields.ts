@@ -2,8 +2,10 @@
  * Request-body fields that would let a client choose where the upstream sends the call, or with which
  * credentials: LiteLLM merges body fields over the deployment's own settings, so `api_base` in a body
  * sends the gateway's upstream key to the client's host (CVE-2024-6587). The one list of them, plus
- * UPSTREAM_BLOCKED_FIELDS; bodies that carry any of them are refused, never cleaned and forwarded.
+ * UPSTREAM_BLOCKED_FIELDS; bodies (and query strings) that carry any of them are refused, never cleaned
+ * and forwarded.
  */
+import { decodedParamName, isCredentialParam } from './query-credentials.js';
 
 /** Fields an OpenAI-compatible backend (LiteLLM first) reads as an endpoint, a credential or a logging sink. */
 export const BUILT_IN_BLOCKED_FIELDS: readonly string[] = [
@@ -103,9 +105,31 @@ export const NESTED_SETTING_FIELDS: readonly string[] = ['metadata', 'litellm_me
 /** The blocked names, matched without regard to case. */
 export class SteeringFields {
   private readonly names: ReadonlySet<string>;
+  /** The same names as query parameters are compared: lower case, "-" and "_" alike. */
+  private readonly queryNames: ReadonlySet<string>;
 
   constructor(extra: readonly string[] = []) {
     this.names = new Set([...BUILT_IN_BLOCKED_FIELDS, ...extra].map((name) => name.toLowerCase()));
+    this.queryNames = new Set([...this.names].map((name) => name.replace(/-/g, '_')));
+  }
+
+  /**
+   * The first query parameter of a request target named like a blocked field, as decoded, or null.
+   * LiteLLM copies the `api-version` parameter into the call's `api_version` (Azure clients send it
+   * there), so names are compared percent-decoded, in any case, with "-" read as "_". Credential
+   * parameters (`api_key`, `key`, ...) are not refused: they are dropped from the forwarded query
+   * (query-credentials.ts), as a client's own key is anywhere else.
+   */
+  findInQuery(target: string): string | null {
+    const queryAt = target.indexOf('?');
+    if (queryAt === -1) return null;
+    for (const param of target.slice(queryAt + 1).split('&')) {
+      const eq = param.indexOf('=');
+      const raw = eq === -1 ? param : param.slice(0, eq);
+      const name = decodedParamName(raw);
+      if (this.queryNames.has(name.toLowerCase().replace(/-/g, '_')) && !isCredentialParam(raw)) return name;
+    }
+    return null;
   }
 
   isBlocked(name: string): boolean {
