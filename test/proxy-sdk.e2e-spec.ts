@@ -124,6 +124,23 @@ describe('the /v1 proxy with the official SDKs', () => {
       });
     });
 
+    it('adds the verified email to a body without identity fields, keeping its bytes as sent', async () => {
+      const requestId = nextRequestId();
+      // Whitespace, a number past double precision and escapes as the client wrote them.
+      const text =
+        '{ "model": "echo-1",\n  "messages": [{"role": "user", "content": "caf\\u00e9 \\"hi\\""}],\n  "seed": 12345678901234567890 }\n';
+      const res = await fetch(`${stack.gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-request-id': requestId },
+        body: text,
+      });
+      expect(res.status).toBe(200);
+      const received = receivedWith(requestId);
+      expectGatewayIdentity(received);
+      expect(received.body).toBe(text.replace(/ }\n$/, ` ,"user":${JSON.stringify(EMAIL)}}\n`));
+      expect((received.json as { user: string }).user).toBe(EMAIL);
+    });
+
     it('streams a chat completion event by event', async () => {
       const requestId = nextRequestId();
       const stream = await openai().chat.completions.create(

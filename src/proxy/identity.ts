@@ -81,6 +81,21 @@ export function stampBodyIdentity(body: Record<string, unknown>, email: string, 
   if (body.litellm_metadata !== undefined) body.litellm_metadata = stampedLitellmMetadata(body.litellm_metadata, email);
 }
 
+/** Top-level fields stampBodyIdentity may overwrite or descend into. */
+const BODY_IDENTITY_FIELDS = ['user', 'safety_identifier', 'metadata', 'litellm_metadata'] as const;
+
+/**
+ * For a body that holds none of the fields stampBodyIdentity reads: the members that stamping adds,
+ * as JSON text to write in after the body's own (OpenAI: `"user":...`; Anthropic: `"metadata":{"user_id":...}`;
+ * empty when it adds none). undefined when the body holds such a field: it must be stamped and re-encoded.
+ */
+export function identityInsertion(body: Record<string, unknown>, email: string, path: string): string | undefined {
+  for (const field of BODY_IDENTITY_FIELDS) if (field in body) return undefined;
+  const value = JSON.stringify(email);
+  if (!path.startsWith('/v1/messages')) return `"user":${value}`;
+  return path.startsWith('/v1/messages/count_tokens') ? '' : `"metadata":{"user_id":${value}}`;
+}
+
 /** Form fields (uploads, OpenAI-style paths) that carry identity; `user` is added when absent. */
 export const FORM_IDENTITY_FIELDS: ReadonlySet<string> = new Set(['user', 'safety_identifier', 'metadata', 'litellm_metadata']);
 
