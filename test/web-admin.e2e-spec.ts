@@ -7,6 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
+import { jobToHash } from '../src/cleanup/cleanup-job.js';
+import { CleanupRepository } from '../src/cleanup/cleanup.repository.js';
 import type { DemoOidcUser } from '../src/demo/demo-oidc-provider.js';
 import { WebAssets } from '../src/web/web-assets.js';
 import {
@@ -336,6 +338,61 @@ describe('web pages: the admin pages in a browser', () => {
     await preview.waitFor({ state: 'detached' });
     await page.getByRole('button', { name: 'Preview' }).click();
     await preview.getByText(/^0 stale entries/).waitFor();
+  });
+
+  it('a cleanup run elsewhere: an execute here says one is already running, a page opened meanwhile shows its progress, followed to the end', async () => {
+    // Another gateway instance begins a scheduled run: it holds the lock and keeps its progress in
+    // Redis, written here through the cleanup's own repository as that instance's service does.
+    const repository = stack.gw.get<CleanupRepository>(CleanupRepository);
+    const startedAt = Date.now();
+    const jobId = `${startedAt}-0a1b2c3d`;
+    const running = {
+      jobId,
+      trigger: 'scheduled',
+      actor: 'scheduler',
+      state: 'running',
+      phase: 'scanning',
+      startedAt,
+      updatedAt: startedAt,
+      finishedAt: null,
+      scanned: 1234,
+      found: 0,
+      deleted: 0,
+      freedBytes: 0,
+      error: null,
+    } as const;
+    const { page } = admin;
+    await page.reload();
+    await tab('Cleanup');
+    await page.getByRole('heading', { name: 'Cleanup logs' }).waitFor();
+    const lock = await repository.acquireLock(60_000);
+    expect(lock).not.toBeNull();
+    await repository.saveJob(jobId, jobToHash(running), true);
+
+    await page.getByRole('button', { name: 'Run cleanup…' }).click();
+    await page.getByRole('dialog', { name: 'Run a cleanup now?' }).getByRole('button', { name: 'Run cleanup' }).click();
+    await page.getByText('A cleanup is already running', { exact: false }).waitFor();
+    await page.getByRole('heading', { name: 'Cleanup running' }).waitFor();
+    expect(await page.locator('.job-status').textContent()).toContain('Scanning: scanned 1,234');
+
+    // Closing the page stops nothing; a page opened meanwhile finds the run and follows it.
+    const other = await signedIn(ADMIN, '/token-session-manager');
+    await other.page.getByRole('tab', { name: 'Cleanup' }).click();
+    await other.page.getByRole('heading', { name: 'Cleanup running' }).waitFor();
+    expect(await other.page.getByText('Started by scheduler', { exact: false }).count()).toBe(1);
+    expect(await other.page.getByRole('button', { name: 'Run cleanup…' }).isDisabled()).toBe(true);
+    await expectAccessible(other, 'cleanup tab with a run in progress');
+
+    await repository.saveJob(
+      jobId,
+      jobToHash({ state: 'finished', phase: 'done', scanned: 2000, found: 3, deleted: 3, freedBytes: 300, finishedAt: Date.now() }),
+    );
+    await repository.releaseLock(lock!);
+    await other.page.getByRole('heading', { name: 'Cleanup finished' }).waitFor();
+    expect(await other.page.locator('.job-status').textContent()).toMatch(/scanned 2,000, found 3, deleted 3, freed 300 B/);
+    expect(await other.page.getByRole('button', { name: 'Run cleanup…' }).isDisabled()).toBe(false);
+    expectClean(other);
+    await other.context.close();
   });
 
   it('shows the admin actions in the audit trail, filtered by action and searched by target', async () => {
