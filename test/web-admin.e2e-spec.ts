@@ -41,8 +41,8 @@ describe('web pages: the admin pages in a browser', () => {
   let chromium: WebBrowser;
   let admin: WebPage;
 
-  const signedIn = async (user: DemoOidcUser, path = '/'): Promise<WebPage> => {
-    const web = await chromium.newPage();
+  const signedIn = async (user: DemoOidcUser, path = '/', options?: Parameters<WebBrowser['newPage']>[0]): Promise<WebPage> => {
+    const web = await chromium.newPage(options);
     await signInWithBrowser(web.page, gwUrl, user, path);
     return web;
   };
@@ -393,6 +393,37 @@ describe('web pages: the admin pages in a browser', () => {
     expect(await other.page.getByRole('button', { name: 'Run cleanup…' }).isDisabled()).toBe(false);
     expectClean(other);
     await other.context.close();
+  });
+
+  it('fits a phone screen: every tab in view, nothing wider than the screen, rows become cards with their column names', async () => {
+    const phone = await signedIn(ADMIN, '/token-session-manager', { viewport: { width: 375, height: 740 } });
+    const { page } = phone;
+    await page.getByRole('heading', { name: 'Active users', exact: true }).waitFor();
+    const fits = () => page.evaluate('document.documentElement.scrollWidth <= window.innerWidth');
+    const tabsInView = () =>
+      page.evaluate(`[...document.querySelectorAll('[role=tab]')].every((t) => t.getBoundingClientRect().right <= window.innerWidth)`);
+    expect(await tabsInView()).toBe(true);
+    expect(await fits()).toBe(true);
+    for (const name of ['Sessions', 'Tokens', 'Cleanup', 'Audit']) {
+      await page.getByRole('tab', { name }).click();
+      await page.getByRole('tabpanel', { name }).waitFor();
+      await page.locator('.state-loading').first().waitFor({ state: 'detached' });
+      expect({ name, fits: await fits(), tabsInView: await tabsInView() }).toEqual({ name, fits: true, tabsInView: true });
+    }
+    // A run's details: the removed entries are cards too, each value with its column name.
+    await page.getByRole('tab', { name: 'Cleanup' }).click();
+    const runs = page.getByRole('region', { name: 'Cleanup run list' });
+    await runs
+      .getByRole('button', { name: /Details/ })
+      .first()
+      .click();
+    const removed = page.getByRole('region', { name: 'Removed entries' });
+    await removed.waitFor();
+    expect(await fits()).toBe(true);
+    expect(await page.evaluate(`getComputedStyle(document.querySelector('td[data-label="Reason"]'), '::before').content`)).toBe('"Reason"');
+    await expectAccessible(phone, 'token & session manager at phone width');
+    expectClean(phone);
+    await phone.context.close();
   });
 
   it('shows the admin actions in the audit trail, filtered by action and searched by target', async () => {
