@@ -30,6 +30,7 @@ const ADMIN = person('admin@example.com', 'Ada Admin');
 const BOB = person('bob@example.com', 'Bob');
 const PLAIN = person('plain@example.com');
 const XSS_REASON = `<img src=x onerror="document.title='pwned'"> shared a token`;
+const XSS_TOKEN_NAME = `<img src=x onerror="document.title='pwned'">`;
 const DAY = 86400_000;
 const STALE_AUDIT_ENTRIES = 50;
 const STALE_TOKENS = 20;
@@ -291,6 +292,23 @@ describe('web pages: the admin pages in a browser', () => {
     expect(cursors[0]).toBeNull();
     expect(cursors[1]).toMatch(/^[\w-]+$/);
     expect(cursors[2]).toBeNull();
+    await page.getByLabel('Search by email or token name').fill('');
+  });
+
+  it('shows a token name holding markup as text in the Tokens tab and its revoke confirm', async () => {
+    await stack.mint('markup@example.com', { name: XSS_TOKEN_NAME });
+    const { page } = admin;
+    await tab('Tokens');
+    await page.getByLabel('Search by email or token name').fill('markup@');
+    const row = page.getByRole('row', { name: /markup@example\.com/ });
+    await row.waitFor();
+    expect(await row.getByRole('rowheader').textContent()).toBe(XSS_TOKEN_NAME);
+    await row.getByRole('button', { name: /^Revoke </ }).click();
+    const dialog = page.getByRole('dialog', { name: `Revoke “${XSS_TOKEN_NAME}” of markup@example.com?` });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(await page.locator('main img').count()).toBe(0);
+    expect(await page.title()).not.toBe('pwned');
+    expectClean(admin);
     await page.getByLabel('Search by email or token name').fill('');
   });
 

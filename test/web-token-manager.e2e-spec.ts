@@ -205,6 +205,23 @@ describe('web pages: home and Token Manager in a browser', () => {
     expect(await page.getByRole('heading', { name: /Welcome/ }).textContent()).toBe(`Welcome, ${XSS_NAME}`);
     expect(await page.locator('main img').count()).toBe(0);
     expect(await page.title()).toBe('LLM Gateway');
+
+    // A token name may hold any printable text, markup included: it is shown as typed, everywhere.
+    await page.goto(`${gwUrl}/token-manager`);
+    await page.getByLabel('Name').fill(XSS_NAME);
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.getByLabel('Your new token').waitFor();
+    expect(await page.locator('#issued-title').textContent()).toBe(`Token “${XSS_NAME}” created`);
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    const row = page.getByRole('region', { name: 'Your token list' }).getByRole('row').nth(1);
+    expect(await row.getByRole('rowheader').textContent()).toBe(XSS_NAME);
+    await row.getByRole('button', { name: /Revoke/ }).click();
+    await page
+      .getByRole('dialog', { name: `Revoke “${XSS_NAME}”?` })
+      .getByRole('button', { name: 'Cancel' })
+      .click();
+    expect(await page.locator('main img').count()).toBe(0);
+    expect(await page.title()).toBe('Token Manager · LLM Gateway');
     expect(web.problems.all).toEqual([]);
     await web.context.close();
   });
