@@ -103,6 +103,20 @@ describe('web pages: the admin pages in a browser', () => {
     expect(await plain.page.locator('main').textContent()).toContain('This page is for admins');
     await plain.page.goto(`${gwUrl}/admin-manager`);
     await plain.page.getByRole('heading', { name: 'Not allowed' }).waitFor();
+    // The links by role: an admin gets the Token & Session Manager, not the Admin Manager.
+    await admin.page.goto(`${gwUrl}/`);
+    await admin.page.getByRole('heading', { name: 'Welcome, Ada Admin' }).waitFor();
+    expect(await admin.page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual([
+      'Home',
+      'Token Manager',
+      'Token & Session Manager',
+    ]);
+    expect(
+      await admin.page
+        .getByRole('main')
+        .getByRole('link', { name: /Token & Session Manager/ })
+        .count(),
+    ).toBe(1);
     // An admin who is not the super admin may not open the Admin Manager either.
     await admin.page.goto(`${gwUrl}/admin-manager`);
     await admin.page.getByRole('heading', { name: 'Not allowed' }).waitFor();
@@ -472,8 +486,20 @@ describe('web pages: the admin pages in a browser', () => {
   });
 
   it('the Admin Manager: env admins say why they cannot be removed; the super admin adds an admin and removes them after a confirm', async () => {
-    const root = await signedIn(ROOT, '/admin-manager');
+    const root = await signedIn(ROOT, '/');
     const { page } = root;
+    // The super admin's links: every page.
+    await page.getByRole('heading', { name: 'Welcome, Rho Root' }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual([
+      'Home',
+      'Token Manager',
+      'Token & Session Manager',
+      'Admin Manager',
+    ]);
+    await page
+      .getByRole('main')
+      .getByRole('link', { name: /Admin Manager/ })
+      .click();
     const admins = page.getByRole('region', { name: 'Admin list' });
     await admins.waitFor();
     expect(await admins.getByRole('row', { name: /admin@example\.com/ }).textContent()).toContain('ADMIN_EMAILS');
