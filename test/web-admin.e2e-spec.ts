@@ -485,6 +485,51 @@ describe('web pages: the admin pages in a browser', () => {
     await stack.activeUsers.unban('eve@example.com');
   });
 
+  it("Swagger UI from the admin's signed-in browser: Try it out sends unsafe calls with the CSRF token, pre-fills no filter, and keeps no token in localStorage", async () => {
+    const { page } = admin;
+    await page.goto(`${gwUrl}/docs`);
+    const operation = (method: string, path: string) =>
+      page.locator(`.opblock-${method}`, { has: page.locator(`.opblock-summary-path[data-path="${path}"]`) });
+    const statusOf = (op: ReturnType<typeof operation>) => op.locator('.live-responses-table .response .response-col_status').first();
+
+    // An unsafe call from the browser session: without the interceptor's CSRF token it would be 403 csrf_failed.
+    const { record } = await stack.mint('swagger@example.com', { name: 'swagger-target' });
+    const revoke = operation('post', '/api/admin/tokens/revoke-user');
+    await revoke.locator('.opblock-summary').click();
+    await revoke.getByRole('button', { name: 'Try it out' }).click();
+    await revoke.locator('textarea.body-param__text').fill(JSON.stringify({ user_email: 'swagger@example.com' }));
+    await revoke.getByRole('button', { name: 'Execute' }).click();
+    await statusOf(revoke).waitFor();
+    expect(await statusOf(revoke).textContent()).toBe('200');
+    expect((await stack.tokens.list('swagger@example.com')).map((t) => t.tokenId)).not.toContain(record.tokenId);
+
+    // "Try it out" on a list with optional filters: every field starts empty, so the list is not filtered by made-up values.
+    const audit = operation('get', '/api/admin/audit');
+    await audit.locator('.opblock-summary').click();
+    await audit.getByRole('button', { name: 'Try it out' }).click();
+    const fields = await audit.locator('.parameters input, .parameters select').all();
+    expect(fields.length).toBeGreaterThan(5);
+    const values = await Promise.all(fields.map((f) => f.inputValue()));
+    expect(values.filter((v) => v !== '')).toEqual([]);
+    await audit.getByRole('button', { name: 'Execute' }).click();
+    await statusOf(audit).waitFor();
+    expect(await audit.locator('.request-url pre').textContent()).toBe(`${gwUrl}/api/admin/audit`);
+    expect(await audit.locator('.live-responses-table .response-col_description pre').first().textContent()).toContain(
+      '"action": "token.revoke_user"',
+    );
+
+    // Authorize with an admin token: used for the calls, never written to localStorage.
+    const { token } = await stack.mint(ADMIN.email, { name: 'swagger-admin', scopes: ['llm', 'admin'] });
+    await page.locator('.auth-wrapper .authorize').click();
+    const bearer = page.locator('.auth-container', { hasText: /bearer/i }).first();
+    await bearer.locator('input').fill(token);
+    await bearer.locator('.btn.authorize').click();
+    await bearer.getByText('Authorized').waitFor();
+    await page.locator('.btn-done').first().click();
+    expect(await page.evaluate('JSON.stringify(Object.entries(localStorage))')).toBe('[]');
+    await page.goto(`${gwUrl}/token-session-manager`);
+  });
+
   it('the Admin Manager: env admins say why they cannot be removed; the super admin adds an admin and removes them after a confirm', async () => {
     const root = await signedIn(ROOT, '/');
     const { page } = root;
