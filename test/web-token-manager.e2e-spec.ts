@@ -50,7 +50,11 @@ describe('web pages: home and Token Manager in a browser', () => {
   beforeAll(async () => {
     gwUrl = `http://127.0.0.1:${await freePort()}`;
     provider = await startTestOidcProvider(gwUrl, [UMA, VAL, PHONE, XSS]);
-    stack = await startGatewayStack({ env: { ...auth0Env(provider, gwUrl), TOKEN_MAX_DAYS: '90', TOKEN_DEFAULT_DAYS: '30' } });
+    // A redis-server of its own: one test freezes it.
+    stack = await startGatewayStack({
+      env: { ...auth0Env(provider, gwUrl), TOKEN_MAX_DAYS: '90', TOKEN_DEFAULT_DAYS: '30' },
+      ownRedis: true,
+    });
     if (!stack.gw.get<WebAssets>(WebAssets).built) throw new Error('The web pages are not built: npm run build:web');
     chromium = await launchChromium();
   });
@@ -264,6 +268,31 @@ describe('web pages: home and Token Manager in a browser', () => {
     const [token] = await stack.tokens.list(VAL.email);
     expect(token.name).toBe('keyboard');
     expect(token.expiresAt - token.createdAt).toBe(86400_000);
+    await web.context.close();
+  });
+
+  it('says in words when the gateway cannot answer (Redis frozen), offers to try again, and works again once it is back', async () => {
+    const web = await signedIn(VAL, '/token-manager');
+    const { page } = web;
+    await page.getByRole('heading', { name: 'Your live tokens' }).waitFor();
+    await page.locator('.state-loading').waitFor({ state: 'detached' });
+    stack.redis.pause();
+    try {
+      await page.getByLabel('Name').fill('while redis sleeps');
+      await page.getByRole('button', { name: 'Create token' }).click();
+      await expect(page.getByRole('alert').textContent()).resolves.toBe('The gateway is temporarily unavailable. Try again in a moment.');
+      await page.reload();
+      const failed = page.getByRole('main').getByRole('alert');
+      await expect(failed.textContent()).resolves.toContain('The gateway is temporarily unavailable');
+    } finally {
+      stack.redis.resume();
+    }
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.getByRole('heading', { name: 'Your live tokens' }).waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(seriousViolations(await axe(page))).toEqual([]);
+    // Chrome logs the 503 answers themselves; nothing else went wrong.
+    expect(web.problems.all.filter((p) => !/status of 503/.test(p))).toEqual([]);
     await web.context.close();
   });
 
