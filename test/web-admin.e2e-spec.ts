@@ -162,6 +162,34 @@ describe('web pages: the admin pages in a browser', () => {
     await expectAccessible(admin, 'active users tab');
   });
 
+  it('is usable from the keyboard: arrow keys, Home and End move between tabs; a dialog opens on Enter, Escape closes it and focus returns', async () => {
+    const { page } = admin;
+    const focused = () => page.evaluate('document.activeElement.textContent');
+    await page.getByRole('tab', { name: 'Active Users' }).focus();
+    expect(await page.evaluate(`getComputedStyle(document.activeElement).outlineStyle`)).not.toBe('none');
+    await page.keyboard.press('ArrowRight');
+    expect(await focused()).toBe('Sessions');
+    await page.getByRole('tabpanel', { name: 'Sessions' }).waitFor();
+    await page.keyboard.press('End');
+    expect(await focused()).toBe('Audit');
+    await page.keyboard.press('ArrowRight');
+    expect(await focused()).toBe('Active Users');
+    await page.getByRole('tabpanel', { name: 'Active Users' }).waitFor();
+    // One tab stop for the list: Tab goes on into the panel.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(`document.activeElement.getAttribute('role')`)).toBe('tabpanel');
+
+    const ban = page.getByRole('button', { name: 'Ban someone by email…' });
+    await ban.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: /^Ban/ });
+    await dialog.waitFor();
+    expect(await page.evaluate('document.activeElement.closest("dialog") !== null')).toBe(true);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await focused()).toBe('Ban someone by email…');
+  });
+
   it("BAN with a reason: the user's open page shows the ban at its next action, their token is refused and listed as blocked; unban restores the token", async () => {
     const { token } = await stack.mint(BOB.email, { name: 'bob-laptop' });
     expect((await llm(token)).choices.length).toBe(1);
