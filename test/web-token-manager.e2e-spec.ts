@@ -114,6 +114,10 @@ describe('web pages: home and Token Manager in a browser', () => {
     await shown.waitFor();
     const token = await shown.inputValue();
     expect(token).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
+    // The expiry in the viewer's time zone (the browser's is Europe/Berlin, not the machine's), with a relative hint.
+    const [record] = await stack.tokens.list(UMA.email);
+    const berlin = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Berlin' });
+    expect(await page.locator('#issued-warning time').textContent()).toBe(`${berlin.format(record.expiresAt)} (in 7 days)`);
     await page.getByRole('button', { name: 'Copy token' }).click();
     await page.getByText('Copied').waitFor();
     expect(await page.evaluate('navigator.clipboard.readText()')).toBe(token);
