@@ -515,6 +515,9 @@ describe('web pages: the admin pages in a browser', () => {
 
   it("Swagger UI from the admin's signed-in browser: Try it out sends unsafe calls with the CSRF token, pre-fills no filter, and keeps no token in localStorage", async () => {
     const { page } = admin;
+    const loaded: string[] = [];
+    const listen = (r: { url(): string }) => loaded.push(r.url());
+    page.on('request', listen);
     await page.goto(`${gwUrl}/docs`);
     const operation = (method: string, path: string) =>
       page.locator(`.opblock-${method}`, { has: page.locator(`.opblock-summary-path[data-path="${path}"]`) });
@@ -555,6 +558,10 @@ describe('web pages: the admin pages in a browser', () => {
     await bearer.getByText('Authorized').waitFor();
     await page.locator('.btn-done').first().click();
     expect(await page.evaluate('JSON.stringify(Object.entries(localStorage))')).toBe('[]');
+    // Swagger UI comes from the gateway itself, as every page does: nothing from a CDN.
+    page.off('request', listen);
+    expect(loaded.filter((url) => !url.startsWith(`${gwUrl}/`) && !url.startsWith('data:'))).toEqual([]);
+    expect(loaded.length).toBeGreaterThan(3);
     await page.goto(`${gwUrl}/token-session-manager`);
   });
 
