@@ -337,7 +337,7 @@ describe('web pages: the admin pages in a browser', () => {
     await page.getByLabel('Search by email or token name').fill('');
   });
 
-  it('shows a token name holding markup as text in the Tokens tab and its revoke confirm', async () => {
+  it("Tokens tab: a name holding markup shows as text; revoke one token, then all of a person's with a reason", async () => {
     await stack.mint('markup@example.com', { name: XSS_TOKEN_NAME });
     const { page } = admin;
     await tab('Tokens');
@@ -350,6 +350,22 @@ describe('web pages: the admin pages in a browser', () => {
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     expect(await page.locator('main img').count()).toBe(0);
     expect(await page.title()).not.toBe('pwned');
+
+    // Revoke one of a person's tokens, then all the others, with a reason.
+    await stack.mint('markup@example.com', { name: 'second' });
+    await stack.mint('markup@example.com', { name: 'third' });
+    await page.getByLabel('Search by email or token name').fill('markup@e');
+    const second = page.getByRole('row', { name: /second/ });
+    await second.getByRole('button', { name: /^Revoke second/ }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke token' }).click();
+    await page.getByText('Revoked “second” of markup@example.com', { exact: false }).waitFor();
+    await second.getByText('Revoked', { exact: true }).waitFor();
+    await second.getByRole('button', { name: /^Revoke all/ }).click();
+    const all = page.getByRole('dialog', { name: 'Revoke every live token of markup@example.com?' });
+    await all.getByLabel('Reason').fill('left the team');
+    await all.getByRole('button', { name: 'Revoke all' }).click();
+    await page.getByText('Revoked 2 live tokens of markup@example.com.').waitFor();
+    expect(await stack.tokens.list('markup@example.com')).toEqual([]);
     expectClean(admin);
     await page.getByLabel('Search by email or token name').fill('');
   });
