@@ -259,6 +259,24 @@ describe('web pages: the admin pages in a browser', () => {
     await bob.context.close();
   });
 
+  it('searches the current bans by email, also of people not active now', async () => {
+    for (const email of ['zed@example.com', 'yan@example.com'])
+      await stack.activeUsers.ban({ email, bannedBy: ADMIN.email, reason: `banned ${email}` });
+    const { page } = admin;
+    await page.reload();
+    await tab('Active Users');
+    const bans = page.getByRole('region', { name: 'Ban list' });
+    await bans.getByRole('row', { name: /yan@example\.com/ }).waitFor();
+    await page.getByLabel('Search bans by email').fill('zed');
+    await bans.getByRole('row', { name: /yan@example\.com/ }).waitFor({ state: 'detached' });
+    expect(await bans.getByRole('row', { name: /zed@example\.com/ }).count()).toBe(1);
+    await page.getByLabel('Search bans by email').fill('nobody');
+    await page.getByText('No current ban matches “nobody”.').waitFor();
+    for (const email of ['zed@example.com', 'yan@example.com']) await stack.activeUsers.unban(email);
+    await page.getByLabel('Search bans by email').fill('');
+    await page.getByText('Nobody is banned.').waitFor();
+  });
+
   it('force logout: ends one session of a user, then every session of theirs; their next action sends them to sign in', async () => {
     const laptop = await signedIn(BOB, '/token-manager');
     const phone = await signedIn(BOB, '/');
