@@ -9,7 +9,7 @@
  * Uses the build `npm run bench` makes (bench/results/build; BENCH_DIST=path overrides).
  */
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -88,11 +88,14 @@ async function seed(dist, env) {
   const { CliModule } = await load('cli/cli.module.js');
   const { TokensService } = await load('tokens/tokens.service.js');
   const { ActiveUsersService } = await load('active-users/active-users.service.js');
+  const { SessionsService } = await load('sessions/sessions.service.js');
   const { REDIS_CLIENT } = await load('redis/redis.constants.js');
   const { RedisKeys } = await load('redis/redis-keys.js');
   const app = await NestFactory.createApplicationContext(CliModule, { logger: false });
   const tokens = app.get(TokensService);
   const activeUsers = app.get(ActiveUsersService);
+  const sessions = app.get(SessionsService);
+  const client = { ip: '127.0.0.1', userAgent: 'bench' };
   const redis = app.get(REDIS_CLIENT);
   const keys = app.get(RedisKeys);
   const t0 = performance.now();
@@ -107,35 +110,13 @@ async function seed(dist, env) {
   });
   process.stderr.write(`seeded ${USERS * TOKENS_PER_USER} tokens and ${USERS} active users in ${Math.round(performance.now() - t0)} ms\n`);
 
-  // Browser sessions for a fifth of the users, written as the sessions store writes them.
+  // Browser sessions for a fifth of the users, through the sessions service as a sign-in stores them.
   const now = Date.now();
   await inBatches(SESSION_USERS, 2000, async (i) => {
     const user = email(i * 5);
-    const sessionId = createHash('sha256').update(randomBytes(24)).digest('base64url');
-    const auth = {
-      email: user,
-      name: user,
-      createdAt: now,
-      lastSeenAt: now,
-      ip: '127.0.0.1',
-      userAgent: 'bench',
-      csrfToken: randomBytes(32).toString('base64url'),
-    };
-    const json = JSON.stringify({ cookie: { path: '/', httpOnly: true, sameSite: 'lax' }, auth });
-    const written = await redis.gwSessionWrite(
-      keys.session(sessionId),
-      keys.userSessions(user),
-      keys.sessionsByExpiry(),
-      keys.ban(user),
-      keys.sessionsByEmail(),
-      'create',
-      json,
-      3600_000,
-      now + 3600_000,
-      sessionId,
-      `${user}\0${sessionId}`,
-    );
-    if (written !== 1) throw new Error(`session of ${user} not written (${written})`);
+    const cookie = { path: '/', httpOnly: true, sameSite: 'lax' };
+    const auth = await sessions.startSignedIn(randomBytes(24).toString('base64url'), { cookie }, { email: user, name: user }, client);
+    if (auth === null) throw new Error(`session of ${user} not written (banned)`);
     await activeUsers.admitSession(user);
   });
 

@@ -87,6 +87,11 @@ try {
   await seed();
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    // stop() closes the browser with the rest; playwright's own handlers would exit the process
+    // first and leave the gateway and its redis-server running.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
     args: [
       '--headless',
       '--no-sandbox',

@@ -7,6 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
+import { jobToHash } from '../src/cleanup/cleanup-job.js';
+import { CleanupRepository } from '../src/cleanup/cleanup.repository.js';
 import type { DemoOidcUser } from '../src/demo/demo-oidc-provider.js';
 import { WebAssets } from '../src/web/web-assets.js';
 import {
@@ -28,6 +30,7 @@ const ADMIN = person('admin@example.com', 'Ada Admin');
 const BOB = person('bob@example.com', 'Bob');
 const PLAIN = person('plain@example.com');
 const XSS_REASON = `<img src=x onerror="document.title='pwned'"> shared a token`;
+const XSS_TOKEN_NAME = `<img src=x onerror="document.title='pwned'">`;
 const DAY = 86400_000;
 const STALE_AUDIT_ENTRIES = 50;
 const STALE_TOKENS = 20;
@@ -39,8 +42,8 @@ describe('web pages: the admin pages in a browser', () => {
   let chromium: WebBrowser;
   let admin: WebPage;
 
-  const signedIn = async (user: DemoOidcUser, path = '/'): Promise<WebPage> => {
-    const web = await chromium.newPage();
+  const signedIn = async (user: DemoOidcUser, path = '/', options?: Parameters<WebBrowser['newPage']>[0]): Promise<WebPage> => {
+    const web = await chromium.newPage(options);
     await signInWithBrowser(web.page, gwUrl, user, path);
     return web;
   };
@@ -100,6 +103,20 @@ describe('web pages: the admin pages in a browser', () => {
     expect(await plain.page.locator('main').textContent()).toContain('This page is for admins');
     await plain.page.goto(`${gwUrl}/admin-manager`);
     await plain.page.getByRole('heading', { name: 'Not allowed' }).waitFor();
+    // The links by role: an admin gets the Token & Session Manager, not the Admin Manager.
+    await admin.page.goto(`${gwUrl}/`);
+    await admin.page.getByRole('heading', { name: 'Welcome, Ada Admin' }).waitFor();
+    expect(await admin.page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual([
+      'Home',
+      'Token Manager',
+      'Token & Session Manager',
+    ]);
+    expect(
+      await admin.page
+        .getByRole('main')
+        .getByRole('link', { name: /Token & Session Manager/ })
+        .count(),
+    ).toBe(1);
     // An admin who is not the super admin may not open the Admin Manager either.
     await admin.page.goto(`${gwUrl}/admin-manager`);
     await admin.page.getByRole('heading', { name: 'Not allowed' }).waitFor();
@@ -143,6 +160,34 @@ describe('web pages: the admin pages in a browser', () => {
     await page.getByLabel('Search by email').fill('');
     await page.getByRole('row', { name: /admin@example\.com/ }).waitFor();
     await expectAccessible(admin, 'active users tab');
+  });
+
+  it('is usable from the keyboard: arrow keys, Home and End move between tabs; a dialog opens on Enter, Escape closes it and focus returns', async () => {
+    const { page } = admin;
+    const focused = () => page.evaluate('document.activeElement.textContent');
+    await page.getByRole('tab', { name: 'Active Users' }).focus();
+    expect(await page.evaluate(`getComputedStyle(document.activeElement).outlineStyle`)).not.toBe('none');
+    await page.keyboard.press('ArrowRight');
+    expect(await focused()).toBe('Sessions');
+    await page.getByRole('tabpanel', { name: 'Sessions' }).waitFor();
+    await page.keyboard.press('End');
+    expect(await focused()).toBe('Audit');
+    await page.keyboard.press('ArrowRight');
+    expect(await focused()).toBe('Active Users');
+    await page.getByRole('tabpanel', { name: 'Active Users' }).waitFor();
+    // One tab stop for the list: Tab goes on into the panel.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(`document.activeElement.getAttribute('role')`)).toBe('tabpanel');
+
+    const ban = page.getByRole('button', { name: 'Ban someone by email…' });
+    await ban.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: /^Ban/ });
+    await dialog.waitFor();
+    expect(await page.evaluate('document.activeElement.closest("dialog") !== null')).toBe(true);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await focused()).toBe('Ban someone by email…');
   });
 
   it("BAN with a reason: the user's open page shows the ban at its next action, their token is refused and listed as blocked; unban restores the token", async () => {
@@ -212,6 +257,24 @@ describe('web pages: the admin pages in a browser', () => {
     await page.getByText('Nobody is banned.').waitFor();
     expect((await llm(token)).choices.length).toBe(1);
     await bob.context.close();
+  });
+
+  it('searches the current bans by email, also of people not active now', async () => {
+    for (const email of ['zed@example.com', 'yan@example.com'])
+      await stack.activeUsers.ban({ email, bannedBy: ADMIN.email, reason: `banned ${email}` });
+    const { page } = admin;
+    await page.reload();
+    await tab('Active Users');
+    const bans = page.getByRole('region', { name: 'Ban list' });
+    await bans.getByRole('row', { name: /yan@example\.com/ }).waitFor();
+    await page.getByLabel('Search bans by email').fill('zed');
+    await bans.getByRole('row', { name: /yan@example\.com/ }).waitFor({ state: 'detached' });
+    expect(await bans.getByRole('row', { name: /zed@example\.com/ }).count()).toBe(1);
+    await page.getByLabel('Search bans by email').fill('nobody');
+    await page.getByText('No current ban matches “nobody”.').waitFor();
+    for (const email of ['zed@example.com', 'yan@example.com']) await stack.activeUsers.unban(email);
+    await page.getByLabel('Search bans by email').fill('');
+    await page.getByText('Nobody is banned.').waitFor();
   });
 
   it('force logout: ends one session of a user, then every session of theirs; their next action sends them to sign in', async () => {
@@ -292,6 +355,39 @@ describe('web pages: the admin pages in a browser', () => {
     await page.getByLabel('Search by email or token name').fill('');
   });
 
+  it("Tokens tab: a name holding markup shows as text; revoke one token, then all of a person's with a reason", async () => {
+    await stack.mint('markup@example.com', { name: XSS_TOKEN_NAME });
+    const { page } = admin;
+    await tab('Tokens');
+    await page.getByLabel('Search by email or token name').fill('markup@');
+    const row = page.getByRole('row', { name: /markup@example\.com/ });
+    await row.waitFor();
+    expect(await row.getByRole('rowheader').textContent()).toBe(XSS_TOKEN_NAME);
+    await row.getByRole('button', { name: /^Revoke </ }).click();
+    const dialog = page.getByRole('dialog', { name: `Revoke “${XSS_TOKEN_NAME}” of markup@example.com?` });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(await page.locator('main img').count()).toBe(0);
+    expect(await page.title()).not.toBe('pwned');
+
+    // Revoke one of a person's tokens, then all the others, with a reason.
+    await stack.mint('markup@example.com', { name: 'second' });
+    await stack.mint('markup@example.com', { name: 'third' });
+    await page.getByLabel('Search by email or token name').fill('markup@e');
+    const second = page.getByRole('row', { name: /second/ });
+    await second.getByRole('button', { name: /^Revoke second/ }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke token' }).click();
+    await page.getByText('Revoked “second” of markup@example.com', { exact: false }).waitFor();
+    await second.getByText('Revoked', { exact: true }).waitFor();
+    await second.getByRole('button', { name: /^Revoke all/ }).click();
+    const all = page.getByRole('dialog', { name: 'Revoke every live token of markup@example.com?' });
+    await all.getByLabel('Reason').fill('left the team');
+    await all.getByRole('button', { name: 'Revoke all' }).click();
+    await page.getByText('Revoked 2 live tokens of markup@example.com.').waitFor();
+    expect(await stack.tokens.list('markup@example.com')).toEqual([]);
+    expectClean(admin);
+    await page.getByLabel('Search by email or token name').fill('');
+  });
+
   it('cleanup: preview with an expandable JSON view, execute after a confirm with live progress, then the run in the logs with its details', async () => {
     await seedGoneTokens();
     const { page } = admin;
@@ -338,6 +434,92 @@ describe('web pages: the admin pages in a browser', () => {
     await preview.getByText(/^0 stale entries/).waitFor();
   });
 
+  it('a cleanup run elsewhere: an execute here says one is already running, a page opened meanwhile shows its progress, followed to the end', async () => {
+    // Another gateway instance begins a scheduled run: it holds the lock and keeps its progress in
+    // Redis, written here through the cleanup's own repository as that instance's service does.
+    const repository = stack.gw.get<CleanupRepository>(CleanupRepository);
+    const startedAt = Date.now();
+    const jobId = `${startedAt}-0a1b2c3d`;
+    const running = {
+      jobId,
+      trigger: 'scheduled',
+      actor: 'scheduler',
+      state: 'running',
+      phase: 'scanning',
+      startedAt,
+      updatedAt: startedAt,
+      finishedAt: null,
+      scanned: 1234,
+      found: 0,
+      deleted: 0,
+      freedBytes: 0,
+      error: null,
+    } as const;
+    const { page } = admin;
+    await page.reload();
+    await tab('Cleanup');
+    await page.getByRole('heading', { name: 'Cleanup logs' }).waitFor();
+    const lock = await repository.acquireLock(60_000);
+    expect(lock).not.toBeNull();
+    await repository.saveJob(jobId, jobToHash(running), true);
+
+    await page.getByRole('button', { name: 'Run cleanup…' }).click();
+    await page.getByRole('dialog', { name: 'Run a cleanup now?' }).getByRole('button', { name: 'Run cleanup' }).click();
+    await page.getByText('A cleanup is already running', { exact: false }).waitFor();
+    await page.getByRole('heading', { name: 'Cleanup running' }).waitFor();
+    expect(await page.locator('.job-status').textContent()).toContain('Scanning: scanned 1,234');
+
+    // Closing the page stops nothing; a page opened meanwhile finds the run and follows it.
+    const other = await signedIn(ADMIN, '/token-session-manager');
+    await other.page.getByRole('tab', { name: 'Cleanup' }).click();
+    await other.page.getByRole('heading', { name: 'Cleanup running' }).waitFor();
+    expect(await other.page.getByText('Started by scheduler', { exact: false }).count()).toBe(1);
+    expect(await other.page.getByRole('button', { name: 'Run cleanup…' }).isDisabled()).toBe(true);
+    await expectAccessible(other, 'cleanup tab with a run in progress');
+
+    await repository.saveJob(
+      jobId,
+      jobToHash({ state: 'finished', phase: 'done', scanned: 2000, found: 3, deleted: 3, freedBytes: 300, finishedAt: Date.now() }),
+    );
+    await repository.releaseLock(lock!);
+    await other.page.getByRole('heading', { name: 'Cleanup finished' }).waitFor();
+    expect(await other.page.locator('.job-status').textContent()).toMatch(/scanned 2,000, found 3, deleted 3, freed 300 B/);
+    expect(await other.page.getByRole('button', { name: 'Run cleanup…' }).isDisabled()).toBe(false);
+    expectClean(other);
+    await other.context.close();
+  });
+
+  it('fits a phone screen: every tab in view, nothing wider than the screen, rows become cards with their column names', async () => {
+    const phone = await signedIn(ADMIN, '/token-session-manager', { viewport: { width: 375, height: 740 } });
+    const { page } = phone;
+    await page.getByRole('heading', { name: 'Active users', exact: true }).waitFor();
+    const fits = () => page.evaluate('document.documentElement.scrollWidth <= window.innerWidth');
+    const tabsInView = () =>
+      page.evaluate(`[...document.querySelectorAll('[role=tab]')].every((t) => t.getBoundingClientRect().right <= window.innerWidth)`);
+    expect(await tabsInView()).toBe(true);
+    expect(await fits()).toBe(true);
+    for (const name of ['Sessions', 'Tokens', 'Cleanup', 'Audit']) {
+      await page.getByRole('tab', { name }).click();
+      await page.getByRole('tabpanel', { name }).waitFor();
+      await page.locator('.state-loading').first().waitFor({ state: 'detached' });
+      expect({ name, fits: await fits(), tabsInView: await tabsInView() }).toEqual({ name, fits: true, tabsInView: true });
+    }
+    // A run's details: the removed entries are cards too, each value with its column name.
+    await page.getByRole('tab', { name: 'Cleanup' }).click();
+    const runs = page.getByRole('region', { name: 'Cleanup run list' });
+    await runs
+      .getByRole('button', { name: /Details/ })
+      .first()
+      .click();
+    const removed = page.getByRole('region', { name: 'Removed entries' });
+    await removed.waitFor();
+    expect(await fits()).toBe(true);
+    expect(await page.evaluate(`getComputedStyle(document.querySelector('td[data-label="Reason"]'), '::before').content`)).toBe('"Reason"');
+    await expectAccessible(phone, 'token & session manager at phone width');
+    expectClean(phone);
+    await phone.context.close();
+  });
+
   it('shows the admin actions in the audit trail, filtered by action and searched by target', async () => {
     // An audited action of this admin's browser session (the REST call the Ban button makes).
     const { page } = admin;
@@ -365,9 +547,73 @@ describe('web pages: the admin pages in a browser', () => {
     await stack.activeUsers.unban('eve@example.com');
   });
 
+  it("Swagger UI from the admin's signed-in browser: Try it out sends unsafe calls with the CSRF token, pre-fills no filter, and keeps no token in localStorage", async () => {
+    const { page } = admin;
+    const loaded: string[] = [];
+    const listen = (r: { url(): string }) => loaded.push(r.url());
+    page.on('request', listen);
+    await page.goto(`${gwUrl}/docs`);
+    const operation = (method: string, path: string) =>
+      page.locator(`.opblock-${method}`, { has: page.locator(`.opblock-summary-path[data-path="${path}"]`) });
+    const statusOf = (op: ReturnType<typeof operation>) => op.locator('.live-responses-table .response .response-col_status').first();
+
+    // An unsafe call from the browser session: without the interceptor's CSRF token it would be 403 csrf_failed.
+    const { record } = await stack.mint('swagger@example.com', { name: 'swagger-target' });
+    const revoke = operation('post', '/api/admin/tokens/revoke-user');
+    await revoke.locator('.opblock-summary').click();
+    await revoke.getByRole('button', { name: 'Try it out' }).click();
+    await revoke.locator('textarea.body-param__text').fill(JSON.stringify({ user_email: 'swagger@example.com' }));
+    await revoke.getByRole('button', { name: 'Execute' }).click();
+    await statusOf(revoke).waitFor();
+    expect(await statusOf(revoke).textContent()).toBe('200');
+    expect((await stack.tokens.list('swagger@example.com')).map((t) => t.tokenId)).not.toContain(record.tokenId);
+
+    // "Try it out" on a list with optional filters: every field starts empty, so the list is not filtered by made-up values.
+    const audit = operation('get', '/api/admin/audit');
+    await audit.locator('.opblock-summary').click();
+    await audit.getByRole('button', { name: 'Try it out' }).click();
+    const fields = await audit.locator('.parameters input, .parameters select').all();
+    expect(fields.length).toBeGreaterThan(5);
+    const values = await Promise.all(fields.map((f) => f.inputValue()));
+    expect(values.filter((v) => v !== '')).toEqual([]);
+    await audit.getByRole('button', { name: 'Execute' }).click();
+    await statusOf(audit).waitFor();
+    expect(await audit.locator('.request-url pre').textContent()).toBe(`${gwUrl}/api/admin/audit`);
+    expect(await audit.locator('.live-responses-table .response-col_description pre').first().textContent()).toContain(
+      '"action": "token.revoke_user"',
+    );
+
+    // Authorize with an admin token: used for the calls, never written to localStorage.
+    const { token } = await stack.mint(ADMIN.email, { name: 'swagger-admin', scopes: ['llm', 'admin'] });
+    await page.locator('.auth-wrapper .authorize').click();
+    const bearer = page.locator('.auth-container', { hasText: /bearer/i }).first();
+    await bearer.locator('input').fill(token);
+    await bearer.locator('.btn.authorize').click();
+    await bearer.getByText('Authorized').waitFor();
+    await page.locator('.btn-done').first().click();
+    expect(await page.evaluate('JSON.stringify(Object.entries(localStorage))')).toBe('[]');
+    // Swagger UI comes from the gateway itself, as every page does: nothing from a CDN.
+    page.off('request', listen);
+    expect(loaded.filter((url) => !url.startsWith(`${gwUrl}/`) && !url.startsWith('data:'))).toEqual([]);
+    expect(loaded.length).toBeGreaterThan(3);
+    await page.goto(`${gwUrl}/token-session-manager`);
+  });
+
   it('the Admin Manager: env admins say why they cannot be removed; the super admin adds an admin and removes them after a confirm', async () => {
-    const root = await signedIn(ROOT, '/admin-manager');
+    const root = await signedIn(ROOT, '/');
     const { page } = root;
+    // The super admin's links: every page.
+    await page.getByRole('heading', { name: 'Welcome, Rho Root' }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual([
+      'Home',
+      'Token Manager',
+      'Token & Session Manager',
+      'Admin Manager',
+    ]);
+    await page
+      .getByRole('main')
+      .getByRole('link', { name: /Admin Manager/ })
+      .click();
     const admins = page.getByRole('region', { name: 'Admin list' });
     await admins.waitFor();
     expect(await admins.getByRole('row', { name: /admin@example\.com/ }).textContent()).toContain('ADMIN_EMAILS');

@@ -50,7 +50,11 @@ describe('web pages: home and Token Manager in a browser', () => {
   beforeAll(async () => {
     gwUrl = `http://127.0.0.1:${await freePort()}`;
     provider = await startTestOidcProvider(gwUrl, [UMA, VAL, PHONE, XSS]);
-    stack = await startGatewayStack({ env: { ...auth0Env(provider, gwUrl), TOKEN_MAX_DAYS: '90', TOKEN_DEFAULT_DAYS: '30' } });
+    // A redis-server of its own: one test freezes it.
+    stack = await startGatewayStack({
+      env: { ...auth0Env(provider, gwUrl), TOKEN_MAX_DAYS: '90', TOKEN_DEFAULT_DAYS: '30' },
+      ownRedis: true,
+    });
     if (!stack.gw.get<WebAssets>(WebAssets).built) throw new Error('The web pages are not built: npm run build:web');
     chromium = await launchChromium();
   });
@@ -110,6 +114,10 @@ describe('web pages: home and Token Manager in a browser', () => {
     await shown.waitFor();
     const token = await shown.inputValue();
     expect(token).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
+    // The expiry in the viewer's time zone (the browser's is Europe/Berlin, not the machine's), with a relative hint.
+    const [record] = await stack.tokens.list(UMA.email);
+    const berlin = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Berlin' });
+    expect(await page.locator('#issued-warning time').textContent()).toBe(`${berlin.format(record.expiresAt)} (in 7 days)`);
     await page.getByRole('button', { name: 'Copy token' }).click();
     await page.getByText('Copied').waitFor();
     expect(await page.evaluate('navigator.clipboard.readText()')).toBe(token);
@@ -205,6 +213,23 @@ describe('web pages: home and Token Manager in a browser', () => {
     expect(await page.getByRole('heading', { name: /Welcome/ }).textContent()).toBe(`Welcome, ${XSS_NAME}`);
     expect(await page.locator('main img').count()).toBe(0);
     expect(await page.title()).toBe('LLM Gateway');
+
+    // A token name may hold any printable text, markup included: it is shown as typed, everywhere.
+    await page.goto(`${gwUrl}/token-manager`);
+    await page.getByLabel('Name').fill(XSS_NAME);
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.getByLabel('Your new token').waitFor();
+    expect(await page.locator('#issued-title').textContent()).toBe(`Token “${XSS_NAME}” created`);
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    const row = page.getByRole('region', { name: 'Your token list' }).getByRole('row').nth(1);
+    expect(await row.getByRole('rowheader').textContent()).toBe(XSS_NAME);
+    await row.getByRole('button', { name: /Revoke/ }).click();
+    await page
+      .getByRole('dialog', { name: `Revoke “${XSS_NAME}”?` })
+      .getByRole('button', { name: 'Cancel' })
+      .click();
+    expect(await page.locator('main img').count()).toBe(0);
+    expect(await page.title()).toBe('Token Manager · LLM Gateway');
     expect(web.problems.all).toEqual([]);
     await web.context.close();
   });
@@ -247,6 +272,31 @@ describe('web pages: home and Token Manager in a browser', () => {
     const [token] = await stack.tokens.list(VAL.email);
     expect(token.name).toBe('keyboard');
     expect(token.expiresAt - token.createdAt).toBe(86400_000);
+    await web.context.close();
+  });
+
+  it('says in words when the gateway cannot answer (Redis frozen), offers to try again, and works again once it is back', async () => {
+    const web = await signedIn(VAL, '/token-manager');
+    const { page } = web;
+    await page.getByRole('heading', { name: 'Your live tokens' }).waitFor();
+    await page.locator('.state-loading').waitFor({ state: 'detached' });
+    stack.redis.pause();
+    try {
+      await page.getByLabel('Name').fill('while redis sleeps');
+      await page.getByRole('button', { name: 'Create token' }).click();
+      await expect(page.getByRole('alert').textContent()).resolves.toBe('The gateway is temporarily unavailable. Try again in a moment.');
+      await page.reload();
+      const failed = page.getByRole('main').getByRole('alert');
+      await expect(failed.textContent()).resolves.toContain('The gateway is temporarily unavailable');
+    } finally {
+      stack.redis.resume();
+    }
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.getByRole('heading', { name: 'Your live tokens' }).waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(seriousViolations(await axe(page))).toEqual([]);
+    // Chrome logs the 503 answers themselves; nothing else went wrong.
+    expect(web.problems.all.filter((p) => !/status of 503/.test(p))).toEqual([]);
     await web.context.close();
   });
 

@@ -35,7 +35,6 @@ export interface ErrorBody {
   code?: string;
   banned_until?: string;
   ban?: BanNotice;
-  job_id?: string;
 }
 
 export interface Page<T> {
@@ -230,6 +229,11 @@ export interface CleanupJob {
   deleted: number;
   freed_bytes: number;
   error: string | null;
+}
+
+/** GET /api/admin/redis/cleanup/jobs/current: the running job, or the latest one within an hour after it ended. */
+export interface CurrentCleanupJob {
+  job: CleanupJob | null;
 }
 
 export interface CleanupRunSummary {

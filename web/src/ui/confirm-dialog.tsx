@@ -15,15 +15,21 @@ export interface ConfirmDialogProps {
 }
 
 /**
- * A modal confirmation (the native <dialog>: focus stays inside, Escape cancels). Rendered only
- * while open; the caller decides when it opens and closes.
+ * A modal confirmation (the native <dialog>: focus stays inside, Escape cancels, focus goes back
+ * to the control that opened it). Rendered only while open; the caller decides when it opens and closes.
  */
 export function ConfirmDialog({ title, children, confirmLabel, danger, busy, error, onConfirm, onCancel }: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;
+    // The control that opened the dialog gets the focus back when it closes (the browser's own
+    // restore does not happen: the dialog leaves the page as it closes).
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
+    return () => {
+      dialog?.close();
+      if (opener?.isConnected) opener.focus();
+    };
   }, []);
   return (
     <dialog

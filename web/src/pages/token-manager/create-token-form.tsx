@@ -89,7 +89,7 @@ export function CreateTokenForm({
             onInput={(e) => setName(e.currentTarget.value)}
           />
           <p class="hint" id="token-name-hint">
-            What it is for, e.g. “laptop claude-code”. Letters, digits, spaces and . _ : @ + -
+            What it is for, e.g. “laptop claude-code”: up to 64 characters.
           </p>
           {errors.name && (
             <p class="field-error" id="token-name-error">

@@ -51,7 +51,7 @@ export function AuditTab() {
         <h2>Audit trail</h2>
         {list.page && (
           <span class="muted">
-            {plural(list.page.total, 'entry', 'entries')} kept; entries are kept for {plural(list.page.retention_days, 'day')}
+            {plural(list.page.total, 'entry', 'entries')} stored; entries are kept for {plural(list.page.retention_days, 'day')}
           </span>
         )}
       </div>
@@ -87,7 +87,11 @@ export function AuditTab() {
       ) : !list.page ? (
         <Loading />
       ) : list.page.items.length === 0 ? (
-        <Empty>{q || action || outcome || since ? 'No entry matches these filters.' : 'No admin action recorded yet.'}</Empty>
+        <Empty>
+          {q || action || outcome || since
+            ? 'No entry matches these filters.'
+            : `No admin action in the last ${plural(list.page.retention_days, 'day')}.`}
+        </Empty>
       ) : (
         <div class="table-wrap" role="region" aria-label="Audit entry list" tabIndex={0} aria-busy={list.loading}>
           <table class="table table-cards">

@@ -1,15 +1,18 @@
+import { useState } from 'preact/hooks';
 import { api } from '../../api/client.js';
 import type { Ban, BanList } from '../../api/types.js';
 import { duration } from '../../lib/format.js';
 import { Pager } from '../../ui/pager.js';
+import { SearchBox } from '../../ui/search-box.js';
 import { Empty, ErrorState, Loading } from '../../ui/states.js';
 import { Time } from '../../ui/time.js';
 import { usePagedList } from '../../ui/use-paged-list.js';
 
-/** Current bans: who, why, by whom, until when; unban. */
+/** Current bans (also of people not active now): who, why, by whom, until when; search by email; unban. */
 export function BansList({ generation, onUnban }: { generation: number; onUnban: (email: string) => void }) {
-  const list = usePagedList<Ban, BanList>(String(generation), (cursor, signal) =>
-    api.get<BanList>('/api/admin/bans', { cursor, limit: 10 }, signal),
+  const [q, setQ] = useState('');
+  const list = usePagedList<Ban, BanList>(`${generation}\u0000${q}`, (cursor, signal) =>
+    api.get<BanList>('/api/admin/bans', { q: q || undefined, cursor, limit: 10 }, signal),
   );
   return (
     <section aria-labelledby="bans-title" class="section">
@@ -17,12 +20,15 @@ export function BansList({ generation, onUnban }: { generation: number; onUnban:
         <h2 id="bans-title">Current bans</h2>
         {list.page && <span class="muted">{list.page.total} in all</span>}
       </div>
+      <div class="toolbar">
+        <SearchBox id="bans-search" label="Search bans by email" placeholder="e.g. mallory" onSearch={setQ} />
+      </div>
       {list.error ? (
         <ErrorState error={list.error} onRetry={list.reload} />
       ) : !list.page ? (
         <Loading />
       ) : list.page.items.length === 0 ? (
-        <Empty>Nobody is banned.</Empty>
+        <Empty>{q ? `No current ban matches “${q}”.` : 'Nobody is banned.'}</Empty>
       ) : (
         <div class="table-wrap" role="region" aria-label="Ban list" tabIndex={0}>
           <table class="table table-cards">

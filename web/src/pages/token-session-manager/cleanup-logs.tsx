@@ -127,16 +127,19 @@ function RunDetails({ runId }: { runId: string }) {
         {run.categories
           .filter((c) => c.count > 0)
           .map((c) => (
-            <span key={c.category} class="nowrap">
-              <CategoryBadge category={c.category} /> {count(c.count)} ({bytes(c.bytes)}){' '}
-            </span>
+            // The space between categories is outside the unbreakable span: the line may break there.
+            <Fragment key={c.category}>
+              <span class="nowrap">
+                <CategoryBadge category={c.category} /> {count(c.count)} ({bytes(c.bytes)})
+              </span>{' '}
+            </Fragment>
           ))}
       </p>
       {run.items.length === 0 ? (
         <p class="muted">This run removed nothing.</p>
       ) : (
         <div class="table-wrap scroll" role="region" aria-label="Removed entries" tabIndex={0}>
-          <table class="table">
+          <table class="table table-cards">
             <thead>
               <tr>
                 <th scope="col">Type</th>
@@ -151,13 +154,19 @@ function RunDetails({ runId }: { runId: string }) {
             <tbody>
               {run.items.map((item, i) => (
                 <tr key={i}>
-                  <td>
+                  <td data-label="Type">
                     <CategoryBadge category={item.category} />
                   </td>
-                  <td class="mono">{item.member === null ? <span class="muted">a range</span> : visible(item.member)}</td>
-                  <td>{item.reason}</td>
-                  <td class="mono muted">{item.key}</td>
-                  <td class="cell-num">{count(item.count)}</td>
+                  <td class="mono" data-label="Entry">
+                    {item.member === null ? <span class="muted">a range</span> : visible(item.member)}
+                  </td>
+                  <td data-label="Reason">{item.reason}</td>
+                  <td class="mono muted" data-label="Key">
+                    {item.key}
+                  </td>
+                  <td class="cell-num" data-label="Count">
+                    {count(item.count)}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../../api/client.js';
-import type { CleanupJob, CleanupPreview, CleanupRun } from '../../api/types.js';
+import type { CleanupJob, CleanupPreview, CleanupRun, CurrentCleanupJob } from '../../api/types.js';
 import { bytes, count, localTime } from '../../lib/format.js';
 import { ConfirmDialog } from '../../ui/confirm-dialog.js';
 import { JsonView } from '../../ui/json-view.js';
@@ -25,11 +25,11 @@ export function CleanupTab() {
   const [notice, setNotice] = useState<string | null>(null);
   const [logsGeneration, setLogsGeneration] = useState(0);
 
-  // A run started earlier (from here or elsewhere) is shown on arrival.
+  // A run started earlier (from this page before it was closed, another admin, another instance) is shown on arrival.
   useEffect(() => {
-    api.get<CleanupJob>('/api/admin/redis/cleanup/jobs/current').then(
-      (current) => {
-        if (current.state === 'running') setJob(current);
+    api.get<CurrentCleanupJob>('/api/admin/redis/cleanup/jobs/current').then(
+      ({ job: current }) => {
+        if (current?.state === 'running') setJob(current);
       },
       () => undefined,
     );
@@ -59,11 +59,13 @@ export function CleanupTab() {
     } catch (err) {
       if (err instanceof ApiError && err.code === 'cleanup_running') {
         setConfirming(false);
-        setNotice('A cleanup is already running. Its progress is shown below.');
-        const id = err.body.job_id;
-        api
-          .get<CleanupJob>(id ? `/api/admin/redis/cleanup/jobs/${encodeURIComponent(id)}` : '/api/admin/redis/cleanup/jobs/current')
-          .then(setJob, () => undefined);
+        setNotice('A cleanup is already running (started elsewhere); this one was not started. Its progress is shown below.');
+        api.get<CurrentCleanupJob>('/api/admin/redis/cleanup/jobs/current').then(
+          ({ job: current }) => {
+            if (current !== null) setJob(current);
+          },
+          () => undefined,
+        );
       } else {
         setStartError(err);
       }
@@ -203,6 +205,7 @@ function phaseLabel(phase: string): string {
     scanning: 'Scanning',
     removing: 'Removing',
     measuring: 'Measuring',
+    logging: 'Writing the log',
     done: 'Done',
   };
   return labels[phase] ?? phase;
