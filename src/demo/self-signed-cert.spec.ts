@@ -34,4 +34,13 @@ describe('createSelfSignedCert', () => {
       false,
     );
   });
+
+  it.each([
+    ['leading zero bytes', '0000127f', '127F'],
+    ['a top bit set', '80ff', '80FF'],
+    ['zero bytes before a top bit', '0000ab', 'AB'],
+  ])('encodes a serial number with %s as DER allows', (_what, hex, shown) => {
+    const made = new X509Certificate(createSelfSignedCert({ serial: Buffer.from(hex, 'hex') }).certPem);
+    expect(made.serialNumber.replace(/^00/, '')).toBe(shown);
+  });
 });

@@ -16,6 +16,8 @@ export interface SelfSignedCertOptions {
   dnsNames?: readonly string[];
   /** Validity from one hour ago to this many days ahead (default 7). */
   days?: number;
+  /** The serial number's bytes, read as an unsigned number (default: 16 random bytes). */
+  serial?: Buffer;
 }
 
 export function createSelfSignedCert(options: SelfSignedCertOptions = {}): SelfSignedCert {
@@ -45,8 +47,7 @@ export function createSelfSignedCert(options: SelfSignedCertOptions = {}): SelfS
     ),
   );
 
-  const serial = randomBytes(16);
-  serial[0] &= 0x7f;
+  const serial = options.serial ?? randomBytes(16);
   const tbs = seq(explicit(0, integer(Buffer.from([2]))), integer(serial), ecdsaWithSha256, name, validity, name, spki, extensions);
   const signature = sign('sha256', tbs, { key: privateKey, dsaEncoding: 'der' });
   const der = seq(tbs, ecdsaWithSha256, bitString(signature, 0));
@@ -85,8 +86,16 @@ function explicit(tagNumber: number, content: Buffer): Buffer {
   return tlv(0xa0 | tagNumber, content);
 }
 
+/**
+ * A non-negative INTEGER from unsigned big-endian bytes, in DER's one encoding: no leading zero byte
+ * unless the next byte's top bit is set (else it would read as negative). A random serial starts with
+ * zero bytes now and then; kept as they were, they made an encoding parsers refuse ("illegal padding").
+ */
 function integer(bytes: Buffer): Buffer {
-  return tlv(0x02, bytes[0] & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  const minimal = bytes.subarray(start);
+  return tlv(0x02, minimal[0] & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal);
 }
 
 function bool(value: boolean): Buffer {
