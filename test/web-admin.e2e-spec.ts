@@ -97,6 +97,19 @@ describe('web pages: the admin pages in a browser', () => {
     await provider?.close();
   });
 
+  it('sends a signed-out visitor of a dashboard tab to sign in, then back to that tab', async () => {
+    const web = await chromium.newPage();
+    await web.page.goto(`${gwUrl}/token-session-manager#cleanup`);
+    await web.page.waitForURL((u) => u.href.startsWith(provider.issuerUrl));
+    await fillProviderForm(web.page, ADMIN);
+    await web.page.getByRole('tabpanel', { name: 'Cleanup' }).waitFor();
+    const landed = new URL(web.page.url());
+    expect([landed.pathname, landed.hash]).toEqual(['/token-session-manager', '#cleanup']);
+    expect(await web.page.getByRole('tab', { name: 'Cleanup' }).getAttribute('aria-selected')).toBe('true');
+    expectClean(web);
+    await web.context.close();
+  });
+
   it('shows a person who is not an admin a clear "not allowed" page on both admin pages', async () => {
     const plain = await signedIn(PLAIN, '/token-session-manager');
     await plain.page.getByRole('heading', { name: 'Not allowed' }).waitFor();

@@ -7,6 +7,8 @@ describe('safeReturnTo', () => {
     ['/docs?x=1&y=two', '/docs?x=1&y=two'],
     ['/a/b/../c', '/a/c'],
     ['/%E2%9C%93', '/%E2%9C%93'],
+    ['/token-session-manager#cleanup', '/token-session-manager#cleanup'],
+    ['/token-session-manager?x=1#//evil.example', '/token-session-manager?x=1#//evil.example'],
   ])('keeps the same-origin path %s', (input, expected) => {
     expect(safeReturnTo(input)).toBe(expected);
   });

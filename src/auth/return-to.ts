@@ -1,5 +1,6 @@
 /**
- * Where the browser goes after login: only ever a path on the gateway itself. Anything that could
+ * Where the browser goes after login: only ever a path on the gateway itself, with its query and
+ * fragment (a page's tab; a fragment cannot leave the origin). Anything that could
  * leave the origin (absolute URLs, `//host`, also after dot segments collapse, backslashes, encoded
  * slashes, control characters, schemes) and the login routes themselves (a loop; in any case or
  * percent-encoding) become `/`.
@@ -32,7 +33,7 @@ export function safeReturnTo(input: unknown): string {
   if (path.startsWith('//') || path.includes('\\')) return '/';
   // The login routes in any spelling: routing is case-sensitive, but this guard need not rely on it.
   if (isLoginRoute(path)) return '/';
-  return `${path}${url.search}`;
+  return `${path}${url.search}${url.hash}`;
 }
 
 function isLoginRoute(path: string): boolean {

@@ -65,9 +65,9 @@ export function onBanned(listener: BanListener): () => void {
   return () => banListeners.delete(listener);
 }
 
-/** /auth/login with the current page as returnTo. */
+/** /auth/login with the current page (and its tab, in the fragment) as returnTo. */
 export function signInUrl(): string {
-  return `/auth/login?returnTo=${encodeURIComponent(location.pathname + location.search)}`;
+  return `/auth/login?returnTo=${encodeURIComponent(location.pathname + location.search + location.hash)}`;
 }
 
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
