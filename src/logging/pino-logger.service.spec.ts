@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { LogSanitiser } from './log-redaction.js';
-import { PinoLoggerService } from './pino-logger.service.js';
+import { PinoLoggerService, writesInfoLines } from './pino-logger.service.js';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhQGIuYyJ9.c2lnbmF0dXJl';
 const KEY = 'sk-upstream-unit-0123456789';
@@ -67,5 +67,11 @@ describe('PinoLoggerService', () => {
     sut.verbose('hidden', 'Test');
     sut.warn('shown', 'Test');
     expect(lines().map((line) => line.msg)).toEqual(['shown']);
+  });
+});
+
+describe('writesInfoLines', () => {
+  it('is true from LOG_LEVEL log down, false at warn and error', () => {
+    expect((['error', 'warn', 'log', 'debug', 'verbose'] as const).map(writesInfoLines)).toEqual([false, false, true, true, true]);
   });
 });

@@ -15,6 +15,11 @@ export type LogFormat = 'json' | 'pretty';
 /** LOG_LEVEL (Nest's names) to pino's levels. */
 const PINO_LEVEL: Record<AppConfig['logLevel'], string> = { error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' };
 
+/** Whether LOG_LEVEL writes info lines (the access and admin-action lines): callers skip building a line that would not be. */
+export function writesInfoLines(level: AppConfig['logLevel']): boolean {
+  return pino.levels.values[PINO_LEVEL[level]] <= pino.levels.values.info;
+}
+
 export interface PinoLoggerOptions {
   level: AppConfig['logLevel'];
   format: LogFormat;
@@ -84,11 +89,6 @@ export class PinoLoggerService implements LoggerService {
 
   /** Levels are pino's, set once from LOG_LEVEL; Nest's own list is not used. */
   setLogLevels(_levels: LogLevel[]): void {}
-
-  /** Whether a level would be written: callers skip building a line that would not be. */
-  isEnabled(level: 'info' | 'debug'): boolean {
-    return this.pino.isLevelEnabled(level);
-  }
 
   /** Nest calls `logger.x(message, ...extra, context)`; `error` may carry a stack before the context. */
   private write(

@@ -16,6 +16,7 @@ import { sdkErrorBody, statusOfDomainError } from '../common/error-shapes.js';
 import { setSecurityHeaders } from '../common/security-headers.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { TokenClaims } from '../tokens/token-claims.js';
+import { writesInfoLines } from '../logging/pino-logger.service.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { UpstreamCallMetrics } from '../metrics/upstream-call-metrics.js';
 import { restampJsonBody } from './json-body.js';
@@ -85,7 +86,7 @@ export class ProxyMiddleware implements OnApplicationShutdown {
     this.onCallClosed = function (this: ServerResponse) {
       callClosed(this);
     };
-    this.accessLog = config.logLevel !== 'warn' && config.logLevel !== 'error';
+    this.accessLog = writesInfoLines(config.logLevel);
     if (!config.upstream.apiKey) {
       // Clients' own credentials are always dropped, so the upstream then sees no credential at all.
       this.logger.warn('UPSTREAM_API_KEY is empty: calls reach the upstream without a credential');
