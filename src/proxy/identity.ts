@@ -71,18 +71,18 @@ export function isRoutingHeader(name: string): boolean {
  * the one each API family defines is always set (OpenAI: `user`; Anthropic: `metadata.user_id`).
  */
 export function stampBodyIdentity(body: Record<string, unknown>, email: string, path: string): void {
-  const isAnthropic = path.startsWith('/v1/messages');
+  const isAnthropic = isAnthropicPath(path);
   if (!isAnthropic || 'user' in body) body.user = email;
   if ('safety_identifier' in body) body.safety_identifier = email;
 
   if (body.metadata !== undefined) body.metadata = stampedMetadata(body.metadata, email, isAnthropic);
-  else if (isAnthropic && !path.startsWith('/v1/messages/count_tokens')) body.metadata = { user_id: email };
+  else if (isAnthropic && takesAnthropicMetadata(path)) body.metadata = { user_id: email };
 
   if (body.litellm_metadata !== undefined) body.litellm_metadata = stampedLitellmMetadata(body.litellm_metadata, email);
 }
 
-/** Top-level fields stampBodyIdentity may overwrite or descend into. */
-const BODY_IDENTITY_FIELDS = ['user', 'safety_identifier', 'metadata', 'litellm_metadata'] as const;
+/** The top-level fields that carry identity: stampBodyIdentity overwrites or descends into them, and form fields of these names are stamped. */
+const IDENTITY_FIELDS = ['user', 'safety_identifier', 'metadata', 'litellm_metadata'] as const;
 
 /**
  * For a body that holds none of the fields stampBodyIdentity reads: the members that stamping adds,
@@ -90,14 +90,24 @@ const BODY_IDENTITY_FIELDS = ['user', 'safety_identifier', 'metadata', 'litellm_
  * empty when it adds none). undefined when the body holds such a field: it must be stamped and re-encoded.
  */
 export function identityInsertion(body: Record<string, unknown>, email: string, path: string): string | undefined {
-  for (const field of BODY_IDENTITY_FIELDS) if (field in body) return undefined;
+  for (const field of IDENTITY_FIELDS) if (field in body) return undefined;
   const value = JSON.stringify(email);
-  if (!path.startsWith('/v1/messages')) return `"user":${value}`;
-  return path.startsWith('/v1/messages/count_tokens') ? '' : `"metadata":{"user_id":${value}}`;
+  if (!isAnthropicPath(path)) return `"user":${value}`;
+  return takesAnthropicMetadata(path) ? `"metadata":{"user_id":${value}}` : '';
+}
+
+/** Anthropic's Messages API: identity in `metadata.user_id`, not `user`. */
+function isAnthropicPath(path: string): boolean {
+  return path.startsWith('/v1/messages');
+}
+
+/** Every Messages call but token counting (which takes no metadata) gets `metadata.user_id` added. */
+function takesAnthropicMetadata(path: string): boolean {
+  return !path.startsWith('/v1/messages/count_tokens');
 }
 
 /** Form fields (uploads, OpenAI-style paths) that carry identity; `user` is added when absent. */
-export const FORM_IDENTITY_FIELDS: ReadonlySet<string> = new Set(['user', 'safety_identifier', 'metadata', 'litellm_metadata']);
+export const FORM_IDENTITY_FIELDS: ReadonlySet<string> = new Set(IDENTITY_FIELDS);
 
 /**
  * The value a form field of FORM_IDENTITY_FIELDS is forwarded with. `metadata` and `litellm_metadata`
